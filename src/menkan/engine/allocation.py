@@ -1,0 +1,266 @@
+"""Exact allocation of courses to competing requirements: settle an assignment, and find the best one by MILP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import product
+
+import numpy as np
+
+EPSILON = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A requirement that takes items exclusively: its minimum, its cap, its sub-limits and its overflow."""
+
+    required: float
+    cap: float | None = None
+    limits: tuple[tuple[frozenset[int], float], ...] = ()
+    overflow_into: int | None = None
+    overflow_max: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A course (or other unit) with its weight and the buckets it may count in."""
+
+    weight: float
+    candidates: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class Settlement:
+    """What an assignment gives: per item the amount counted and cut; per bucket totals, flows and status."""
+
+    assignment: list[int | None]
+    counted: list[float]
+    cut: dict[int, list[tuple[int, float]]]
+    own: list[float]
+    inflow: list[list[tuple[int, float]]]
+    outflow: list[float]
+    total: list[float]
+    retained: list[float]
+    met: list[bool]
+    solver: str = "direct"
+
+    @property
+    def met_count(self) -> int:
+        return sum(self.met)
+
+
+def overflow_order(buckets: Sequence[Bucket]) -> list[int]:
+    """Buckets ordered so that every overflow source comes before its target."""
+    order: list[int] = []
+    state = [0] * len(buckets)
+
+    def visit(index: int) -> None:
+        if state[index] == 2:
+            return
+        state[index] = 1
+        for source, bucket in enumerate(buckets):
+            if bucket.overflow_into == index and state[source] == 0:
+                visit(source)
+        state[index] = 2
+        order.append(index)
+
+    for index in range(len(buckets)):
+        visit(index)
+    return order
+
+
+def settle(items: Sequence[Item], buckets: Sequence[Bucket], assignment: Sequence[int | None]) -> Settlement:
+    """Apply sub-limits, caps and overflows (in that order) to an assignment of items to buckets."""
+    counted = [0.0] * len(items)
+    cut: dict[int, list[tuple[int, float]]] = {}
+    own = [0.0] * len(buckets)
+    for index, bucket_index in enumerate(assignment):
+        if bucket_index is not None:
+            counted[index] = items[index].weight
+    for bucket_index, bucket in enumerate(buckets):
+        members = [i for i, b in enumerate(assignment) if b == bucket_index]
+        for limit_number, (limited, maximum) in enumerate(bucket.limits):
+            used = 0.0
+            for i in members:
+                if i not in limited or counted[i] <= 0:
+                    continue
+                room = max(0.0, maximum - used)
+                take = min(counted[i], room)
+                if take < counted[i] - EPSILON:
+                    cut.setdefault(i, []).append((limit_number, counted[i] - take))
+                counted[i] = take
+                used += take
+        amount = sum(counted[i] for i in members)
+        if bucket.cap is not None and amount > bucket.cap + EPSILON:
+            excess = amount - bucket.cap
+            for i in reversed(members):
+                if excess <= EPSILON:
+                    break
+                take = min(counted[i], excess)
+                if take > 0:
+                    cut.setdefault(i, []).append((-1, take))
+                    counted[i] -= take
+                    excess -= take
+            amount = bucket.cap
+        own[bucket_index] = amount
+    inflow: list[list[tuple[int, float]]] = [[] for _ in buckets]
+    outflow = [0.0] * len(buckets)
+    total = [0.0] * len(buckets)
+    retained = [0.0] * len(buckets)
+    met = [False] * len(buckets)
+    for index in overflow_order(buckets):
+        bucket = buckets[index]
+        incoming = sum(amount for _, amount in inflow[index])
+        value = own[index] + incoming
+        if bucket.cap is not None:
+            value = min(value, max(bucket.cap, own[index]))
+        total[index] = value
+        met[index] = value >= bucket.required - EPSILON
+        retained[index] = value
+        if bucket.overflow_into is not None:
+            retained[index] = min(value, bucket.required)
+            if met[index]:
+                excess = value - bucket.required
+                if bucket.overflow_max is not None:
+                    excess = min(excess, bucket.overflow_max)
+                if excess > EPSILON:
+                    outflow[index] = excess
+                    inflow[bucket.overflow_into].append((index, excess))
+    return Settlement(list(assignment), counted, cut, own, inflow, outflow, total, retained, met)
+
+
+def allocate(items: Sequence[Item], buckets: Sequence[Bucket]) -> Settlement:
+    """The assignment that meets the most buckets (then makes the most progress), solved exactly.
+
+    Items with one candidate go there (more never hurts: caps cut, overflows only add). If any item could
+    count in several buckets, the choice is a mixed-integer program solved by HiGHS; no first-fit, no
+    enumeration of combinations.
+    """
+    assignment: list[int | None] = [item.candidates[0] if len(item.candidates) == 1 else None for item in items]
+    contested = [i for i, item in enumerate(items) if len(item.candidates) > 1]
+    if not contested:
+        return settle(items, buckets, assignment)
+    for index, choice in _solve_milp(items, buckets, assignment, contested).items():
+        assignment[index] = choice
+    settlement = settle(items, buckets, assignment)
+    settlement.solver = "milp"
+    return settlement
+
+
+@dataclass(slots=True)
+class _Model:
+    """A column-by-column MILP under construction (maximisation)."""
+
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    rows: list[tuple[float, float, list[int], list[float]]] = field(default_factory=list)
+
+    def var(self, lower: float, upper: float, cost: float = 0.0, integer: bool = False) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.cost.append(cost)
+        self.integer.append(integer)
+        return len(self.cost) - 1
+
+    def row(self, lower: float, upper: float, terms: dict[int, float]) -> None:
+        self.rows.append((lower, upper, list(terms), list(terms.values())))
+
+
+def _solve_milp(
+    items: Sequence[Item], buckets: Sequence[Bucket], fixed: Sequence[int | None], contested: Sequence[int]
+) -> dict[int, int | None]:
+    import highspy
+
+    inf = highspy.kHighsInf
+    total_weight = sum(item.weight for item in items) + 1.0
+    big = sum(bucket.required for bucket in buckets) + total_weight + 1.0
+    tiny = 1.0 / (total_weight * (len(buckets) + 1))
+    model = _Model()
+    x: dict[tuple[int, int], int] = {}
+    for i in contested:
+        for b in items[i].candidates:
+            x[(i, b)] = model.var(0, 1, tiny * items[i].weight, integer=True)
+        model.row(-inf, 1, {x[(i, b)]: 1.0 for b in items[i].candidates})
+    fixed_in: list[float] = [0.0] * len(buckets)
+    for i, b in enumerate(fixed):
+        if b is not None:
+            fixed_in[b] += items[i].weight
+    # Columns per bucket: own amount, total (own + inflow), met flag, progress toward the minimum, outflow.
+    own, total, met, progress = [], [], [], []
+    for bucket in buckets:
+        cap = bucket.cap if bucket.cap is not None else inf
+        own.append(model.var(0, cap))
+        total.append(model.var(0, cap))
+        met.append(model.var(0, 1, big, integer=True))
+        progress.append(model.var(0, bucket.required, 1.0))
+    outflow: dict[int, tuple[int, float]] = {}
+    for b, bucket in enumerate(buckets):
+        if bucket.overflow_into is not None:
+            limit = bucket.overflow_max if bucket.overflow_max is not None else total_weight
+            outflow[b] = (model.var(0, limit), limit)
+    for b, bucket in enumerate(buckets):
+        excesses: list[int] = []
+        for limited, maximum in bucket.limits:
+            excess = model.var(0, inf)
+            excesses.append(excess)
+            fixed_limited = sum(items[i].weight for i in limited if fixed[i] == b)
+            terms = {x[(i, b)]: items[i].weight for i in limited if (i, b) in x}
+            terms[excess] = -1.0
+            model.row(-inf, maximum - fixed_limited, terms)
+        # own <= assigned weight - what sub-limits cut
+        terms = {own[b]: 1.0}
+        terms.update({column: -items[i].weight for (i, candidate), column in x.items() if candidate == b})
+        terms.update({excess: 1.0 for excess in excesses})
+        model.row(-inf, fixed_in[b], terms)
+        # total <= own + inflow from sources
+        terms = {total[b]: 1.0, own[b]: -1.0}
+        terms.update({column: -1.0 for source, (column, _) in outflow.items() if buckets[source].overflow_into == b})
+        model.row(-inf, 0, terms)
+        model.row(0, inf, {total[b]: 1.0, met[b]: -bucket.required})
+        model.row(-inf, 0, {progress[b]: 1.0, total[b]: -1.0})
+        if b in outflow:
+            # outflow <= total - required when met, and nothing when not met
+            column, limit = outflow[b]
+            model.row(-inf, 0, {column: 1.0, total[b]: -1.0, met[b]: bucket.required})
+            model.row(-inf, 0, {column: 1.0, met[b]: -limit})
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("random_seed", 0)
+    count = len(model.cost)
+    highs.addVars(count, np.array(model.lower), np.array(model.upper))
+    indices = np.arange(count, dtype=np.int32)
+    highs.changeColsCost(count, indices, np.array(model.cost))
+    integer_columns = np.array([i for i, flag in enumerate(model.integer) if flag], dtype=np.int32)
+    highs.changeColsIntegrality(
+        len(integer_columns), integer_columns, np.array([highspy.HighsVarType.kInteger] * len(integer_columns))
+    )
+    for lower, upper, columns, values in model.rows:
+        highs.addRow(lower, upper, len(columns), np.array(columns, dtype=np.int32), np.array(values))
+    highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    highs.run()
+    solution = list(highs.getSolution().col_value)
+    choice: dict[int, int | None] = {}
+    for i in contested:
+        picked = [b for b in items[i].candidates if solution[x[(i, b)]] > 0.5]
+        choice[i] = picked[0] if picked else None
+    return choice
+
+
+def brute_force_best(items: Sequence[Item], buckets: Sequence[Bucket]) -> int:
+    """The most buckets any assignment can meet, by trying them all (for tests on small instances only)."""
+    options = [(*item.candidates, None) for item in items]
+    return max(settle(items, buckets, list(choice)).met_count for choice in product(*options))
+
+
+def first_fit(items: Sequence[Item], buckets: Sequence[Bucket]) -> Settlement:
+    """What a first-fit audit does: each item to its first candidate bucket still short (for comparison only)."""
+    assignment: list[int | None] = []
+    filled = [0.0] * len(buckets)
+    for item in items:
+        target = next((b for b in item.candidates if filled[b] < buckets[b].required - EPSILON), item.candidates[0])
+        assignment.append(target)
+        filled[target] += item.weight
+    return settle(items, buckets, assignment)

@@ -1,0 +1,96 @@
+"""Compiled predicates for course filters and applicability conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from menkan.engine.policy.models import Applicability, Filter
+from menkan.engine.records import CourseRecord, Student
+from menkan.engine.terms import Term
+
+CoursePredicate = Callable[[CourseRecord], bool]
+
+
+def _always(_: CourseRecord) -> bool:
+    return True
+
+
+def compile_filter(spec: Filter | None, student: Student) -> CoursePredicate:
+    """A fast predicate for `spec` (None matches every course); only the given fields are tested."""
+    if spec is None:
+        return _always
+    tests: list[CoursePredicate] = []
+    if spec.category is not None:
+        categories = frozenset(spec.category)
+        tests.append(lambda c: c.category in categories)
+    if spec.tags is not None:
+        any_tags = frozenset(spec.tags)
+        tests.append(lambda c: not any_tags.isdisjoint(c.tags))
+    if spec.tags_all is not None:
+        all_tags = frozenset(spec.tags_all)
+        tests.append(lambda c: all_tags.issubset(c.tags))
+    if spec.level is not None:
+        levels = frozenset(spec.level)
+        tests.append(lambda c: c.level in levels)
+    if spec.delivery is not None:
+        deliveries = frozenset(spec.delivery)
+        tests.append(lambda c: c.delivery in deliveries)
+    if spec.transfer is not None:
+        transfer = spec.transfer
+        tests.append(lambda c: c.transfer is transfer)
+    if spec.summer is not None:
+        summer = spec.summer
+        tests.append(lambda c: c.term.is_summer is summer)
+    if spec.codes is not None:
+        codes = frozenset(spec.codes)
+        tests.append(lambda c: c.code in codes)
+    if spec.titles is not None:
+        titles = frozenset(spec.titles)
+        tests.append(lambda c: c.title in titles)
+    if spec.offered_by is not None:
+        units = frozenset(spec.offered_by)
+        tests.append(lambda c: c.offered_by in units)
+    if spec.own_department is not None:
+        own, department = spec.own_department, student.department
+        tests.append(lambda c: (c.offered_by == department) is own)
+    if not tests:
+        return _always
+    if len(tests) == 1:
+        return tests[0]
+    return lambda c: all(test(c) for test in tests)
+
+
+def compile_selection(include: Filter | None, exclude: Filter | None, student: Student) -> CoursePredicate:
+    """Courses that match `include` and not `exclude`."""
+    included = compile_filter(include, student)
+    if exclude is None:
+        return included
+    excluded = compile_filter(exclude, student)
+    return lambda c: included(c) and not excluded(c)
+
+
+def applies(spec: Applicability | None, student: Student) -> bool:
+    """Does the student fall under `spec` (None: everyone)?"""
+    if spec is None:
+        return True
+    if spec.division is not None and student.division not in spec.division:
+        return False
+    if spec.degree is not None and student.degree not in spec.degree:
+        return False
+    if spec.department is not None and student.department not in spec.department:
+        return False
+    if spec.department_not is not None and student.department in spec.department_not:
+        return False
+    if spec.admitted is not None and not spec.admitted.contains(student.admission_term):
+        return False
+    if spec.admitted_into_year is not None and student.admitted_into_year not in spec.admitted_into_year:
+        return False
+    if spec.flags is not None and not set(spec.flags).issubset(student.flags):
+        return False
+    return not (spec.flags_not is not None and not set(spec.flags_not).isdisjoint(student.flags))
+
+
+def effective(spec_range: object, as_of: Term) -> bool:
+    from menkan.engine.policy.models import TermRange
+
+    return spec_range is None or (isinstance(spec_range, TermRange) and spec_range.contains(as_of))

@@ -1,0 +1,1 @@
+"""The policy language: models, YAML loading with located errors, and the shipped policy registry."""

@@ -1,0 +1,261 @@
+"""Loading policy folders (institution.yaml + policy files) into validated models, with every error located."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from menkan.engine.errors import InputError, InputProblem, json_path, pydantic_reason
+from menkan.engine.policy.models import AllOf, AnyOf, Credits, Institution, Policy, Reference, Requirement
+from menkan.engine.policy.yamlsource import LineMap, line_of, load_yaml_with_lines
+
+SHIPPED_POLICIES = Path(__file__).resolve().parent.parent.parent / "policies"
+INSTITUTION_FILE = "institution.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    """One institution's settings and all of its policies, checked together."""
+
+    institution: Institution
+    policies: tuple[Policy, ...]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.institution.id
+
+
+def _data_location(data: Any, location: Sequence[Any]) -> tuple[Any, ...]:
+    """Map a pydantic error location onto the data, dropping union tags (`credits`) that are not real keys."""
+    kept: list[Any] = []
+    current = data
+    for step in location:
+        if isinstance(current, dict):
+            if step in current:
+                kept.append(step)
+                current = current[step]
+                continue
+            if current.get("kind") == step or (isinstance(step, str) and ("[" in step or "function-" in step)):
+                continue
+            kept.append(step)
+            current = None
+        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
+            kept.append(step)
+            current = current[step]
+        elif isinstance(step, str) and ("[" in step or "function-" in step):
+            continue
+        else:
+            kept.append(step)
+            current = None
+    return tuple(kept)
+
+
+def _problems_from_validation(
+    exc: ValidationError, data: Any, lines: LineMap, source: str
+) -> list[InputProblem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        location = _data_location(data, err["loc"])
+        problems.append(InputProblem(source, json_path(location), pydantic_reason(err), line_of(lines, location)))
+    return problems
+
+
+def _read_yaml(path: Path, source: str) -> tuple[Any, LineMap]:
+    try:
+        return load_yaml_with_lines(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise InputError([InputProblem(source, "$", f"not valid YAML: {exc.problem}", line)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([InputProblem(source, "$", f"cannot read: {exc}")]) from None
+
+
+def walk(requirements: Sequence[Requirement], prefix: str = "") -> Iterator[tuple[str, Requirement]]:
+    """Every requirement with its full dotted id, parents before children."""
+    for requirement in requirements:
+        full_id = f"{prefix}.{requirement.id}" if prefix else requirement.id
+        yield full_id, requirement
+        if isinstance(requirement, AllOf | AnyOf):
+            yield from walk(requirement.children, full_id)
+
+
+def _cross_check(policy_set: PolicySet, lines_by_policy: dict[str, tuple[LineMap, str]]) -> list[InputProblem]:
+    """Checks that span requirements: unique ids, overflow and reference targets, no overflow cycles."""
+    problems: list[InputProblem] = []
+    seen: dict[str, str] = {}
+    all_ids: set[str] = set()
+    for policy in policy_set.policies:
+        lines, source = lines_by_policy[policy.id]
+        for index, requirement in enumerate(policy.requirements):
+            for full_id, _ in walk([requirement]):
+                if full_id in seen:
+                    problems.append(
+                        InputProblem(
+                            source,
+                            f"$.requirements[{index}]",
+                            f"requirement id {full_id!r} is already used in {seen[full_id]}",
+                            line_of(lines, ("requirements", index)),
+                        )
+                    )
+                seen[full_id] = source
+                all_ids.add(full_id)
+    for policy in policy_set.policies:
+        lines, source = lines_by_policy[policy.id]
+        for index, requirement in enumerate(policy.requirements):
+            problems.extend(_check_tree(requirement, requirement.id, ("requirements", index), all_ids, lines, source))
+    return problems
+
+
+def _check_tree(
+    node: Requirement, full_id: str, path: tuple[Any, ...], all_ids: set[str], lines: LineMap, source: str
+) -> list[InputProblem]:
+    problems: list[InputProblem] = []
+    if isinstance(node, Reference) and node.ref not in all_ids:
+        problems.append(
+            InputProblem(source, json_path((*path, "ref")), f"no requirement has id {node.ref!r}", line_of(lines, path))
+        )
+    if isinstance(node, AllOf | AnyOf):
+        if isinstance(node, AllOf) and node.exclusive:
+            problems.extend(_check_overflows(node, full_id, path, lines, source))
+        for index, child in enumerate(node.children):
+            problems.extend(
+                _check_tree(child, f"{full_id}.{child.id}", (*path, "children", index), all_ids, lines, source)
+            )
+    elif isinstance(node, Credits) and node.overflow is not None:
+        # An overflow outside an exclusive group is checked by the group; alone it has nowhere to go.
+        pass
+    return problems
+
+
+def exclusive_leaves(group: AllOf, group_id: str) -> list[tuple[str, Credits, tuple[Any, ...]]]:
+    """The credit requirements that share the group's courses exclusively (through nested plain groups)."""
+    leaves: list[tuple[str, Credits, tuple[Any, ...]]] = []
+
+    def visit(node: Requirement, full_id: str, rel: tuple[Any, ...]) -> None:
+        if isinstance(node, Credits):
+            leaves.append((full_id, node, rel))
+        elif isinstance(node, AllOf | AnyOf) and not (isinstance(node, AllOf) and node.exclusive and rel):
+            for index, child in enumerate(node.children):
+                visit(child, f"{full_id}.{child.id}", (*rel, "children", index))
+
+    for index, child in enumerate(group.children):
+        visit(child, f"{group_id}.{child.id}", ("children", index))
+    return leaves
+
+
+def _check_overflows(
+    group: AllOf, group_id: str, path: tuple[Any, ...], lines: LineMap, source: str
+) -> list[InputProblem]:
+    problems: list[InputProblem] = []
+    leaves = exclusive_leaves(group, group_id)
+    by_local = {leaf.id: full for full, leaf, _ in leaves}
+    full_ids = {full for full, _, _ in leaves}
+    edges: dict[str, str] = {}
+    for full, leaf, rel in leaves:
+        if leaf.overflow is None:
+            continue
+        target = leaf.overflow.into
+        resolved = target if target in full_ids else by_local.get(target)
+        where = (*path, *rel, "overflow", "into")
+        if resolved is None or resolved == full:
+            problems.append(
+                InputProblem(
+                    source,
+                    json_path(where),
+                    f"overflow target {target!r} is not another credit requirement of exclusive group {group_id!r}",
+                    line_of(lines, where),
+                )
+            )
+        else:
+            edges[full] = resolved
+    for start in edges:
+        node, steps = start, 0
+        while node in edges and steps <= len(edges):
+            node, steps = edges[node], steps + 1
+        if steps > len(edges):
+            problems.append(
+                InputProblem(source, json_path(path), f"overflows of {start!r} form a cycle", line_of(lines, path))
+            )
+            break
+    return problems
+
+
+def load_policy_dir(folder: Path | str) -> PolicySet:
+    """Load and check one institution folder; raise InputError listing every problem found."""
+    root = Path(folder)
+    problems: list[InputProblem] = []
+    institution_path = root / INSTITUTION_FILE
+    institution: Institution | None = None
+    if not institution_path.exists():
+        problems.append(InputProblem(str(institution_path), "$", "missing: every policy folder needs institution.yaml"))
+    else:
+        source = str(institution_path)
+        try:
+            data, lines = _read_yaml(institution_path, source)
+            institution = Institution.model_validate(data)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        except ValidationError as exc:
+            problems.extend(_problems_from_validation(exc, data, lines, source))
+    policies: list[Policy] = []
+    lines_by_policy: dict[str, tuple[LineMap, str]] = {}
+    sources: dict[str, str] = {}
+    for path in sorted(root.rglob("*.yaml")):
+        if path == institution_path:
+            continue
+        source = str(path)
+        try:
+            data, lines = _read_yaml(path, source)
+            policy = Policy.model_validate(data)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        except ValidationError as exc:
+            problems.extend(_problems_from_validation(exc, data, lines, source))
+            continue
+        if policy.id in lines_by_policy:
+            problems.append(InputProblem(source, "$.id", f"policy id {policy.id!r} is used twice", line_of(lines, ("id",))))
+            continue
+        if institution is not None and policy.institution != institution.id:
+            problems.append(
+                InputProblem(
+                    source,
+                    "$.institution",
+                    f"is {policy.institution!r} but this folder is institution {institution.id!r}",
+                    line_of(lines, ("institution",)),
+                )
+            )
+        policies.append(policy)
+        lines_by_policy[policy.id] = (lines, source)
+        sources[policy.id] = source
+    if institution is not None:
+        policy_set = PolicySet(institution, tuple(policies), sources)
+        problems.extend(_cross_check(policy_set, lines_by_policy))
+        if not problems:
+            return policy_set
+    raise InputError(problems)
+
+
+def shipped_institutions() -> list[str]:
+    return sorted(p.name for p in SHIPPED_POLICIES.iterdir() if (p / INSTITUTION_FILE).exists())
+
+
+_CACHE: dict[str, PolicySet] = {}
+
+
+def load_shipped(institution: str) -> PolicySet:
+    """The policies shipped with menkan for one institution (loaded once per process)."""
+    if institution not in _CACHE:
+        folder = SHIPPED_POLICIES / institution
+        if not (folder / INSTITUTION_FILE).exists():
+            known = ", ".join(shipped_institutions()) or "none"
+            raise InputError([InputProblem("policies", "$", f"no policies for institution {institution!r} (have: {known})")])
+        _CACHE[institution] = load_policy_dir(folder)
+    return _CACHE[institution]

@@ -1,0 +1,181 @@
+"""Audit results (`menkan.audit/1`): per requirement what counted, what did not and why, and what is missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from menkan.engine.terms import Term
+
+AUDIT_SCHEMA = "menkan.audit/1"
+Status = Literal["met", "not-met", "in-progress"]
+Unit = Literal["credits", "hours", "courses", "certificates", "requirements", "semesters", "years", "points", "score"]
+
+
+def number(value: Decimal | int | None) -> int | float | None:
+    """A Decimal as a JSON number (whole values as integers)."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def fmt(value: Decimal | int | None) -> str:
+    """A number as people write it: 12, 12.5, 3.45."""
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return str(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """Something that counted: a course, activity or certificate, or credits flowing in from another requirement."""
+
+    kind: Literal["course", "activity", "certificate", "overflow", "merge", "requirement"]
+    ref: str
+    amount: Decimal
+    title: str | None = None
+    term: Term | None = None
+    pending: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "ref": self.ref, "amount": number(self.amount)}
+        if self.title is not None:
+            data["title"] = self.title
+        if self.term is not None:
+            data["term"] = str(self.term)
+        if self.pending:
+            data["pending"] = True
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplied:
+    """Something that did not count here, and why."""
+
+    ref: str
+    reason: str
+    title: str | None = None
+    amount: Decimal | None = None
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"ref": self.ref, "reason": self.reason}
+        if self.title is not None:
+            data["title"] = self.title
+        if self.amount is not None:
+            data["amount"] = number(self.amount)
+        if self.detail is not None:
+            data["detail"] = self.detail
+        return data
+
+
+NO_MESSAGE = {"zh-TW": "", "en": ""}
+
+
+@dataclass(slots=True)
+class RequirementResult:
+    """The audit of one requirement node."""
+
+    id: str
+    title: dict[str, str]
+    kind: str
+    status: Status
+    unit: Unit
+    required: Decimal | None
+    earned: Decimal | None
+    cites: str
+    display: str = ""
+    applied: list[Applied] = field(default_factory=list)
+    not_applied: list[NotApplied] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=lambda: dict(NO_MESSAGE))
+    children: list[RequirementResult] = field(default_factory=list)
+    advisory: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.display:
+            self.display = f"{fmt(self.earned)} / {fmt(self.required)}"
+
+    @property
+    def met(self) -> bool:
+        return self.status == "met"
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "status": self.status,
+            "unit": self.unit,
+            "required": number(self.required),
+            "earned": number(self.earned),
+            "display": self.display,
+            "applied": [item.as_dict() for item in self.applied],
+            "not_applied": [item.as_dict() for item in self.not_applied],
+            "missing": self.missing,
+            "cites": self.cites,
+            "children": [child.as_dict() for child in self.children],
+        }
+        if self.advisory:
+            data["advisory"] = True
+        if self.details:
+            data["details"] = self.details
+        return data
+
+    def find(self, requirement_id: str) -> RequirementResult | None:
+        if self.id == requirement_id:
+            return self
+        for child in self.children:
+            found = child.find(requirement_id)
+            if found is not None:
+                return found
+        return None
+
+
+def combine(statuses: list[Status]) -> Status:
+    """All met: met; otherwise not-met if any is not-met, else in-progress."""
+    if all(status == "met" for status in statuses):
+        return "met"
+    if any(status == "not-met" for status in statuses):
+        return "not-met"
+    return "in-progress"
+
+
+@dataclass(slots=True)
+class AuditResult:
+    """Every requirement that applies to one student, as of one term."""
+
+    student_id: str
+    institution: str
+    as_of: Term
+    requirements: list[RequirementResult]
+    policies: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        return combine([r.status for r in self.requirements if not r.advisory])
+
+    def find(self, requirement_id: str) -> RequirementResult | None:
+        for requirement in self.requirements:
+            found = requirement.find(requirement_id)
+            if found is not None:
+                return found
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema": AUDIT_SCHEMA,
+            "student_id": self.student_id,
+            "institution": self.institution,
+            "as_of": str(self.as_of),
+            "status": self.status,
+            "policies": self.policies,
+            "requirements": [r.as_dict() for r in self.requirements],
+        }

@@ -1,0 +1,78 @@
+"""Academic terms in ROC years: `114-1`, `114-2`, summer `114-S`, totally ordered."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+from typing import Any
+
+_TERM = re.compile(r"^(\d{2,3})-([12S])$")
+_SEMESTER_ORDER = {"1": 1, "2": 2, "S": 3}
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One academic term: ROC year plus semester 1, 2 or S (summer, after semester 2)."""
+
+    year: int
+    semester: str
+
+    @classmethod
+    def parse(cls, text: str) -> Term:
+        match = _TERM.match(text.strip()) if isinstance(text, str) else None
+        if match is None:
+            raise ValueError(f"not a term: {text!r} (expected ROC year and semester, e.g. 114-1, 114-2, 114-S)")
+        return cls(int(match.group(1)), match.group(2))
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.year, _SEMESTER_ORDER[self.semester])
+
+    @property
+    def is_summer(self) -> bool:
+        return self.semester == "S"
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Term):
+            return NotImplemented
+        return self.key < other.key
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.semester}"
+
+    def __repr__(self) -> str:
+        return f"Term({str(self)!r})"
+
+    def western(self) -> str:
+        """The academic year in Western form: 114-1 is 2025 fall, 114-2 is 2026 spring."""
+        start = self.year + 1911
+        return {"1": f"{start} fall", "2": f"{start + 1} spring", "S": f"{start + 1} summer"}[self.semester]
+
+    def next_regular(self) -> Term:
+        """The next fall or spring semester (summer is skipped)."""
+        if self.semester == "1":
+            return Term(self.year, "2")
+        return Term(self.year + 1, "1")
+
+    def academic_year_index(self, admission: Term) -> int:
+        """1-based study year of this term for a student admitted in `admission`."""
+        return self.year - admission.year + 1
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def validate(value: Any) -> Term:
+            if isinstance(value, Term):
+                return value
+            if not isinstance(value, str):
+                raise ValueError("must be a term string such as 114-1")
+            return cls.parse(value)
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            json_schema_input_schema=core_schema.str_schema(pattern=_TERM.pattern),
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+        )
