@@ -23,6 +23,14 @@ class Bucket:
 
 
 @dataclass(frozen=True, slots=True)
+class Aggregate:
+    """A minimum over assignments that consumes nothing: e.g. credits from certain tiers, whatever tier they fill."""
+
+    required: float
+    weights: dict[tuple[int, int], float]
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """A course (or other unit) with its weight and the buckets it may count in."""
 
@@ -43,11 +51,13 @@ class Settlement:
     total: list[float]
     retained: list[float]
     met: list[bool]
+    aggregate_totals: list[float] = field(default_factory=list)
+    aggregate_met: list[bool] = field(default_factory=list)
     solver: str = "direct"
 
     @property
     def met_count(self) -> int:
-        return sum(self.met)
+        return sum(self.met) + sum(self.aggregate_met)
 
 
 def overflow_order(buckets: Sequence[Bucket]) -> list[int]:
@@ -70,7 +80,12 @@ def overflow_order(buckets: Sequence[Bucket]) -> list[int]:
     return order
 
 
-def settle(items: Sequence[Item], buckets: Sequence[Bucket], assignment: Sequence[int | None]) -> Settlement:
+def settle(
+    items: Sequence[Item],
+    buckets: Sequence[Bucket],
+    assignment: Sequence[int | None],
+    aggregates: Sequence[Aggregate] = (),
+) -> Settlement:
     """Apply sub-limits, caps and overflows (in that order) to an assignment of items to buckets."""
     counted = [0.0] * len(items)
     cut: dict[int, list[tuple[int, float]]] = {}
@@ -127,10 +142,18 @@ def settle(items: Sequence[Item], buckets: Sequence[Bucket], assignment: Sequenc
                 if excess > EPSILON:
                     outflow[index] = excess
                     inflow[bucket.overflow_into].append((index, excess))
-    return Settlement(list(assignment), counted, cut, own, inflow, outflow, total, retained, met)
+    aggregate_totals = [
+        sum(weight for (i, b), weight in aggregate.weights.items() if assignment[i] == b) for aggregate in aggregates
+    ]
+    aggregate_met = [
+        value >= aggregate.required - EPSILON for value, aggregate in zip(aggregate_totals, aggregates, strict=True)
+    ]
+    return Settlement(
+        list(assignment), counted, cut, own, inflow, outflow, total, retained, met, aggregate_totals, aggregate_met
+    )
 
 
-def allocate(items: Sequence[Item], buckets: Sequence[Bucket]) -> Settlement:
+def allocate(items: Sequence[Item], buckets: Sequence[Bucket], aggregates: Sequence[Aggregate] = ()) -> Settlement:
     """The assignment that meets the most buckets (then makes the most progress), solved exactly.
 
     Items with one candidate go there (more never hurts: caps cut, overflows only add). If any item could
@@ -140,10 +163,10 @@ def allocate(items: Sequence[Item], buckets: Sequence[Bucket]) -> Settlement:
     assignment: list[int | None] = [item.candidates[0] if len(item.candidates) == 1 else None for item in items]
     contested = [i for i, item in enumerate(items) if len(item.candidates) > 1]
     if not contested:
-        return settle(items, buckets, assignment)
-    for index, choice in _solve_milp(items, buckets, assignment, contested).items():
+        return settle(items, buckets, assignment, aggregates)
+    for index, choice in _solve_milp(items, buckets, aggregates, assignment, contested).items():
         assignment[index] = choice
-    settlement = settle(items, buckets, assignment)
+    settlement = settle(items, buckets, assignment, aggregates)
     settlement.solver = "milp"
     return settlement
 
@@ -170,13 +193,22 @@ class _Model:
 
 
 def _solve_milp(
-    items: Sequence[Item], buckets: Sequence[Bucket], fixed: Sequence[int | None], contested: Sequence[int]
+    items: Sequence[Item],
+    buckets: Sequence[Bucket],
+    aggregates: Sequence[Aggregate],
+    fixed: Sequence[int | None],
+    contested: Sequence[int],
 ) -> dict[int, int | None]:
     import highspy
 
     inf = highspy.kHighsInf
     total_weight = sum(item.weight for item in items) + 1.0
-    big = sum(bucket.required for bucket in buckets) + total_weight + 1.0
+    big = (
+        sum(bucket.required for bucket in buckets)
+        + sum(aggregate.required for aggregate in aggregates)
+        + total_weight
+        + 1.0
+    )
     tiny = 1.0 / (total_weight * (len(buckets) + 1))
     model = _Model()
     x: dict[tuple[int, int], int] = {}
@@ -226,6 +258,14 @@ def _solve_milp(
             column, limit = outflow[b]
             model.row(-inf, 0, {column: 1.0, total[b]: -1.0, met[b]: bucket.required})
             model.row(-inf, 0, {column: 1.0, met[b]: -limit})
+    for aggregate in aggregates:
+        # value = fixed part + chosen contested pairs; met only when value reaches the minimum
+        fixed_value = sum(w for (i, b), w in aggregate.weights.items() if fixed[i] == b)
+        met_flag = model.var(0, 1, big, integer=True)
+        progress_column = model.var(0, aggregate.required, 1.0)
+        chosen = {x[(i, b)]: w for (i, b), w in aggregate.weights.items() if (i, b) in x}
+        model.row(-fixed_value, inf, {**{c: w for c, w in chosen.items()}, met_flag: -aggregate.required})
+        model.row(-inf, fixed_value, {**{c: -w for c, w in chosen.items()}, progress_column: 1.0})
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 0)
@@ -249,10 +289,10 @@ def _solve_milp(
     return choice
 
 
-def brute_force_best(items: Sequence[Item], buckets: Sequence[Bucket]) -> int:
-    """The most buckets any assignment can meet, by trying them all (for tests on small instances only)."""
+def brute_force_best(items: Sequence[Item], buckets: Sequence[Bucket], aggregates: Sequence[Aggregate] = ()) -> int:
+    """The most minimums any assignment can meet, by trying them all (for tests on small instances only)."""
     options = [(*item.candidates, None) for item in items]
-    return max(settle(items, buckets, list(choice)).met_count for choice in product(*options))
+    return max(settle(items, buckets, list(choice), aggregates).met_count for choice in product(*options))
 
 
 def first_fit(items: Sequence[Item], buckets: Sequence[Bucket]) -> Settlement:

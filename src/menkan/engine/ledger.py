@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 
 from menkan.engine.errors import InputError, InputProblem
 from menkan.engine.policy.models import Grading, Identity, Institution
@@ -59,6 +61,7 @@ class Entry:
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65536)
 def normalize_title(title: str) -> str:
     """Titles compare after width folding (（一） == (一)) and with spaces removed."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", title)).lower()
@@ -70,6 +73,7 @@ class CourseIdentity:
     def __init__(self, identity: Identity) -> None:
         self.same_title = identity.same_title
         self._canonical: dict[str, str] = {}
+        self._memo: dict[int, tuple[object, frozenset[str]]] = {}
         for group in identity.equivalents:
             head = min(group)
             for code in group:
@@ -79,6 +83,31 @@ class CourseIdentity:
         if self.same_title:
             return "t:" + normalize_title(title)
         return "c:" + self._canonical.get(code, code)
+
+    def canonical(self, code: str) -> str:
+        return self._canonical.get(code, code)
+
+    def listed_keys(self, listed: Iterable[tuple[str | None, str | None]]) -> frozenset[str]:
+        """Keys that identify a listed course (and its alternatives), comparable with `record_keys`."""
+        keys = set()
+        for code, title in listed:
+            if code is not None:
+                keys.add("c:" + self.canonical(code))
+            if title is not None and (self.same_title or code is None):
+                keys.add("t:" + normalize_title(title))
+        return frozenset(keys)
+
+    def keys_of(self, owner: object, listed: list[tuple[str | None, str | None]]) -> frozenset[str]:
+        """`listed_keys`, memoised per owning policy object (kept alive by the memo, so its id stays unique)."""
+        hit = self._memo.get(id(owner))
+        if hit is not None and hit[0] is owner:
+            return hit[1]
+        keys = self.listed_keys(listed)
+        self._memo[id(owner)] = (owner, keys)
+        return keys
+
+    def record_keys(self, course: CourseRecord) -> tuple[str, str]:
+        return ("c:" + self.canonical(course.code), "t:" + normalize_title(course.title))
 
     def matches(self, course: CourseRecord, code: str | None, title: str | None) -> bool:
         """Does `course` stand for the listed course given by code and/or title?"""

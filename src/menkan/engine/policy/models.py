@@ -412,13 +412,13 @@ class Averages(Model):
 
 
 class Department(Model):
-    id: Identifier
+    id: str = Field(min_length=1)
     name: Localized
     college: str | None = None
 
 
 class College(Model):
-    id: Identifier
+    id: str = Field(min_length=1)
     name: Localized
 
 

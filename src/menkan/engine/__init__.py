@@ -1,0 +1,26 @@
+"""menkan's audit engine: pure Python, no Django. `audit(student, policies, as_of)` is the entry point."""
+
+from menkan.engine.audit import audit
+from menkan.engine.errors import InputError, InputProblem
+from menkan.engine.policy.loader import PolicySet, load_policy_dir, load_shipped, shipped_institutions
+from menkan.engine.records import Student, iter_students, load_students, student_from_dict, student_to_dict
+from menkan.engine.result import AuditResult, RequirementResult
+from menkan.engine.terms import Term
+
+__all__ = [
+    "AuditResult",
+    "InputError",
+    "InputProblem",
+    "PolicySet",
+    "RequirementResult",
+    "Student",
+    "Term",
+    "audit",
+    "iter_students",
+    "load_policy_dir",
+    "load_shipped",
+    "load_students",
+    "shipped_institutions",
+    "student_from_dict",
+    "student_to_dict",
+]

@@ -1,0 +1,122 @@
+"""The audit: every requirement of every applicable policy, evaluated for one student as of one term."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from menkan.engine.context import Context
+from menkan.engine.errors import InputError, InputProblem
+from menkan.engine.filters import applies, compile_filter
+from menkan.engine.ledger import CourseIdentity, GradeScale, build_ledger
+from menkan.engine.policy.loader import PolicySet, walk
+from menkan.engine.policy import models as m
+from menkan.engine.records import Student
+from menkan.engine.result import AuditResult, RequirementResult
+from menkan.engine.rules import average, certificates, courses, credits, groups, hours, standing, tiered
+from menkan.engine.terms import Term
+
+Evaluator = Callable[[Context, Any, str], RequirementResult]
+
+EVALUATORS: dict[type[m.RequirementBase], Evaluator] = {
+    m.AllOf: groups.evaluate_all,
+    m.AnyOf: groups.evaluate_any,
+    m.Credits: credits.evaluate,
+    m.Courses: courses.evaluate,
+    m.Hours: hours.evaluate,
+    m.Certificates: certificates.evaluate,
+    m.Average: average.evaluate,
+    m.Tiered: tiered.evaluate,
+    m.Ethics: standing.ethics,
+    m.SemesterCredits: standing.semester_credits,
+    m.StudyPeriod: standing.study_period,
+    m.LeaveLimit: standing.leave_limit,
+    m.Exams: standing.exams,
+    m.Reference: standing.reference,
+    m.RankTop: standing.rank,
+    m.AdmissionYear: standing.admission,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Runtime:
+    """What is derived once per policy set and reused by every audit: grade scale, identity, node index."""
+
+    policy_set: PolicySet
+    scale: GradeScale
+    identity: CourseIdentity
+    nodes: dict[str, m.Requirement]
+
+
+_RUNTIMES: dict[int, _Runtime] = {}
+
+
+def _runtime(policy_set: PolicySet) -> _Runtime:
+    cached = _RUNTIMES.get(id(policy_set))
+    if cached is not None and cached.policy_set is policy_set:
+        return cached
+    nodes = {full_id: node for policy in policy_set.policies for full_id, node in walk(policy.requirements)}
+    runtime = _Runtime(
+        policy_set, GradeScale(policy_set.institution.grading), CourseIdentity(policy_set.institution.identity), nodes
+    )
+    _RUNTIMES[id(policy_set)] = runtime
+    return runtime
+
+
+def latest_term(student: Student) -> Term:
+    """The latest term the records mention (the default `as_of`)."""
+    terms = [student.admission_term]
+    terms += [c.term for c in student.courses]
+    terms += [a.term for a in student.activities]
+    terms += [e.term for e in student.enrollment]
+    return max(terms)
+
+
+def audit(student: Student, policies: PolicySet, as_of: Term | None = None) -> AuditResult:
+    """Audit one student against every requirement of `policies` that applies to them, as of `as_of`."""
+    institution = policies.institution
+    if student.institution != institution.id:
+        raise InputError(
+            [
+                InputProblem(
+                    student.student_id,
+                    "$.institution",
+                    f"is {student.institution!r}, but the policies are {institution.id!r}'s",
+                )
+            ]
+        )
+    as_of = as_of or latest_term(student)
+    runtime = _runtime(policies)
+    repeatable_spec = institution.repeats.repeatable
+    repeatable = compile_filter(repeatable_spec, student) if repeatable_spec is not None else None
+    ledger = build_ledger(
+        student, institution, as_of, scale=runtime.scale, identity=runtime.identity, repeatable=repeatable
+    )
+    ctx = Context(student, as_of, institution, ledger, runtime.scale, runtime.identity, nodes=runtime.nodes)
+
+    def evaluate(node: m.Requirement, full_id: str) -> RequirementResult | None:
+        if full_id in ctx.results:
+            return ctx.results[full_id]
+        if not ctx.applicable(node):
+            return None
+        result = ctx.precomputed.get(full_id)
+        if result is None:
+            result = EVALUATORS[type(node)](ctx, node, full_id)
+        ctx.results[full_id] = result
+        return result
+
+    ctx.evaluate = evaluate
+    results: list[RequirementResult] = []
+    applied_policies: list[str] = []
+    for policy in policies.policies:
+        if not applies(policy.applies_to, student):
+            continue
+        if policy.effective is not None and not policy.effective.contains(as_of):
+            continue
+        applied_policies.append(policy.id)
+        for requirement in policy.requirements:
+            result = evaluate(requirement, requirement.id)
+            if result is not None:
+                results.append(result)
+    return AuditResult(student.student_id, institution.id, as_of, results, applied_policies)

@@ -1,0 +1,34 @@
+"""Maximum bipartite matching (augmenting paths): which records fill which listed slots, exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def max_matching(candidates: Sequence[Sequence[int]], right_size: int) -> list[int | None]:
+    """For each left vertex (a listed slot) the right vertex (a record) matched to it, maximising the matches.
+
+    Kuhn's algorithm: exact, O(V·E), ample for course lists. Slots are tried in order and records in the
+    order given, so the result is deterministic.
+    """
+    owner: list[int | None] = [None] * right_size
+
+    def augment(left: int, seen: list[bool]) -> bool:
+        for right in candidates[left]:
+            if seen[right]:
+                continue
+            seen[right] = True
+            current = owner[right]
+            if current is None or augment(current, seen):
+                owner[right] = left
+                return True
+        return False
+
+    for left in range(len(candidates)):
+        if candidates[left]:
+            augment(left, [False] * right_size)
+    match: list[int | None] = [None] * len(candidates)
+    for right, left in enumerate(owner):
+        if left is not None:
+            match[left] = right
+    return match

@@ -1,0 +1,1 @@
+"""One evaluator module per requirement kind; `evaluate_node` dispatches on the node's kind."""
