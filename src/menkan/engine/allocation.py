@@ -149,7 +149,17 @@ def settle(
         value >= aggregate.required - EPSILON for value, aggregate in zip(aggregate_totals, aggregates, strict=True)
     ]
     return Settlement(
-        list(assignment), counted, cut, own, inflow, outflow, total, retained, met, aggregate_totals, aggregate_met
+        list(assignment),
+        counted,
+        cut,
+        own,
+        inflow,
+        outflow,
+        total,
+        retained,
+        met,
+        aggregate_totals,
+        aggregate_met,
     )
 
 
@@ -217,9 +227,9 @@ def _solve_milp(
             x[(i, b)] = model.var(0, 1, tiny * items[i].weight, integer=True)
         model.row(-inf, 1, {x[(i, b)]: 1.0 for b in items[i].candidates})
     fixed_in: list[float] = [0.0] * len(buckets)
-    for i, b in enumerate(fixed):
-        if b is not None:
-            fixed_in[b] += items[i].weight
+    for i, fixed_bucket in enumerate(fixed):
+        if fixed_bucket is not None:
+            fixed_in[fixed_bucket] += items[i].weight
     # Columns per bucket: own amount, total (own + inflow), met flag, progress toward the minimum, outflow.
     own, total, met, progress = [], [], [], []
     for bucket in buckets:
@@ -266,7 +276,7 @@ def _solve_milp(
         chosen = {x[(i, b)]: w for (i, b), w in aggregate.weights.items() if (i, b) in x}
         model.row(-fixed_value, inf, {**{c: w for c, w in chosen.items()}, met_flag: -aggregate.required})
         model.row(-inf, fixed_value, {**{c: -w for c, w in chosen.items()}, progress_column: 1.0})
-    highs = highspy.Highs()
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 0)
     count = len(model.cost)
@@ -275,7 +285,9 @@ def _solve_milp(
     highs.changeColsCost(count, indices, np.array(model.cost))
     integer_columns = np.array([i for i, flag in enumerate(model.integer) if flag], dtype=np.int32)
     highs.changeColsIntegrality(
-        len(integer_columns), integer_columns, np.array([highspy.HighsVarType.kInteger] * len(integer_columns))
+        len(integer_columns),
+        integer_columns,
+        np.array([highspy.HighsVarType.kInteger] * len(integer_columns)),
     )
     for lower, upper, columns, values in model.rows:
         highs.addRow(lower, upper, len(columns), np.array(columns, dtype=np.int32), np.array(values))

@@ -10,8 +10,8 @@ from menkan.engine.context import Context
 from menkan.engine.errors import InputError, InputProblem
 from menkan.engine.filters import applies, compile_filter
 from menkan.engine.ledger import CourseIdentity, GradeScale, build_ledger
-from menkan.engine.policy.loader import PolicySet, walk
 from menkan.engine.policy import models as m
+from menkan.engine.policy.loader import PolicySet, walk
 from menkan.engine.records import Student
 from menkan.engine.result import AuditResult, RequirementResult
 from menkan.engine.rules import average, certificates, courses, credits, groups, hours, standing, tiered
@@ -58,7 +58,10 @@ def _runtime(policy_set: PolicySet) -> _Runtime:
         return cached
     nodes = {full_id: node for policy in policy_set.policies for full_id, node in walk(policy.requirements)}
     runtime = _Runtime(
-        policy_set, GradeScale(policy_set.institution.grading), CourseIdentity(policy_set.institution.identity), nodes
+        policy_set,
+        GradeScale(policy_set.institution.grading),
+        CourseIdentity(policy_set.institution.identity),
+        nodes,
     )
     _RUNTIMES[id(policy_set)] = runtime
     return runtime

@@ -38,7 +38,11 @@ def excluded_reason(entry: Entry, student: Student, settings: Averages) -> str |
         return "transfer"
     if settings.exclude_leave_terms and entry.leave_term:
         return "leave-term"
-    if settings.exclude_below_degree_level and student.degree in ("master", "doctor") and course.level == "undergraduate":
+    if (
+        settings.exclude_below_degree_level
+        and student.degree in ("master", "doctor")
+        and course.level == "undergraduate"
+    ):
         return "below-degree-level"
     if course.credits == 0:
         return "zero-credit"

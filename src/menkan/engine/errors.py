@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +76,7 @@ _MESSAGES = {
 }
 
 
-def pydantic_reason(error: dict[str, Any]) -> str:
+def pydantic_reason(error: Mapping[str, Any]) -> str:
     """A short human reason for one pydantic error (ValidationError.errors() item)."""
     template = _MESSAGES.get(error["type"])
     context = error.get("ctx") or {}

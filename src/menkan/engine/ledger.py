@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 
 from menkan.engine.errors import InputError, InputProblem
@@ -16,7 +16,7 @@ from menkan.engine.records import CourseRecord, Student
 from menkan.engine.terms import Term
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     WITHDRAWN = "withdrawn"
@@ -136,7 +136,10 @@ class GradeScale:
         self._cache: dict[tuple[str, str], GradeReading] = {}
 
     def pass_score(self, degree: str) -> Decimal:
-        return self.grading.pass_score_by_degree.get(degree, self.grading.pass_score)  # type: ignore[call-overload]
+        for listed, score in self.grading.pass_score_by_degree.items():
+            if listed == degree:
+                return score
+        return self.grading.pass_score
 
     def points_for_score(self, score: Decimal) -> Decimal | None:
         for letter in self._by_score:

@@ -28,7 +28,7 @@ def max_matching(candidates: Sequence[Sequence[int]], right_size: int) -> list[i
         if candidates[left]:
             augment(left, [False] * right_size)
     match: list[int | None] = [None] * len(candidates)
-    for right, left in enumerate(owner):
-        if left is not None:
-            match[left] = right
+    for right, matched_left in enumerate(owner):
+        if matched_left is not None:
+            match[matched_left] = right
     return match

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError, with_config
 
 from menkan.engine.errors import InputError, InputProblem, clean_location, json_path, pydantic_reason
 from menkan.engine.terms import Term
 
-STUDENT_SCHEMA = "menkan.student/1"
+STUDENT_SCHEMA: Final = "menkan.student/1"
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -193,8 +193,7 @@ def student_from_dict(data: Any, *, source: str = "<input>", line: int | None = 
 def student_to_dict(student: Student) -> dict[str, Any]:
     """The student as `menkan.student/1` JSON data (round-trips through student_from_dict)."""
     data: dict[str, Any] = _STUDENT_ADAPTER.dump_python(student, mode="json", exclude_defaults=True)
-    data["schema"] = STUDENT_SCHEMA
-    return data
+    return {**data, "schema": STUDENT_SCHEMA}
 
 
 def _decode(text: str, source: str, line: int | None) -> Any:
@@ -208,7 +207,7 @@ def _decode(text: str, source: str, line: int | None) -> Any:
 def iter_students(path: Path | str) -> Iterator[Student]:
     """Students from a file holding one JSON object, or JSONL with one object per line."""
     source_path = Path(path)
-    source = source_path.name
+    source = str(path)
     try:
         text = source_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -31,37 +31,44 @@ class PolicySet:
         return self.institution.id
 
 
+def _is_internal(step: Any) -> bool:
+    return isinstance(step, str) and ("[" in step or step.startswith("function-"))
+
+
 def _data_location(data: Any, location: Sequence[Any]) -> tuple[Any, ...]:
-    """Map a pydantic error location onto the data, dropping union tags (`credits`) that are not real keys."""
+    """Map a pydantic error location onto the data, dropping the union tag (`credits`) pydantic inserts.
+
+    A tagged union adds the tag once, right after entering the object; a real field may share its name
+    (`courses` in a `kind: courses` node), so only the first matching step after entering is dropped.
+    """
     kept: list[Any] = []
     current = data
+    tag_pending = True
     for step in location:
+        if _is_internal(step):
+            continue
         if isinstance(current, dict):
-            if step in current:
-                kept.append(step)
-                current = current[step]
-                continue
-            if current.get("kind") == step or (isinstance(step, str) and ("[" in step or "function-" in step)):
+            if tag_pending and current.get("kind") == step:
+                tag_pending = False
                 continue
             kept.append(step)
-            current = None
+            current = current.get(step) if isinstance(step, str) else None
         elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
             kept.append(step)
             current = current[step]
-        elif isinstance(step, str) and ("[" in step or "function-" in step):
-            continue
         else:
             kept.append(step)
             current = None
+        tag_pending = True
     return tuple(kept)
 
 
-def _problems_from_validation(
-    exc: ValidationError, data: Any, lines: LineMap, source: str
-) -> list[InputProblem]:
+def _problems_from_validation(exc: ValidationError, data: Any, lines: LineMap, source: str) -> list[InputProblem]:
     problems = []
     for err in exc.errors(include_url=False):
         location = _data_location(data, err["loc"])
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            location = (*location, "kind")
         problems.append(InputProblem(source, json_path(location), pydantic_reason(err), line_of(lines, location)))
     return problems
 
@@ -221,7 +228,9 @@ def load_policy_dir(folder: Path | str) -> PolicySet:
             problems.extend(_problems_from_validation(exc, data, lines, source))
             continue
         if policy.id in lines_by_policy:
-            problems.append(InputProblem(source, "$.id", f"policy id {policy.id!r} is used twice", line_of(lines, ("id",))))
+            problems.append(
+                InputProblem(source, "$.id", f"policy id {policy.id!r} is used twice", line_of(lines, ("id",)))
+            )
             continue
         if institution is not None and policy.institution != institution.id:
             problems.append(
@@ -256,6 +265,8 @@ def load_shipped(institution: str) -> PolicySet:
         folder = SHIPPED_POLICIES / institution
         if not (folder / INSTITUTION_FILE).exists():
             known = ", ".join(shipped_institutions()) or "none"
-            raise InputError([InputProblem("policies", "$", f"no policies for institution {institution!r} (have: {known})")])
+            raise InputError(
+                [InputProblem("policies", "$", f"no policies for institution {institution!r} (have: {known})")]
+            )
         _CACHE[institution] = load_policy_dir(folder)
     return _CACHE[institution]

@@ -8,7 +8,7 @@ from menkan.engine.averages import cumulative_average, graduation_grade, semeste
 from menkan.engine.context import Context
 from menkan.engine.messages import text
 from menkan.engine.policy.models import Average
-from menkan.engine.result import RequirementResult, Status, fmt
+from menkan.engine.result import RequirementResult, Status, Unit, fmt
 
 
 def evaluate(ctx: Context, node: Average, full_id: str) -> RequirementResult:
@@ -37,7 +37,7 @@ def evaluate(ctx: Context, node: Average, full_id: str) -> RequirementResult:
     else:
         value = cumulative.rounded(places)
     details["value"] = str(value) if value is not None else None
-    unit = "points" if settings.measure == "points" else "score"
+    unit: Unit = "points" if settings.measure == "points" else "score"
     status: Status
     if value is None:
         status = "in-progress"
@@ -48,7 +48,8 @@ def evaluate(ctx: Context, node: Average, full_id: str) -> RequirementResult:
     else:
         status = "not-met"
         missing = text(
-            f"平均 {fmt(value)}，未達 {fmt(node.min)}", f"Average {fmt(value)} is below the minimum {fmt(node.min)}"
+            f"平均 {fmt(value)}，未達 {fmt(node.min)}",
+            f"Average {fmt(value)} is below the minimum {fmt(node.min)}",
         )
     return RequirementResult(
         id=full_id,

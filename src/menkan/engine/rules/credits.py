@@ -89,10 +89,12 @@ class GroupOutcome:
 def evaluate_leaves(ctx: Context, members: list[tuple[str, Credits]]) -> GroupOutcome:
     """Allocate the counted courses among credit requirements that share them exclusively, then explain each."""
     leaves = [_leaf(ctx, full_id, node) for full_id, node in members]
-    countable = [entry for entry in ctx.ledger.entries if entry.countable and any(l.select(entry.course) for l in leaves)]
+    countable = [
+        entry for entry in ctx.ledger.entries if entry.countable and any(leaf.select(entry.course) for leaf in leaves)
+    ]
     items, buckets = _problem(leaves, countable)
     settlement = allocate(items, buckets)
-    pending = [entry for entry in ctx.ledger.entries if entry.pending and any(l.select(entry.course) for l in leaves)]
+    pending = [entry for entry in ctx.ledger.entries if entry.pending and any(leaf.select(entry.course) for leaf in leaves)]
     potential: Settlement | None = None
     if pending and not all(settlement.met):
         p_items, p_buckets = _problem(leaves, countable + pending)
@@ -152,15 +154,18 @@ def _explain(
             not_applied.append(NotApplied(course.ref, entry.reason, course.title, course.credits))
     own = to_decimal(settlement.own[b])
     inflow = Decimal(0)
-    for source, amount in settlement.inflow[b]:
-        value = to_decimal(amount)
-        inflow += value
-        applied.append(Applied("overflow", leaves[source].full_id, value))
+    for source, flow in settlement.inflow[b]:
+        flowed = to_decimal(flow)
+        inflow += flowed
+        applied.append(Applied("overflow", leaves[source].full_id, flowed))
     earned = to_decimal(settlement.total[b])
     required = node.min
     details: dict[str, object] = {}
     if settlement.outflow[b] > 0 and node.overflow is not None:
-        details["overflow"] = {"into": leaves[settlement_target(leaves, node)].full_id, "amount": float(to_decimal(settlement.outflow[b]))}
+        details["overflow"] = {
+            "into": leaves[settlement_target(leaves, node)].full_id,
+            "amount": float(to_decimal(settlement.outflow[b])),
+        }
     if node.overflow is not None and earned > required:
         lost = earned - required - to_decimal(settlement.outflow[b])
         if lost > 0:

@@ -41,8 +41,10 @@ def evaluate(ctx: Context, node: Hours, full_id: str) -> RequirementResult:
                 not_applied.append(NotApplied(activity.ref, "duplicate-title", activity.title, activity.hours))
                 continue
             seen_titles.add(key)
-        kind = "merge" if is_merge else "activity"
-        applied.append(Applied(kind, activity.ref, activity.hours, activity.title, activity.term))
+        if is_merge:
+            applied.append(Applied("merge", activity.ref, activity.hours, activity.title, activity.term))
+        else:
+            applied.append(Applied("activity", activity.ref, activity.hours, activity.title, activity.term))
         if is_merge:
             merged += activity.hours
         else:
@@ -78,10 +80,8 @@ def evaluate(ctx: Context, node: Hours, full_id: str) -> RequirementResult:
         details["hours_ignored"] = float(total - counted)
     required = node.min
     status: Status = "met" if counted >= required else "not-met"
-    if node.merges:
-        display = f"{fmt(own)} + {fmt(merged)} / {fmt(required)}"
-    else:
-        display = f"{fmt(counted)} / {fmt(required)}"
+    merged_display = f"{fmt(own)} + {fmt(merged)} / {fmt(required)}"
+    display = merged_display if node.merges else f"{fmt(counted)} / {fmt(required)}"
     if node.shown_in is not None:
         target = ctx.nodes.get(node.shown_in)
         target_zh = target.title.zh_tw if target is not None else node.shown_in

@@ -56,17 +56,28 @@ def ethics(ctx: Context, node: Ethics, full_id: str) -> RequirementResult:
     not_applied = [NotApplied(str(t), "failed") for t in failed]
     not_applied += [NotApplied(str(t), "no-record") for t in unrecorded]
     current_only = unrecorded == [ctx.as_of] or (not unrecorded)
-    status: Status = "not-met" if failed else ("met" if not unrecorded else ("in-progress" if current_only else "not-met"))
+    status: Status = (
+        "not-met" if failed else ("met" if not unrecorded else ("in-progress" if current_only else "not-met"))
+    )
     if failed:
         missing = text(
-            "操行成績不及格：" + "、".join(map(str, failed)), "Failing ethics grade in " + ", ".join(map(str, failed))
+            "操行成績不及格：" + "、".join(map(str, failed)),
+            "Failing ethics grade in " + ", ".join(map(str, failed)),
         )
     else:
         missing = text(
-            "尚無操行成績：" + "、".join(map(str, unrecorded)), "No ethics grade recorded for " + ", ".join(map(str, unrecorded))
+            "尚無操行成績：" + "、".join(map(str, unrecorded)),
+            "No ethics grade recorded for " + ", ".join(map(str, unrecorded)),
         )
     return _result(
-        node, full_id, status, "semesters", Decimal(len(terms)), Decimal(passed), missing, not_applied=not_applied
+        node,
+        full_id,
+        status,
+        "semesters",
+        Decimal(len(terms)),
+        Decimal(passed),
+        missing,
+        not_applied=not_applied,
     )
 
 
@@ -176,7 +187,10 @@ def leave_limit(ctx: Context, node: LeaveLimit, full_id: str) -> RequirementResu
 def exams(ctx: Context, node: Exams, full_id: str) -> RequirementResult:
     states: dict[str, str] = {}
     for kind in node.exams:
-        records = sorted((e for e in ctx.student.degree_exams if e.kind == kind and e.term <= ctx.as_of), key=lambda e: e.term)
+        records = sorted(
+            (e for e in ctx.student.degree_exams if e.kind == kind and e.term <= ctx.as_of),
+            key=lambda e: e.term,
+        )
         states[kind] = "not-taken" if not records else ("passed" if records[-1].passed else "failed")
     passed = sum(state == "passed" for state in states.values())
     status: Status
@@ -189,10 +203,18 @@ def exams(ctx: Context, node: Exams, full_id: str) -> RequirementResult:
     names = {"qualifying": ("資格考", "qualifying exam"), "defense": ("學位考試", "thesis defense")}
     open_exams = [kind for kind, state in states.items() if state != "passed"]
     missing = text(
-        "尚未通過：" + "、".join(names[k][0] for k in open_exams), "Not yet passed: " + ", ".join(names[k][1] for k in open_exams)
+        "尚未通過：" + "、".join(names[k][0] for k in open_exams),
+        "Not yet passed: " + ", ".join(names[k][1] for k in open_exams),
     )
     return _result(
-        node, full_id, status, "requirements", Decimal(len(node.exams)), Decimal(passed), missing, details={"exams": states}
+        node,
+        full_id,
+        status,
+        "requirements",
+        Decimal(len(node.exams)),
+        Decimal(passed),
+        missing,
+        details={"exams": states},
     )
 
 
@@ -220,7 +242,13 @@ def rank(ctx: Context, node: RankTop, full_id: str) -> RequirementResult:
     ranks = sorted((r for r in ctx.student.ranks if r.term <= ctx.as_of), key=lambda r: r.term)
     if not ranks:
         return _result(
-            node, full_id, "not-met", "requirements", node.top_fraction, None, text("尚無名次資料", "No rank on record")
+            node,
+            full_id,
+            "not-met",
+            "requirements",
+            node.top_fraction,
+            None,
+            text("尚無名次資料", "No rank on record"),
         )
     latest = ranks[-1]
     fraction = Decimal(latest.position) / Decimal(latest.size)

@@ -38,9 +38,7 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
         chosen = [i for i in listed if entries[i].countable or include_pending]
         items = [Item(1.0, candidates[i]) for i in chosen]
         buckets = [Bucket(required=float(tier.min_courses)) for tier in tiers]
-        credit_weights = {
-            (k, t): float(entries[i].course.credits) for k, i in enumerate(chosen) for t in candidates[i]
-        }
+        credit_weights = {(k, t): float(entries[i].course.credits) for k, i in enumerate(chosen) for t in candidates[i]}
         aggregates = [Aggregate(float(node.min_credits), credit_weights)]
         if node.outside is not None:
             outside_weights = {
@@ -50,7 +48,12 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             }
             aggregates.append(Aggregate(float(node.outside.min), outside_weights))
         settlement = allocate(items, buckets, aggregates)
-        return chosen, settlement.assignment, settlement.aggregate_totals, settlement.met + settlement.aggregate_met
+        return (
+            chosen,
+            settlement.assignment,
+            settlement.aggregate_totals,
+            settlement.met + settlement.aggregate_met,
+        )
 
     chosen, assignment, totals, met_flags = solve(include_pending=False)
     has_pending = any(entries[i].pending for i in listed)
@@ -109,8 +112,8 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
         applied = []
         not_applied = []
         for k, i in enumerate(chosen):
-            t = assignment[k]
-            if t is None or t not in outside_tiers:
+            placed = assignment[k]
+            if placed is None or placed not in outside_tiers:
                 continue
             course = entries[i].course
             if is_outside(ctx, node.outside, entries[i]):

@@ -1,0 +1,197 @@
+"""The `menkan` command: a thin layer that parses arguments and calls the engine (or, later, the portal)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from menkan.engine import (
+    InputError,
+    PolicySet,
+    Student,
+    Term,
+    audit,
+    iter_students,
+    load_policy_dir,
+    load_shipped,
+)
+from menkan.engine.policy.loader import INSTITUTION_FILE, SHIPPED_POLICIES
+from menkan.engine.policy.models import Institution, Policy
+from menkan.engine.worksheet import render, summary_line
+
+EXIT_INPUT = 2
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown only where a person is watching (a terminal) or asked for."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
+        self.total, self.stream, self.enabled, self.done = total, stream, enabled and total > 0, 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.enabled and (self.done % 50 == 0 or self.done == self.total):
+            width = 30
+            filled = width * self.done // self.total
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+            if self.done == self.total:
+                self.stream.write("\n")
+            self.stream.flush()
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def _policies_for(student: Student, folder: Path | None, cache: dict[str, PolicySet]) -> PolicySet:
+    key = student.institution
+    if key not in cache:
+        cache[key] = load_policy_dir(folder) if folder is not None else load_shipped(key)
+    return cache[key]
+
+
+def _parse_term(text: str | None) -> Term | None:
+    if text is None:
+        return None
+    try:
+        return Term.parse(text)
+    except ValueError as exc:
+        raise SystemExit(f"menkan: --as-of: {exc}") from None
+
+
+def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        err.write(f"menkan: {path}: no such file\n")
+        return EXIT_INPUT
+    as_of = _parse_term(args.as_of)
+    folder = Path(args.policies) if args.policies else None
+    cache: dict[str, PolicySet] = {}
+    progress = Progress(_count_lines(path), err, args.progress or err.isatty())
+    first = True
+    for student in iter_students(path):
+        result = audit(student, _policies_for(student, folder, cache), as_of)
+        if args.format == "json":
+            out.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
+        else:
+            if not first:
+                out.write("\n")
+            out.write(render(result, lang=args.lang) + "\n")
+        first = False
+        progress.step()
+    return 0
+
+
+def _policy_folders(path: Path) -> Iterator[Path]:
+    if (path / INSTITUTION_FILE).exists():
+        yield path
+        return
+    for child in sorted(path.iterdir()):
+        if child.is_dir() and (child / INSTITUTION_FILE).exists():
+            yield child
+
+
+def command_policy_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    root = Path(args.path) if args.path else SHIPPED_POLICIES
+    if root.is_file():
+        root = root.parent
+    folders = list(_policy_folders(root)) if root.is_dir() else []
+    if not folders:
+        err.write(f"menkan: {root}: no policy folder (a folder with {INSTITUTION_FILE}) found\n")
+        return EXIT_INPUT
+    failed = False
+    for folder in folders:
+        try:
+            policy_set = load_policy_dir(folder)
+        except InputError as exc:
+            failed = True
+            for problem in exc.problems:
+                err.write(problem.render() + "\n")
+            continue
+        count = sum(_count_requirements(p) for p in policy_set.policies)
+        out.write(f"ok  {policy_set.id}: {len(policy_set.policies)} policies, {count} requirements\n")
+    return EXIT_INPUT if failed else 0
+
+
+def _count_requirements(policy: Policy) -> int:
+    from menkan.engine.policy.loader import walk
+
+    return sum(1 for _ in walk(policy.requirements))
+
+
+def command_policy_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    model = Institution if args.institution else Policy
+    out.write(json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def command_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    files = sorted(DEMO_DIR.glob("*.jsonl"))
+    if not files:
+        err.write("menkan: no demo cohort is shipped\n")
+        return EXIT_INPUT
+    cache: dict[str, PolicySet] = {}
+    for path in files:
+        students = list(iter_students(path))
+        out.write(f"\n== {path.stem}: {len(students)} students ==\n")
+        results = [audit(student, _policies_for(student, None, cache)) for student in students]
+        for result in results:
+            out.write(summary_line(result) + "\n")
+        if results:
+            out.write("\n" + render(results[0], lang=args.lang) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="menkan", description="Graduation-requirements audits (門檻).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    audit_parser = commands.add_parser("audit", help="audit students from a JSON or JSONL file")
+    audit_parser.add_argument("file", help="one student JSON, or JSONL with one student per line")
+    audit_parser.add_argument("--as-of", help="audit as of this term (e.g. 114-1); default: the latest in the records")
+    audit_parser.add_argument("--format", choices=["text", "json"], default="text")
+    audit_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
+    audit_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    audit_parser.add_argument(
+        "--progress", action="store_true", help="show progress on stderr even when not a terminal"
+    )
+    audit_parser.set_defaults(handler=command_audit)
+
+    policy_parser = commands.add_parser("policy", help="policy files: check them, print their schema")
+    policy_commands = policy_parser.add_subparsers(dest="policy_command", required=True)
+    check_parser = policy_commands.add_parser("check", help="validate policy folders (default: the shipped ones)")
+    check_parser.add_argument("path", nargs="?", help="an institution folder, or a folder of them")
+    check_parser.set_defaults(handler=command_policy_check)
+    schema_parser = policy_commands.add_parser("schema", help="print the JSON Schema of the policy language")
+    schema_parser.add_argument("--institution", action="store_true", help="the schema of institution.yaml instead")
+    schema_parser.set_defaults(handler=command_policy_schema)
+
+    demo_parser = commands.add_parser("demo", help="audit the shipped demo cohort and print the worksheets")
+    demo_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
+    demo_parser.set_defaults(handler=command_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args, out, err)
+    except InputError as exc:
+        out.flush()
+        err.write(f"menkan: {exc.first_line}\n")
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
