@@ -77,7 +77,20 @@ def test_adversarial_case_where_first_fit_fails() -> None:
     best = allocate(items, buckets)
     assert best.met_count == 2
     assert best.assignment == [1, 0]
+
+
+def test_case_the_deficit_first_proposal_misses_goes_to_the_integer_program() -> None:
+    """docs/allocation.md, case 2: bucket 0 needs 4, bucket 1 needs 3; courses of 3, 2 and 2 credits fit either.
+
+    Deficit-first gives 3+2 to bucket 0 and 2 to bucket 1 (one met); the bound says two can be met, so the
+    MILP decides: 3 to bucket 1, 2+2 to bucket 0.
+    """
+    items = [Item(3.0, (0, 1)), Item(2.0, (0, 1)), Item(2.0, (0, 1))]
+    buckets = [Bucket(required=4.0), Bucket(required=3.0)]
+    best = allocate(items, buckets)
     assert best.solver == "milp"
+    assert best.met_count == 2
+    assert best.assignment == [1, 0, 0]
 
 
 def test_uncontested_items_are_placed_directly_without_the_solver() -> None:

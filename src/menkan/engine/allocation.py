@@ -164,21 +164,79 @@ def settle(
 
 
 def allocate(items: Sequence[Item], buckets: Sequence[Bucket], aggregates: Sequence[Aggregate] = ()) -> Settlement:
-    """The assignment that meets the most buckets (then makes the most progress), solved exactly.
+    """The assignment that meets the most minimums (then makes the most progress), solved exactly.
 
-    Items with one candidate go there (more never hurts: caps cut, overflows only add). If any item could
-    count in several buckets, the choice is a mixed-integer program solved by HiGHS; no first-fit, no
-    enumeration of combinations.
+    Items with one candidate go there (more never hurts: caps cut, overflows only add). When items could
+    count in several buckets, a deficit-first assignment is tried; it is accepted only if it meets as many
+    minimums as an upper bound allows (then nothing can do better). Otherwise the choice is a mixed-integer
+    program solved by HiGHS. No first-fit, no enumeration of combinations.
     """
     assignment: list[int | None] = [item.candidates[0] if len(item.candidates) == 1 else None for item in items]
     contested = [i for i, item in enumerate(items) if len(item.candidates) > 1]
     if not contested:
         return settle(items, buckets, assignment, aggregates)
-    for index, choice in _solve_milp(items, buckets, aggregates, assignment, contested).items():
+    proposal = _deficit_first(items, buckets, assignment, contested)
+    settlement = settle(items, buckets, proposal, aggregates)
+    if settlement.met_count >= upper_bound(items, buckets, aggregates):
+        settlement.solver = "bound"
+        return settlement
+    for index, choice in _solve_milp(items, buckets, aggregates, list(assignment), contested).items():
         assignment[index] = choice
     settlement = settle(items, buckets, assignment, aggregates)
     settlement.solver = "milp"
     return settlement
+
+
+def upper_bound(items: Sequence[Item], buckets: Sequence[Bucket], aggregates: Sequence[Aggregate]) -> int:
+    """At most this many minimums can be met by any assignment.
+
+    Two bounds, the smaller wins: a bucket counts only if it is reachable on its own (its candidates, or an
+    inflow, could fill it); and since every item counts once, the met buckets' minimums must fit in the
+    total weight, so at most the k smallest reachable minimums that fit. Aggregates consume nothing and
+    are bounded separately.
+    """
+    reach = [0.0] * len(buckets)
+    supply = 0.0
+    for item in items:
+        if item.candidates:
+            supply += item.weight
+        for b in item.candidates:
+            reach[b] += item.weight
+    fed = {bucket.overflow_into for bucket in buckets if bucket.overflow_into is not None}
+    reachable = [
+        bucket.required
+        for b, bucket in enumerate(buckets)
+        if b in fed or min(reach[b], bucket.cap if bucket.cap is not None else reach[b]) >= bucket.required - EPSILON
+    ]
+    bound = 0
+    used = 0.0
+    for required in sorted(reachable):
+        if used + required > supply + EPSILON:
+            break
+        used += required
+        bound += 1
+    for aggregate in aggregates:
+        best: dict[int, float] = {}
+        for (i, _), weight in aggregate.weights.items():
+            best[i] = max(best.get(i, 0.0), weight)
+        bound += sum(best.values()) >= aggregate.required - EPSILON
+    return bound
+
+
+def _deficit_first(
+    items: Sequence[Item], buckets: Sequence[Bucket], fixed: Sequence[int | None], contested: Sequence[int]
+) -> list[int | None]:
+    """Each contested item (fewest options first, then heaviest) to the candidate bucket furthest from its minimum."""
+    filled = [0.0] * len(buckets)
+    for i, b in enumerate(fixed):
+        if b is not None:
+            filled[b] += items[i].weight
+    proposal = list(fixed)
+    for i in sorted(contested, key=lambda i: (len(items[i].candidates), -items[i].weight, i)):
+        target = max(items[i].candidates, key=lambda b: (buckets[b].required - filled[b], -b))
+        proposal[i] = target
+        filled[target] += items[i].weight
+    return proposal
 
 
 @dataclass(slots=True)
@@ -279,6 +337,9 @@ def _solve_milp(
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 0)
+    # Small models: one thread avoids spinning up a pool per solve (and contention with other workers).
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("parallel", "off")
     count = len(model.cost)
     highs.addVars(count, np.array(model.lower), np.array(model.upper))
     indices = np.arange(count, dtype=np.int32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,12 +50,14 @@ class _Runtime:
     nodes: dict[str, m.Requirement]
 
 
-_RUNTIMES: dict[int, _Runtime] = {}
+_RUNTIMES: OrderedDict[int, _Runtime] = OrderedDict()
+_RUNTIMES_KEPT = 16
 
 
 def _runtime(policy_set: PolicySet) -> _Runtime:
     cached = _RUNTIMES.get(id(policy_set))
     if cached is not None and cached.policy_set is policy_set:
+        _RUNTIMES.move_to_end(id(policy_set))
         return cached
     nodes = {full_id: node for policy in policy_set.policies for full_id, node in walk(policy.requirements)}
     runtime = _Runtime(
@@ -64,6 +67,8 @@ def _runtime(policy_set: PolicySet) -> _Runtime:
         nodes,
     )
     _RUNTIMES[id(policy_set)] = runtime
+    while len(_RUNTIMES) > _RUNTIMES_KEPT:
+        _RUNTIMES.popitem(last=False)
     return runtime
 
 

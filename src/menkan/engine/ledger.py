@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple, TypeVar, cast
 
 from menkan.engine.errors import InputError, InputProblem
 from menkan.engine.policy.models import Grading, Identity, Institution
 from menkan.engine.records import CourseRecord, Student
 from menkan.engine.terms import Term
+
+T = TypeVar("T")
 
 
 class Outcome(StrEnum):
@@ -23,11 +26,15 @@ class Outcome(StrEnum):
     PENDING = "pending"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One course attempt as the institution reads it."""
+class Entry(NamedTuple):
+    """One course attempt as the institution reads it (a tuple: immutable and cheap to build).
 
-    index: int
+    `countable`: passed and not a repeat of a course already passed (earned, counted once).
+    `pending`: not graded yet (in progress) and not a repeat.
+    `reason`: why the attempt cannot count anywhere (failed, withdrawn, repeated), or None.
+    """
+
+    position: int
     course: CourseRecord
     outcome: Outcome
     identity: str
@@ -36,26 +43,12 @@ class Entry:
     score: Decimal | None
     points: Decimal | None
     leave_term: bool
+    countable: bool
+    pending: bool
+    reason: str | None
 
-    @property
-    def countable(self) -> bool:
-        """Earned and counted once: passed, and not a repeat of a course already passed."""
-        return self.outcome is Outcome.PASSED and not self.repeated
 
-    @property
-    def pending(self) -> bool:
-        return self.outcome is Outcome.PENDING and not self.repeated
-
-    @property
-    def reason(self) -> str | None:
-        """Why this attempt cannot count anywhere, or None when it can (or may, once graded)."""
-        if self.repeated:
-            return "repeated"
-        if self.outcome is Outcome.FAILED:
-            return "failed"
-        if self.outcome is Outcome.WITHDRAWN:
-            return "withdrawn"
-        return None
+_REASONS = {Outcome.FAILED: "failed", Outcome.WITHDRAWN: "withdrawn"}
 
 
 _SPACES = re.compile(r"\s+")
@@ -73,16 +66,37 @@ class CourseIdentity:
     def __init__(self, identity: Identity) -> None:
         self.same_title = identity.same_title
         self._canonical: dict[str, str] = {}
-        self._memo: dict[int, tuple[object, frozenset[str]]] = {}
+        self._memo: dict[int, tuple[object, object]] = {}
         for group in identity.equivalents:
             head = min(group)
             for code in group:
                 self._canonical[code] = head
 
-    def key(self, code: str, title: str) -> str:
-        if self.same_title:
-            return "t:" + normalize_title(title)
-        return "c:" + self._canonical.get(code, code)
+    def keys(self, courses: Sequence[CourseRecord]) -> list[str]:
+        """One identity key per record: records share a key when they are the same course.
+
+        The same (or an equivalent) code is the same course; with `same_title`, so is the same title, and
+        the relation chains (code X as 微積分, then X renamed 微積分(一), then code Y as 微積分(一): one course).
+        """
+        parent: dict[str, str] = {}
+
+        def find(node: str) -> str:
+            root = node
+            while parent.get(root, root) != root:
+                root = parent[root]
+            while node != root:
+                parent[node], node = root, parent[node]
+            return root
+
+        code_nodes = []
+        for course in courses:
+            code_node = "c:" + self._canonical.get(course.code, course.code)
+            code_nodes.append(code_node)
+            if self.same_title:
+                title_root, code_root = find("t:" + normalize_title(course.title)), find(code_node)
+                if title_root != code_root:
+                    parent[max(title_root, code_root)] = min(title_root, code_root)
+        return [find(node) for node in code_nodes]
 
     def canonical(self, code: str) -> str:
         return self._canonical.get(code, code)
@@ -97,14 +111,28 @@ class CourseIdentity:
                 keys.add("t:" + normalize_title(title))
         return frozenset(keys)
 
-    def keys_of(self, owner: object, listed: list[tuple[str | None, str | None]]) -> frozenset[str]:
-        """`listed_keys`, memoised per owning policy object (kept alive by the memo, so its id stays unique)."""
+    def memo(self, owner: object, build: Callable[[], T]) -> T:
+        """A value derived from a policy object, built once (the memo keeps `owner` alive, so its id stays unique)."""
         hit = self._memo.get(id(owner))
         if hit is not None and hit[0] is owner:
-            return hit[1]
-        keys = self.listed_keys(listed)
-        self._memo[id(owner)] = (owner, keys)
-        return keys
+            return cast(T, hit[1])
+        value = build()
+        self._memo[id(owner)] = (owner, value)
+        return value
+
+    def slot_index(
+        self, owner: object, slots: Callable[[], Sequence[Sequence[tuple[str | None, str | None]]]]
+    ) -> dict[str, tuple[int, ...]]:
+        """For listed slots (each a course and its alternatives), which slots each identity key can fill."""
+
+        def build() -> dict[str, tuple[int, ...]]:
+            index: dict[str, list[int]] = {}
+            for number, listed in enumerate(slots()):
+                for key in self.listed_keys(listed):
+                    index.setdefault(key, []).append(number)
+            return {key: tuple(numbers) for key, numbers in index.items()}
+
+        return self.memo(owner, build)
 
     def record_keys(self, course: CourseRecord) -> tuple[str, str]:
         return ("c:" + self.canonical(course.code), "t:" + normalize_title(course.title))
@@ -201,23 +229,27 @@ def build_ledger(
     *,
     scale: GradeScale | None = None,
     identity: CourseIdentity | None = None,
-    repeatable: object | None = None,
+    repeatable: Callable[[CourseRecord], bool] | None = None,
 ) -> Ledger:
     """Read every attempt; the first passing attempt of a course counts, later passes are repeats."""
     scale = scale or GradeScale(institution.grading)
     identity = identity or CourseIdentity(institution.identity)
     leave_terms = frozenset(e.term for e in student.enrollment if e.status == "leave")
-    order = sorted(range(len(student.courses)), key=lambda i: (student.courses[i].term, i))
+    courses = student.courses
+    identity_keys = identity.keys(courses)
+    order = sorted(range(len(courses)), key=lambda i: (courses[i].term.rank, i))
+    as_of_rank = as_of.rank
+    degree = student.degree
     passed_keys: set[str] = set()
     entries: list[Entry] = []
     later: list[CourseRecord] = []
     problems: list[InputProblem] = []
     for index in order:
-        course = student.courses[index]
-        if course.term > as_of:
+        course = courses[index]
+        if course.term.rank > as_of_rank:
             later.append(course)
             continue
-        reading = scale.read(course.grade, student.degree)
+        reading = scale.read(course.grade, degree)
         if reading is None:
             problems.append(
                 InputProblem(
@@ -227,22 +259,26 @@ def build_ledger(
                 )
             )
             continue
-        key = identity.key(course.code, course.title)
-        is_repeatable = callable(repeatable) and bool(repeatable(course))
-        repeated = key in passed_keys and not is_repeatable
-        if reading.outcome is Outcome.PASSED and not is_repeatable:
+        key = identity_keys[index]
+        outcome = reading.outcome
+        is_repeatable = repeatable is not None and bool(repeatable(course))
+        repeated = key in passed_keys and not is_repeatable and outcome in (Outcome.PASSED, Outcome.PENDING)
+        if outcome is Outcome.PASSED and not is_repeatable:
             passed_keys.add(key)
         entries.append(
             Entry(
-                index=index,
-                course=course,
-                outcome=reading.outcome,
-                identity=key,
-                repeated=repeated and reading.outcome in (Outcome.PASSED, Outcome.PENDING),
-                pass_fail=reading.pass_fail,
-                score=reading.score,
-                points=reading.points,
-                leave_term=course.term in leave_terms,
+                index,
+                course,
+                outcome,
+                key,
+                repeated,
+                reading.pass_fail,
+                reading.score,
+                reading.points,
+                course.term in leave_terms,
+                outcome is Outcome.PASSED and not repeated,
+                outcome is Outcome.PENDING and not repeated,
+                "repeated" if repeated else _REASONS.get(outcome),
             )
         )
     if problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from menkan.engine.terms import Term
 
@@ -33,8 +33,7 @@ def fmt(value: Decimal | int | None) -> str:
     return format(value.normalize(), "f")
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
+class Applied(NamedTuple):
     """Something that counted: a course, activity or certificate, or credits flowing in from another requirement."""
 
     kind: Literal["course", "activity", "certificate", "overflow", "merge", "requirement"]
@@ -55,8 +54,7 @@ class Applied:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class NotApplied:
+class NotApplied(NamedTuple):
     """Something that did not count here, and why."""
 
     ref: str

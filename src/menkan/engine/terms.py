@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import total_ordering
+from dataclasses import dataclass, field
 from typing import Any
 
 _TERM = re.compile(r"^(\d{2,3})-([12S])$")
 _SEMESTER_ORDER = {"1": 1, "2": 2, "S": 3}
 
 
-@total_ordering
 @dataclass(frozen=True, slots=True)
 class Term:
     """One academic term: ROC year plus semester 1, 2 or S (summer, after semester 2)."""
 
     year: int
     semester: str
+    # Terms are compared constantly during audits; one precomputed integer keeps that cheap.
+    rank: int = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.semester not in _SEMESTER_ORDER:
+            raise ValueError(f"not a semester: {self.semester!r} (expected 1, 2 or S)")
+        object.__setattr__(self, "rank", self.year * 4 + _SEMESTER_ORDER[self.semester])
 
     @classmethod
     def parse(cls, text: str) -> Term:
@@ -34,10 +39,17 @@ class Term:
     def is_summer(self) -> bool:
         return self.semester == "S"
 
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Term):
-            return NotImplemented
-        return self.key < other.key
+    def __lt__(self, other: Term) -> bool:
+        return self.rank < other.rank
+
+    def __le__(self, other: Term) -> bool:
+        return self.rank <= other.rank
+
+    def __gt__(self, other: Term) -> bool:
+        return self.rank > other.rank
+
+    def __ge__(self, other: Term) -> bool:
+        return self.rank >= other.rank
 
     def __str__(self) -> str:
         return f"{self.year}-{self.semester}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,9 +128,30 @@ def _check_tree(
         problems.append(
             InputProblem(source, json_path((*path, "ref")), f"no requirement has id {node.ref!r}", line_of(lines, path))
         )
+    if isinstance(node, AllOf) and node.total is not None and not node.exclusive:
+        where = (*path, "total")
+        problems.append(
+            InputProblem(
+                source,
+                json_path(where),
+                "a group total needs `exclusive: true` (otherwise one course could count twice in it)",
+                line_of(lines, where),
+            )
+        )
     if isinstance(node, AllOf | AnyOf):
         if isinstance(node, AllOf) and node.exclusive:
             problems.extend(_check_overflows(node, full_id, path, lines, source))
+            units = {leaf.unit for _, leaf, _ in exclusive_leaves(node, full_id)}
+            if len(units) > 1:
+                problems.append(
+                    InputProblem(
+                        source,
+                        json_path(path),
+                        f"the credit requirements of exclusive group {full_id!r} mix units ({', '.join(sorted(units))}); "
+                        "use one unit per group",
+                        line_of(lines, path),
+                    )
+                )
         for index, child in enumerate(node.children):
             problems.extend(
                 _check_tree(child, f"{full_id}.{child.id}", (*path, "children", index), all_ids, lines, source)
@@ -141,11 +162,19 @@ def _check_tree(
     return problems
 
 
-def exclusive_leaves(group: AllOf, group_id: str) -> list[tuple[str, Credits, tuple[Any, ...]]]:
-    """The credit requirements that share the group's courses exclusively (through nested plain groups)."""
+def exclusive_leaves(
+    group: AllOf, group_id: str, keep: Callable[[Requirement], bool] | None = None
+) -> list[tuple[str, Credits, tuple[Any, ...]]]:
+    """The credit requirements that share the group's courses exclusively (through nested plain groups).
+
+    `keep` prunes: a node it rejects (e.g. one that does not apply to the student) takes no courses, and
+    neither does anything below it.
+    """
     leaves: list[tuple[str, Credits, tuple[Any, ...]]] = []
 
     def visit(node: Requirement, full_id: str, rel: tuple[Any, ...]) -> None:
+        if keep is not None and not keep(node):
+            return
         if isinstance(node, Credits):
             leaves.append((full_id, node, rel))
         elif isinstance(node, AllOf | AnyOf) and not (isinstance(node, AllOf) and node.exclusive and rel):

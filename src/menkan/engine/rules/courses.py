@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from menkan.engine.context import Context
@@ -18,21 +19,30 @@ def course_label(ref: CourseRef) -> str:
     return ref.title or ref.code or "?"
 
 
-def ref_keys(ctx: Context, ref: CourseRef) -> frozenset[str]:
-    """The identity keys of a listed course and its alternatives."""
-    return ctx.identity.keys_of(ref, [(ref.code, ref.title), *((alt.code, alt.title) for alt in ref.alternatives)])
+def listed(ref: CourseRef) -> list[tuple[str | None, str | None]]:
+    """A listed course and its alternatives as (code, title) pairs."""
+    return [(ref.code, ref.title), *((alt.code, alt.title) for alt in ref.alternatives)]
+
+
+def slot_candidates(
+    ctx: Context, owner: object, refs: Sequence[CourseRef], entries: Sequence[Entry]
+) -> list[list[int]]:
+    """For each listed course, the records (by position in `entries`) that can stand for it."""
+    index = ctx.identity.slot_index(owner, lambda: [listed(ref) for ref in refs])
+    candidates: list[list[int]] = [[] for _ in refs]
+    for position, entry in enumerate(entries):
+        code_key, title_key = ctx.identity.record_keys(entry.course)
+        slots = index.get(code_key, ())
+        other = index.get(title_key, ())
+        for slot in (*slots, *(s for s in other if s not in slots)):
+            candidates[slot].append(position)
+    return candidates
 
 
 def ref_matches(ctx: Context, ref: CourseRef, entry: Entry) -> bool:
+    keys = ctx.identity.memo(ref, lambda: ctx.identity.listed_keys(listed(ref)))
     code_key, title_key = ctx.identity.record_keys(entry.course)
-    keys = ref_keys(ctx, ref)
     return code_key in keys or title_key in keys
-
-
-def match_slots(ctx: Context, refs: list[CourseRef], entries: list[Entry]) -> list[int | None]:
-    """Match listed courses to records one-to-one (a record fills one slot), as many as possible."""
-    candidates = [[j for j, entry in enumerate(entries) if ref_matches(ctx, ref, entry)] for ref in refs]
-    return max_matching(candidates, len(entries))
 
 
 def evaluate(ctx: Context, node: Courses, full_id: str) -> RequirementResult:
@@ -40,25 +50,31 @@ def evaluate(ctx: Context, node: Courses, full_id: str) -> RequirementResult:
     refs = node.courses
     needed = node.min if node.min is not None else len(refs)
     countable = [entry for entry in ctx.ledger.entries if entry.countable]
-    match = match_slots(ctx, refs, countable)
+    match = max_matching(slot_candidates(ctx, node.courses, refs, countable), len(countable))
     applied = [
         Applied("course", countable[j].course.ref, Decimal(1), countable[j].course.title, countable[j].course.term)
         for j in match
         if j is not None
     ]
     earned = len(applied)
-    open_refs = [ref for ref, j in zip(refs, match, strict=True) if j is None]
+    open_slots = [slot for slot, j in enumerate(match) if j is None]
+    open_refs = [refs[slot] for slot in open_slots]
     pending = [entry for entry in ctx.ledger.entries if entry.pending]
-    pending_match = match_slots(ctx, open_refs, pending) if open_refs and pending else []
+    pending_match: list[int | None] = []
+    if open_slots and pending:
+        all_candidates = slot_candidates(ctx, node.courses, refs, pending)
+        pending_match = max_matching([all_candidates[slot] for slot in open_slots], len(pending))
     for j in pending_match:
         if j is not None:
             course = pending[j].course
             applied.append(Applied("course", course.ref, Decimal(1), course.title, course.term, pending=True))
     covered = earned + sum(j is not None for j in pending_match)
     not_applied = []
-    for entry in ctx.ledger.entries:
-        if entry.reason is not None and any(ref_matches(ctx, ref, entry) for ref in refs):
-            not_applied.append(NotApplied(entry.course.ref, entry.reason, entry.course.title, entry.course.credits))
+    unsettled = [entry for entry in ctx.ledger.entries if entry.reason is not None]
+    listed_unsettled = {j for options in slot_candidates(ctx, node.courses, refs, unsettled) for j in options}
+    for j in sorted(listed_unsettled):
+        course = unsettled[j].course
+        not_applied.append(NotApplied(course.ref, unsettled[j].reason or "", course.title, course.credits))
     if earned >= needed:
         status: Status = "met"
         missing = text("", "")

@@ -25,9 +25,10 @@ def _children(ctx: Context, node: AllOf | AnyOf, full_id: str) -> list[Requireme
 def evaluate_all(ctx: Context, node: AllOf, full_id: str) -> RequirementResult:
     outcome = None
     if node.exclusive:
-        members = [(leaf_id, leaf) for leaf_id, leaf, _ in exclusive_leaves(node, full_id) if ctx.applicable(leaf)]
+        members = [(leaf_id, leaf) for leaf_id, leaf, _ in exclusive_leaves(node, full_id, ctx.applicable)]
         if members:
-            outcome = credits.evaluate_leaves(ctx, members)
+            total_min = node.total.min if node.total is not None else None
+            outcome = credits.evaluate_leaves(ctx, members, total_min)
             ctx.precomputed.update(outcome.results)
     children = _children(ctx, node, full_id)
     deciding = [child for child in children if not child.advisory]

@@ -10,7 +10,7 @@ from menkan.engine.ledger import Entry
 from menkan.engine.messages import short, text
 from menkan.engine.policy.models import OutsideRule, Tiered
 from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, combine, fmt
-from menkan.engine.rules.courses import ref_matches
+from menkan.engine.rules.courses import slot_candidates
 from menkan.engine.rules.credits import to_decimal
 
 
@@ -26,10 +26,14 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     tiers = node.tiers
     entries = [entry for entry in ctx.ledger.entries if entry.countable or entry.pending]
-    candidates = [
-        tuple(t for t, tier in enumerate(tiers) if any(ref_matches(ctx, ref, entry) for ref in tier.courses))
-        for entry in entries
-    ]
+    tier_of_slot = [t for t, tier in enumerate(tiers) for _ in tier.courses]
+    slots = [ref for tier in tiers for ref in tier.courses]
+    per_slot = slot_candidates(ctx, node.tiers, slots, entries)
+    options: list[set[int]] = [set() for _ in entries]
+    for slot, positions in enumerate(per_slot):
+        for position in positions:
+            options[position].add(tier_of_slot[slot])
+    candidates = [tuple(sorted(found)) for found in options]
     listed = [i for i, options in enumerate(candidates) if options]
     eligible = ctx.applicable_to(node.eligibility)
     outside_tiers = {t for t, tier in enumerate(tiers) if node.outside and tier.id in node.outside.tiers}
@@ -72,7 +76,8 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
                 course = entries[i].course
                 applied.append(Applied("course", course.ref, course.credits, course.title, course.term))
         for i in listed:
-            if entries[i].pending and t in candidates[i]:
+            # a course in progress is shown once, under the first tier it could fill
+            if entries[i].pending and candidates[i][0] == t:
                 course = entries[i].course
                 applied.append(Applied("course", course.ref, course.credits, course.title, course.term, True))
         earned = Decimal(sum(1 for a in assignment if a == t))
