@@ -69,7 +69,7 @@ def main() -> int:
         elapsed = time.perf_counter() - begin
         times.append(elapsed)
         node = result.find("bench-dimensions.humanities")
-        if node is not None and node.details.get("allocation") == "milp":
+        if node is not None and node.details.get("allocation") in ("bound", "dp", "milp"):
             milp += 1
             overlap_times.append(elapsed)
         del data
@@ -84,19 +84,19 @@ def main() -> int:
         "p50_ms": round(percentile(times, 0.50) * 1000, 3),
         "p99_ms": round(percentile(times, 0.99) * 1000, 3),
         "max_ms": round(max(times) * 1000, 3),
-        "milp_students": milp,
-        "milp_p50_ms": round(percentile(overlap_times, 0.50) * 1000, 3) if overlap_times else None,
-        "milp_p99_ms": round(percentile(overlap_times, 0.99) * 1000, 3) if overlap_times else None,
+        "contested_students": milp,
+        "contested_p50_ms": round(percentile(overlap_times, 0.50) * 1000, 3) if overlap_times else None,
+        "contested_p99_ms": round(percentile(overlap_times, 0.99) * 1000, 3) if overlap_times else None,
         "record_validation_per_second": round(len(students) / load_seconds),
     }
     if args.json:
         print(json.dumps(report))
     else:
         print(f"audit benchmark: {report['students']} NTUT students, {report['courses_per_student']} courses each,")
-        print(f"  {report['policies_per_student']} policies each, {milp} students with contested allocation (MILP)")
+        print(f"  {report['policies_per_student']} policies each, {milp} students with contested allocation")
         print(f"  throughput  {report['audits_per_second']:>8} audits/s on one core")
         print(f"  latency     p50 {report['p50_ms']} ms   p99 {report['p99_ms']} ms   max {report['max_ms']} ms")
-        print(f"  contested   p50 {report['milp_p50_ms']} ms   p99 {report['milp_p99_ms']} ms")
+        print(f"  contested   p50 {report['contested_p50_ms']} ms   p99 {report['contested_p99_ms']} ms")
         print(f"  validating records: {report['record_validation_per_second']} students/s")
     return 0
 

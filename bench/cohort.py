@@ -71,7 +71,6 @@ def make_student(
     }
     department = rng.choice(sorted(d for d in required_lists if d in standards))
     courses: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
 
     def add(code: str, title: str, credits: float, category: str, slot: int, **extra: Any) -> None:
         year = admission_year + min(slot // 2, 3)
@@ -95,9 +94,6 @@ def make_student(
     gen_ed_titles = {"學院指定向度", "學生自選向度", "通識課程"}
     for slot, ref in enumerate(required_lists[department].courses):
         code, title = _pick(ref, rng)
-        if (code, title) in seen and not ref.alternatives:
-            pass
-        seen.add((code, title))
         is_gen_ed = any(ref.title and ref.title.startswith(prefix) for prefix in gen_ed_titles)
         symbol_common = ref.code is not None and ref.code.startswith("14")
         category = "gen-ed" if is_gen_ed else ("common-required" if symbol_common else "professional-required")
@@ -113,11 +109,11 @@ def make_student(
             tags=tags,
         )
     electives = [c for c in standards[department] if c["requirement"]["symbol"] == "★" and c["credits"]]
-    for course in rng.sample(electives, min(len(electives), 9)):
+    for course in rng.sample(electives, min(len(electives), 6)):
         slot = (course["study_year"] - 1) * 2 + course["study_sem"] - 1
         add(course["course_code"], course["name_zh"], float(course["credits"]), "professional-elective", slot)
     free = [o for o in catalog if not o.code.startswith(department[:2])]
-    for position in range(8):
+    for position in range(4):
         offering = rng.choice(free)
         add(offering.code, offering.title, offering.credits, "free", position, offered_by=offering.unit)
     for position in range(3):

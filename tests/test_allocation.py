@@ -79,18 +79,52 @@ def test_adversarial_case_where_first_fit_fails() -> None:
     assert best.assignment == [1, 0]
 
 
-def test_case_the_deficit_first_proposal_misses_goes_to_the_integer_program() -> None:
+def test_case_the_deficit_first_proposal_misses_goes_to_the_dynamic_program() -> None:
     """docs/allocation.md, case 2: bucket 0 needs 4, bucket 1 needs 3; courses of 3, 2 and 2 credits fit either.
 
     Deficit-first gives 3+2 to bucket 0 and 2 to bucket 1 (one met); the bound says two can be met, so the
-    MILP decides: 3 to bucket 1, 2+2 to bucket 0.
+    exact dynamic program decides: 3 to bucket 1, 2+2 to bucket 0.
     """
     items = [Item(3.0, (0, 1)), Item(2.0, (0, 1)), Item(2.0, (0, 1))]
     buckets = [Bucket(required=4.0), Bucket(required=3.0)]
     best = allocate(items, buckets)
-    assert best.solver == "milp"
+    assert best.solver == "dp"
     assert best.met_count == 2
     assert best.assignment == [1, 0, 0]
+
+
+def test_case_with_an_overflow_goes_to_the_integer_program() -> None:
+    """docs/allocation.md, case 3: an overflow couples buckets, so the MILP (HiGHS) decides; all three are met."""
+    items = [Item(3.0, (0, 2)), Item(2.0, (1, 2)), Item(3.0, (0, 2)), Item(3.0, (1, 2))]
+    buckets = [Bucket(required=4.0, overflow_into=2, overflow_max=1.0), Bucket(required=3.0), Bucket(required=2.0)]
+    best = allocate(items, buckets)
+    assert best.solver == "milp"
+    assert best.met_count == 3 == brute_force_best(items, buckets)
+
+
+@st.composite
+def pure_instances(draw: st.DrawFn) -> tuple[list[Item], list[Bucket]]:
+    """Buckets without sub-limits or overflows: the instances the dynamic program takes."""
+    bucket_count = draw(st.integers(2, 4))
+    items = [
+        Item(
+            weight=draw(st.sampled_from([0.5, 1.0, 2.0, 3.0])),
+            candidates=tuple(sorted(draw(st.sets(st.integers(0, bucket_count - 1), min_size=1)))),
+        )
+        for _ in range(draw(st.integers(1, 7)))
+    ]
+    buckets = [
+        Bucket(required=float(draw(st.integers(0, 8))), cap=draw(st.one_of(st.none(), st.sampled_from([3.0, 6.0]))))
+        for _ in range(bucket_count)
+    ]
+    return items, buckets
+
+
+@settings(max_examples=400, deadline=None)
+@given(pure_instances())
+def test_dynamic_program_path_matches_brute_force(instance: tuple[list[Item], list[Bucket]]) -> None:
+    items, buckets = instance
+    assert allocate(items, buckets).met_count == brute_force_best(items, buckets)
 
 
 def test_uncontested_items_are_placed_directly_without_the_solver() -> None:

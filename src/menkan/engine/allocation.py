@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from typing import NamedTuple
 
 import numpy as np
 
 EPSILON = 1e-9
 
 
-@dataclass(frozen=True, slots=True)
-class Bucket:
+class Bucket(NamedTuple):
     """A requirement that takes items exclusively: its minimum, its cap, its sub-limits and its overflow."""
 
     required: float
@@ -30,8 +30,7 @@ class Aggregate:
     weights: dict[tuple[int, int], float]
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     """A course (or other unit) with its weight and the buckets it may count in."""
 
     weight: float
@@ -180,11 +179,84 @@ def allocate(items: Sequence[Item], buckets: Sequence[Bucket], aggregates: Seque
     if settlement.met_count >= upper_bound(items, buckets, aggregates):
         settlement.solver = "bound"
         return settlement
-    for index, choice in _solve_milp(items, buckets, aggregates, list(assignment), contested).items():
+    choices = _solve_dp(items, buckets, aggregates, assignment, contested)
+    solver = "dp"
+    if choices is None:
+        choices = _solve_milp(items, buckets, aggregates, list(assignment), contested)
+        solver = "milp"
+    for index, choice in choices.items():
         assignment[index] = choice
     settlement = settle(items, buckets, assignment, aggregates)
-    settlement.solver = "milp"
+    settlement.solver = solver
     return settlement
+
+
+DP_STATE_LIMIT = 20_000
+_GRAIN = 2  # amounts are counted in half units (credits come in halves at the finest)
+
+
+def _solve_dp(
+    items: Sequence[Item],
+    buckets: Sequence[Bucket],
+    aggregates: Sequence[Aggregate],
+    fixed: Sequence[int | None],
+    contested: Sequence[int],
+) -> dict[int, int | None] | None:
+    """Exact dynamic program over fill levels capped at each minimum, for buckets without sub-limits,
+    overflows or aggregates whose state space is small; None when it does not apply.
+
+    Two partial assignments that fill every bucket to the same (capped) level are interchangeable for
+    what remains, so only one per level is kept: the work is items × reachable levels × candidates.
+    """
+    if aggregates or any(bucket.limits or bucket.overflow_into is not None for bucket in buckets):
+        return None
+    units = []
+    for item in items:
+        scaled = item.weight * _GRAIN
+        if abs(scaled - round(scaled)) > EPSILON:
+            return None
+        units.append(round(scaled))
+    ceilings = []
+    size = 1
+    for bucket in buckets:
+        ceiling = bucket.required if bucket.cap is None else min(bucket.required, bucket.cap)
+        scaled = ceiling * _GRAIN
+        if abs(scaled - round(scaled)) > EPSILON:
+            return None
+        ceilings.append(round(scaled))
+        size *= ceilings[-1] + 1
+    if size > DP_STATE_LIMIT:
+        return None
+    start = [0] * len(buckets)
+    for i, b in enumerate(fixed):
+        if b is not None:
+            start[b] = min(ceilings[b], start[b] + units[i])
+    # level -> (previous level, bucket chosen for the item of this layer)
+    layers: list[dict[tuple[int, ...], tuple[tuple[int, ...], int]]] = []
+    frontier: dict[tuple[int, ...], tuple[tuple[int, ...], int]] = {tuple(start): ((), -1)}
+    for i in contested:
+        following: dict[tuple[int, ...], tuple[tuple[int, ...], int]] = {}
+        for level in frontier:
+            for b in items[i].candidates:
+                filled = min(ceilings[b], level[b] + units[i])
+                after = level if filled == level[b] else (*level[:b], filled, *level[b + 1 :])
+                if after not in following:
+                    following[after] = (level, b)
+        layers.append(following)
+        frontier = following
+    required = [round(bucket.required * _GRAIN) for bucket in buckets]
+
+    def score(level: tuple[int, ...]) -> tuple[int, int]:
+        return (sum(level[b] >= required[b] for b in range(len(buckets))), sum(level))
+
+    best = max(frontier, key=score)
+    choice: dict[int, int | None] = {}
+    level = best
+    for i, layer in zip(reversed(contested), reversed(layers), strict=True):
+        previous, b = layer[level]
+        choice[i] = b
+        level = previous
+    return choice
 
 
 def upper_bound(items: Sequence[Item], buckets: Sequence[Bucket], aggregates: Sequence[Aggregate]) -> int:

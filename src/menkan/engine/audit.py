@@ -9,7 +9,7 @@ from typing import Any
 
 from menkan.engine.context import Context
 from menkan.engine.errors import InputError, InputProblem
-from menkan.engine.filters import applies, compile_filter
+from menkan.engine.filters import CoursePredicate, applies, compile_filter
 from menkan.engine.ledger import CourseIdentity, GradeScale, build_ledger
 from menkan.engine.policy import models as m
 from menkan.engine.policy.loader import PolicySet, walk
@@ -48,6 +48,8 @@ class _Runtime:
     scale: GradeScale
     identity: CourseIdentity
     nodes: dict[str, m.Requirement]
+    predicates: dict[tuple[int, int, str], CoursePredicate]
+    resolved: dict[tuple[int, tuple[object, ...]], tuple[m.RequirementBase, m.RequirementBase]]
 
 
 _RUNTIMES: OrderedDict[int, _Runtime] = OrderedDict()
@@ -65,6 +67,8 @@ def _runtime(policy_set: PolicySet) -> _Runtime:
         GradeScale(policy_set.institution.grading),
         CourseIdentity(policy_set.institution.identity),
         nodes,
+        {},
+        {},
     )
     _RUNTIMES[id(policy_set)] = runtime
     while len(_RUNTIMES) > _RUNTIMES_KEPT:
@@ -97,11 +101,26 @@ def audit(student: Student, policies: PolicySet, as_of: Term | None = None) -> A
     as_of = as_of or latest_term(student)
     runtime = _runtime(policies)
     repeatable_spec = institution.repeats.repeatable
-    repeatable = compile_filter(repeatable_spec, student) if repeatable_spec is not None else None
+    repeatable = None
+    if repeatable_spec is not None:
+        key = (id(repeatable_spec), 0, student.department)
+        repeatable = runtime.predicates.get(key)
+        if repeatable is None:
+            repeatable = runtime.predicates[key] = compile_filter(repeatable_spec, student)
     ledger = build_ledger(
         student, institution, as_of, scale=runtime.scale, identity=runtime.identity, repeatable=repeatable
     )
-    ctx = Context(student, as_of, institution, ledger, runtime.scale, runtime.identity, nodes=runtime.nodes)
+    ctx = Context(
+        student,
+        as_of,
+        institution,
+        ledger,
+        runtime.scale,
+        runtime.identity,
+        nodes=runtime.nodes,
+        predicates=runtime.predicates,
+        resolved=runtime.resolved,
+    )
 
     def evaluate(node: m.Requirement, full_id: str) -> RequirementResult | None:
         if full_id in ctx.results:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from menkan.engine.filters import CoursePredicate, applies, compile_filter, compile_selection
+from menkan.engine.filters import Columns, CoursePredicate, applies, compile_selection
 from menkan.engine.ledger import CourseIdentity, Entry, GradeScale, Ledger
 from menkan.engine.policy.models import Applicability, Filter, Institution, Requirement, RequirementBase
 from menkan.engine.records import Student
@@ -33,33 +33,74 @@ class Context:
     results: dict[str, RequirementResult] = field(default_factory=dict)
     evaluate: Callable[[Requirement, str], RequirementResult | None] | None = None
     precomputed: dict[str, RequirementResult] = field(default_factory=dict)
-    _predicates: dict[int, CoursePredicate] = field(default_factory=dict)
+    predicates: dict[tuple[int, int, str], CoursePredicate] = field(default_factory=dict)
+    resolved: dict[tuple[int, tuple[object, ...]], tuple[RequirementBase, RequirementBase]] = field(
+        default_factory=dict
+    )
+    _columns: Columns | None = None
+    _record_keys: list[tuple[str, str]] | None = None
+
+    @property
+    def columns(self) -> Columns:
+        """The ledger's course records as columns (built on first use in this audit)."""
+        if self._columns is None:
+            self._columns = Columns([entry.course for entry in self.ledger.entries])
+        return self._columns
 
     def selection(self, include: Filter | None, exclude: Filter | None) -> CoursePredicate:
-        key = hash((id(include), id(exclude)))
-        predicate = self._predicates.get(key)
+        """Courses matching `include` and not `exclude`, compiled once per policy set and department.
+
+        The cache outlives this audit (it belongs to the policy set, which keeps the filters alive, so
+        their ids stay unique); a predicate depends on the student only through the department.
+        """
+        key = (id(include), id(exclude), self.student.department)
+        predicate = self.predicates.get(key)
         if predicate is None:
             predicate = compile_selection(include, exclude, self.student)
-            self._predicates[key] = predicate
+            self.predicates[key] = predicate
         return predicate
 
     def matcher(self, spec: Filter | None) -> CoursePredicate:
-        key = id(spec)
-        predicate = self._predicates.get(key)
-        if predicate is None:
-            predicate = compile_filter(spec, self.student)
-            self._predicates[key] = predicate
-        return predicate
+        return self.selection(spec, None)
 
     def resolve(self, node: R) -> R:
         """The node with the overrides that apply to this student folded in (`add_min` adds to `min`)."""
         if not node.overrides:
             return node
+        key = (id(node), self.profile)
+        hit = self.resolved.get(key)
+        if hit is not None and hit[0] is node:
+            return cast(R, hit[1])
+        chosen = tuple(i for i, override in enumerate(node.overrides) if applies(override.when, self.student))
+        resolved = self._apply_overrides(node, chosen) if chosen else node
+        self.resolved[key] = (node, resolved)
+        return resolved
+
+    @property
+    def profile(self) -> tuple[object, ...]:
+        """Everything an Applicability can test about the student: equal profiles resolve overrides alike."""
+        student = self.student
+        return (
+            student.department,
+            student.division,
+            student.degree,
+            student.admission_term.rank,
+            student.admitted_into_year,
+            student.flags,
+        )
+
+    def record_keys(self) -> list[tuple[str, str]]:
+        """The identity keys (code, title) of each of the student's course records, by record position."""
+        if self._record_keys is None:
+            record_keys = self.identity.record_keys
+            self._record_keys = [record_keys(course) for course in self.student.courses]
+        return self._record_keys
+
+    def _apply_overrides(self, node: R, chosen: tuple[int, ...]) -> R:
         update: dict[str, Any] = {}
         extra = Decimal(0)
-        for override in node.overrides:
-            if not applies(override.when, self.student):
-                continue
+        for index in chosen:
+            override = node.overrides[index]
             for name in type(override).model_fields:
                 if name == "when":
                     continue

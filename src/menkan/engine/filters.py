@@ -94,3 +94,76 @@ def effective(spec_range: object, as_of: Term) -> bool:
     from menkan.engine.policy.models import TermRange
 
     return spec_range is None or (isinstance(spec_range, TermRange) and spec_range.contains(as_of))
+
+
+class Columns:
+    """The fields of a student's course records as columns, for filtering many records at once."""
+
+    __slots__ = ("_cache", "courses")
+
+    def __init__(self, courses: list[CourseRecord]) -> None:
+        self.courses = courses
+        self._cache: dict[str, list[object]] = {}
+
+    def column(self, name: str) -> list[object]:
+        values = self._cache.get(name)
+        if values is None:
+            if name == "summer":
+                values = [course.term.is_summer for course in self.courses]
+            else:
+                values = [getattr(course, name) for course in self.courses]
+            self._cache[name] = values
+        return values
+
+
+def _mask(spec: Filter, columns: Columns, student: Student) -> list[bool] | None:
+    """Which records match `spec`, field by field (None: the filter tests nothing, so all match)."""
+    mask: list[bool] | None = None
+
+    def narrow(values: list[bool]) -> None:
+        nonlocal mask
+        mask = values if mask is None else [a and b for a, b in zip(mask, values, strict=True)]
+
+    for name, column in (
+        ("category", "category"),
+        ("level", "level"),
+        ("delivery", "delivery"),
+        ("codes", "code"),
+        ("titles", "title"),
+        ("offered_by", "offered_by"),
+    ):
+        listed = getattr(spec, name)
+        if listed is not None:
+            wanted = frozenset(listed)
+            narrow([value in wanted for value in columns.column(column)])
+    if spec.tags is not None:
+        any_tags = frozenset(spec.tags)
+        narrow([not any_tags.isdisjoint(tags) for tags in columns.column("tags")])  # type: ignore[arg-type]
+    if spec.tags_all is not None:
+        all_tags = frozenset(spec.tags_all)
+        narrow([all_tags.issubset(tags) for tags in columns.column("tags")])  # type: ignore[arg-type]
+    if spec.transfer is not None:
+        narrow([value is spec.transfer for value in columns.column("transfer")])
+    if spec.summer is not None:
+        narrow([value is spec.summer for value in columns.column("summer")])
+    if spec.own_department is not None:
+        department, own = student.department, spec.own_department
+        narrow([(value == department) is own for value in columns.column("offered_by")])
+    return mask
+
+
+def select_positions(
+    include: Filter | None, exclude: Filter | None, columns: Columns, student: Student
+) -> tuple[list[int], list[int]]:
+    """Positions of records matching `include` and not `exclude`, and of those `exclude` caught."""
+    count = len(columns.courses)
+    included = _mask(include, columns, student) if include is not None else None
+    included_positions = range(count) if included is None else [j for j in range(count) if included[j]]
+    if exclude is None:
+        return list(included_positions), []
+    excluded_mask = _mask(exclude, columns, student)
+    if excluded_mask is None:
+        return [], list(included_positions)
+    selected = [j for j in included_positions if not excluded_mask[j]]
+    caught = [j for j in included_positions if excluded_mask[j]]
+    return selected, caught

@@ -46,6 +46,8 @@ class Entry(NamedTuple):
     countable: bool
     pending: bool
     reason: str | None
+    ref: str
+    weight: float
 
 
 _REASONS = {Outcome.FAILED: "failed", Outcome.WITHDRAWN: "withdrawn"}
@@ -88,14 +90,18 @@ class CourseIdentity:
                 parent[node], node = root, parent[node]
             return root
 
-        code_nodes = []
-        for course in courses:
-            code_node = "c:" + self._canonical.get(course.code, course.code)
-            code_nodes.append(code_node)
-            if self.same_title:
-                title_root, code_root = find("t:" + normalize_title(course.title)), find(code_node)
-                if title_root != code_root:
-                    parent[max(title_root, code_root)] = min(title_root, code_root)
+        canonical = self._canonical
+        code_nodes = ["c:" + canonical.get(course.code, course.code) for course in courses]
+        if not self.same_title:
+            return code_nodes
+        for course, code_node in zip(courses, code_nodes, strict=True):
+            title_node = "t:" + normalize_title(course.title)
+            code_root = find(code_node) if code_node in parent else code_node
+            title_root = find(title_node) if title_node in parent else title_node
+            parent.setdefault(code_node, code_node)
+            parent.setdefault(title_node, title_node)
+            if title_root != code_root:
+                parent[max(title_root, code_root)] = min(title_root, code_root)
         return [find(node) for node in code_nodes]
 
     def canonical(self, code: str) -> str:
@@ -279,6 +285,8 @@ def build_ledger(
                 outcome is Outcome.PASSED and not repeated,
                 outcome is Outcome.PENDING and not repeated,
                 "repeated" if repeated else _REASONS.get(outcome),
+                f"{course.code}@{course.term.text}",
+                float(course.credits),
             )
         )
     if problems:

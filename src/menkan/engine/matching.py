@@ -24,9 +24,18 @@ def max_matching(candidates: Sequence[Sequence[int]], right_size: int) -> list[i
                 return True
         return False
 
-    for left in range(len(candidates)):
-        if candidates[left]:
-            augment(left, [False] * right_size)
+    # Most listed courses have a single free record: take those directly, augment only for the rest.
+    pending: list[int] = []
+    for left, options in enumerate(candidates):
+        for right in options:
+            if owner[right] is None:
+                owner[right] = left
+                break
+        else:
+            if options:
+                pending.append(left)
+    for left in pending:
+        augment(left, [False] * right_size)
     match: list[int | None] = [None] * len(candidates)
     for right, matched_left in enumerate(owner):
         if matched_left is not None:

@@ -10,19 +10,27 @@ _TERM = re.compile(r"^(\d{2,3})-([12S])$")
 _SEMESTER_ORDER = {"1": 1, "2": 2, "S": 3}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Term:
     """One academic term: ROC year plus semester 1, 2 or S (summer, after semester 2)."""
 
     year: int
     semester: str
     # Terms are compared constantly during audits; one precomputed integer keeps that cheap.
-    rank: int = field(init=False, repr=False, compare=False, hash=False)
+    rank: int = field(init=False, repr=False)
+    text: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.semester not in _SEMESTER_ORDER:
             raise ValueError(f"not a semester: {self.semester!r} (expected 1, 2 or S)")
         object.__setattr__(self, "rank", self.year * 4 + _SEMESTER_ORDER[self.semester])
+        object.__setattr__(self, "text", f"{self.year}-{self.semester}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Term) and self.rank == other.rank
+
+    def __hash__(self) -> int:
+        return self.rank
 
     @classmethod
     def parse(cls, text: str) -> Term:
@@ -52,7 +60,7 @@ class Term:
         return self.rank >= other.rank
 
     def __str__(self) -> str:
-        return f"{self.year}-{self.semester}"
+        return self.text
 
     def __repr__(self) -> str:
         return f"Term({str(self)!r})"

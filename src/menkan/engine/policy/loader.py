@@ -147,8 +147,8 @@ def _check_tree(
                     InputProblem(
                         source,
                         json_path(path),
-                        f"the credit requirements of exclusive group {full_id!r} mix units ({', '.join(sorted(units))}); "
-                        "use one unit per group",
+                        f"the credit requirements of exclusive group {full_id!r} mix units "
+                        f"({', '.join(sorted(units))}); use one unit per group",
                         line_of(lines, path),
                     )
                 )

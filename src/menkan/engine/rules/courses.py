@@ -30,11 +30,12 @@ def slot_candidates(
     """For each listed course, the records (by position in `entries`) that can stand for it."""
     index = ctx.identity.slot_index(owner, lambda: [listed(ref) for ref in refs])
     candidates: list[list[int]] = [[] for _ in refs]
+    keys = ctx.record_keys()
     for position, entry in enumerate(entries):
-        code_key, title_key = ctx.identity.record_keys(entry.course)
+        code_key, title_key = keys[entry.position]
         slots = index.get(code_key, ())
         other = index.get(title_key, ())
-        for slot in (*slots, *(s for s in other if s not in slots)):
+        for slot in (*slots, *(s for s in other if s not in slots)) if other else slots:
             candidates[slot].append(position)
     return candidates
 
