@@ -551,7 +551,7 @@ def test_failed_qualifying_exam_is_an_expulsion_risk_an_untaken_defense_is_not()
     exams = [{"kind": "qualifying", "term": "113-1", "passed": False}]
     result = run(make_student([], degree="doctor", admission="111-1", degree_exams=exams))
     assert node(result, "expulsion-risk.qualifying").status == "not-met"
-    assert node(result, "expulsion-risk.defense").status == "in-progress"
+    assert node(result, "expulsion-risk.defense").status == "met"
     assert node(result, "expulsion-risk").status == "not-met"
     assert node(result, "graduate.qualifying").status == "not-met"
 

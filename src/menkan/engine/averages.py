@@ -87,7 +87,10 @@ def cumulative_average(ledger: Ledger, student: Student, settings: Averages) -> 
 
 
 def defense_measure(student: Student, scale: GradeScale, settings: Averages, as_of: Term) -> Decimal | None:
-    passed = [exam for exam in student.degree_exams if exam.kind == "defense" and exam.term <= as_of]
+    passed = sorted(
+        (exam for exam in student.degree_exams if exam.kind == "defense" and exam.passed and exam.term <= as_of),
+        key=lambda exam: exam.term,
+    )
     if not passed or passed[-1].score is None:
         return None
     score = passed[-1].score

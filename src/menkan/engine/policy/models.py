@@ -323,6 +323,10 @@ class Exams(RequirementBase):
 
     kind: Literal["exams"]
     exams: list[Literal["qualifying", "defense"]] = Field(min_length=1)
+    only_failures: bool = Field(
+        default=False,
+        description="met unless the latest attempt failed (an exam not yet taken is no risk): for expulsion checks",
+    )
 
 
 class Reference(RequirementBase):

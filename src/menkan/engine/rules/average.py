@@ -60,7 +60,8 @@ def evaluate(ctx: Context, node: Average, full_id: str) -> RequirementResult:
         required=node.min,
         earned=value,
         cites=node.cites,
-        display=f"{fmt(value)} / {fmt(node.min)}",
+        # averages keep their decimal places (3.80, not 3.8)
+        display=f"{value if value is not None else '-'} / {fmt(node.min)}",
         missing=missing,
         advisory=node.advisory,
         details=details,

@@ -194,7 +194,9 @@ def exams(ctx: Context, node: Exams, full_id: str) -> RequirementResult:
         states[kind] = "not-taken" if not records else ("passed" if records[-1].passed else "failed")
     passed = sum(state == "passed" for state in states.values())
     status: Status
-    if passed == len(node.exams):
+    if node.only_failures:
+        status = "not-met" if any(state == "failed" for state in states.values()) else "met"
+    elif passed == len(node.exams):
         status = "met"
     elif any(state == "failed" for state in states.values()):
         status = "not-met"
