@@ -132,6 +132,23 @@ def command_policy_schema(args: argparse.Namespace, out: TextIO, err: TextIO) ->
 
 
 def command_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not args.print:
+        from menkan.web import portal
+
+        if args.reset:
+            portal.reset()
+        command_demo_print(args, out, err)
+        return portal.demo(serve=not args.no_serve, address=args.address, out=out)
+    return command_demo_print(args, out, err)
+
+
+def command_batch_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from menkan.web import portal
+
+    return portal.batch_audit(args.institution, out, err, chunk=args.chunk)
+
+
+def command_demo_print(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files = sorted(DEMO_DIR.glob("*.jsonl"))
     if not files:
         err.write("menkan: no demo cohort is shipped\n")
@@ -143,7 +160,7 @@ def command_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         results = [audit(student, _policies_for(student, None, cache)) for student in students]
         for result in results:
             out.write(summary_line(result) + "\n")
-        if results:
+        if results and args.print:
             out.write("\n" + render(results[0], lang=args.lang) + "\n")
     return 0
 
@@ -172,9 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
     schema_parser.add_argument("--institution", action="store_true", help="the schema of institution.yaml instead")
     schema_parser.set_defaults(handler=command_policy_schema)
 
-    demo_parser = commands.add_parser("demo", help="audit the shipped demo cohort and print the worksheets")
+    demo_parser = commands.add_parser("demo", help="the portal on its embedded database with the demo cohort")
     demo_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
+    demo_parser.add_argument("--print", action="store_true", help="only print the demo cohort's audits (no portal)")
+    demo_parser.add_argument("--no-serve", action="store_true", help="set everything up, but do not serve")
+    demo_parser.add_argument("--reset", action="store_true", help="start from an empty embedded database")
+    demo_parser.add_argument("--address", default="127.0.0.1:8000")
     demo_parser.set_defaults(handler=command_demo)
+
+    batch_parser = commands.add_parser("batch-audit", help="re-audit the student body in the database")
+    batch_parser.add_argument("--institution", help="only this institution's students")
+    batch_parser.add_argument("--chunk", type=int, help="students per task (default: MENKAN_BATCH_CHUNK or 500)")
+    batch_parser.set_defaults(handler=command_batch_audit)
     return parser
 
 

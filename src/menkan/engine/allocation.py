@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import product
 from typing import NamedTuple
 
@@ -61,22 +62,28 @@ class Settlement:
 
 def overflow_order(buckets: Sequence[Bucket]) -> list[int]:
     """Buckets ordered so that every overflow source comes before its target."""
+    return list(_overflow_order(tuple(bucket.overflow_into for bucket in buckets)))
+
+
+@lru_cache(maxsize=1024)
+def _overflow_order(targets: tuple[int | None, ...]) -> tuple[int, ...]:
+    # Settling runs this for every allocation, over a handful of shapes: remember the answers.
     order: list[int] = []
-    state = [0] * len(buckets)
+    state = [0] * len(targets)
 
     def visit(index: int) -> None:
         if state[index] == 2:
             return
         state[index] = 1
-        for source, bucket in enumerate(buckets):
-            if bucket.overflow_into == index and state[source] == 0:
+        for source, target in enumerate(targets):
+            if target == index and state[source] == 0:
                 visit(source)
         state[index] = 2
         order.append(index)
 
-    for index in range(len(buckets)):
+    for index in range(len(targets)):
         visit(index)
-    return order
+    return tuple(order)
 
 
 def settle(
@@ -89,11 +96,13 @@ def settle(
     counted = [0.0] * len(items)
     cut: dict[int, list[tuple[int, float]]] = {}
     own = [0.0] * len(buckets)
+    members_of: list[list[int]] = [[] for _ in buckets]
     for index, bucket_index in enumerate(assignment):
         if bucket_index is not None:
             counted[index] = items[index].weight
+            members_of[bucket_index].append(index)
     for bucket_index, bucket in enumerate(buckets):
-        members = [i for i, b in enumerate(assignment) if b == bucket_index]
+        members = members_of[bucket_index]
         for limit_number, (limited, maximum) in enumerate(bucket.limits):
             used = 0.0
             for i in members:
@@ -105,7 +114,7 @@ def settle(
                     cut.setdefault(i, []).append((limit_number, counted[i] - take))
                 counted[i] = take
                 used += take
-        amount = sum(counted[i] for i in members)
+        amount = sum([counted[i] for i in members])
         if bucket.cap is not None and amount > bucket.cap + EPSILON:
             excess = amount - bucket.cap
             for i in reversed(members):

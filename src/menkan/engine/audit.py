@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from menkan.engine.context import Context
+from menkan.engine.context import Context, Shared, profile_key
 from menkan.engine.errors import InputError, InputProblem
 from menkan.engine.filters import CoursePredicate, applies, compile_filter
 from menkan.engine.ledger import CourseIdentity, GradeScale, build_ledger
@@ -49,11 +49,24 @@ class _Runtime:
     identity: CourseIdentity
     nodes: dict[str, m.Requirement]
     predicates: dict[tuple[int, int, str], CoursePredicate]
-    resolved: dict[tuple[int, tuple[object, ...]], tuple[m.RequirementBase, m.RequirementBase]]
+    profiles: OrderedDict[tuple[object, ...], Shared]
+
+    def shared(self, student: Student, as_of: Term) -> Shared:
+        """What earlier audits derived for students with this profile as of this term (the least recent go)."""
+        key = profile_key(student, as_of)
+        shared = self.profiles.get(key)
+        if shared is None:
+            shared = self.profiles[key] = Shared()
+            if len(self.profiles) > _PROFILES_KEPT:
+                self.profiles.popitem(last=False)
+        else:
+            self.profiles.move_to_end(key)
+        return shared
 
 
 _RUNTIMES: OrderedDict[int, _Runtime] = OrderedDict()
 _RUNTIMES_KEPT = 16
+_PROFILES_KEPT = 1024
 
 
 def _runtime(policy_set: PolicySet) -> _Runtime:
@@ -68,7 +81,7 @@ def _runtime(policy_set: PolicySet) -> _Runtime:
         CourseIdentity(policy_set.institution.identity),
         nodes,
         {},
-        {},
+        OrderedDict(),
     )
     _RUNTIMES[id(policy_set)] = runtime
     while len(_RUNTIMES) > _RUNTIMES_KEPT:
@@ -119,7 +132,7 @@ def audit(student: Student, policies: PolicySet, as_of: Term | None = None) -> A
         runtime.identity,
         nodes=runtime.nodes,
         predicates=runtime.predicates,
-        resolved=runtime.resolved,
+        shared=runtime.shared(student, as_of),
     )
 
     def evaluate(node: m.Requirement, full_id: str) -> RequirementResult | None:

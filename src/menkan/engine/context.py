@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from menkan.engine.filters import Columns, CoursePredicate, applies, compile_selection
 from menkan.engine.ledger import CourseIdentity, Entry, GradeScale, Ledger
-from menkan.engine.policy.models import Applicability, Filter, Institution, Requirement, RequirementBase
+from menkan.engine.policy.models import (
+    AllOf,
+    AnyOf,
+    Applicability,
+    Filter,
+    Institution,
+    Requirement,
+    RequirementBase,
+)
 from menkan.engine.records import Student
 from menkan.engine.terms import Term
 
@@ -17,6 +25,45 @@ if TYPE_CHECKING:
     from menkan.engine.result import RequirementResult
 
 R = TypeVar("R", bound=RequirementBase)
+T = TypeVar("T")
+
+
+class Shared:
+    """What a policy set gives for one student profile as of one term, derived once and reused by later audits.
+
+    A profile is what applicability can test about a student (see `profile_key`). Nothing else about a
+    student may go in here: every audit of a student with the same profile, as of the same term, shares it.
+    Entries keep their policy object alive, so its id stays unique while the entry exists.
+    """
+
+    __slots__ = ("_applicable", "_memo")
+
+    def __init__(self) -> None:
+        self._applicable: dict[int, tuple[RequirementBase, bool]] = {}
+        self._memo: dict[tuple[int, str, str], tuple[object, object]] = {}
+
+    def memo(self, owner: object, part: str, build: Callable[[], T], at: str = "") -> T:
+        """The `part` that `build` derives from `owner` (at full id `at`) and the profile, built on first use."""
+        key = (id(owner), part, at)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is owner:
+            return cast(T, hit[1])
+        value = build()
+        self._memo[key] = (owner, value)
+        return value
+
+
+def profile_key(student: Student, as_of: Term) -> tuple[object, ...]:
+    """Everything an Applicability can test about the student, and the audit term (which `effective` tests)."""
+    return (
+        student.department,
+        student.division,
+        student.degree,
+        student.admission_term.rank,
+        student.admitted_into_year,
+        student.flags,
+        as_of.rank,
+    )
 
 
 @dataclass(slots=True)
@@ -34,9 +81,7 @@ class Context:
     evaluate: Callable[[Requirement, str], RequirementResult | None] | None = None
     precomputed: dict[str, RequirementResult] = field(default_factory=dict)
     predicates: dict[tuple[int, int, str], CoursePredicate] = field(default_factory=dict)
-    resolved: dict[tuple[int, tuple[object, ...]], tuple[RequirementBase, RequirementBase]] = field(
-        default_factory=dict
-    )
+    shared: Shared = field(default_factory=Shared)
     _columns: Columns | None = None
     _record_keys: list[tuple[str, str]] | None = None
 
@@ -67,27 +112,11 @@ class Context:
         """The node with the overrides that apply to this student folded in (`add_min` adds to `min`)."""
         if not node.overrides:
             return node
-        key = (id(node), self.profile)
-        hit = self.resolved.get(key)
-        if hit is not None and hit[0] is node:
-            return cast(R, hit[1])
-        chosen = tuple(i for i, override in enumerate(node.overrides) if applies(override.when, self.student))
-        resolved = self._apply_overrides(node, chosen) if chosen else node
-        self.resolved[key] = (node, resolved)
-        return resolved
+        return self.shared.memo(node, "resolved", lambda: self._resolve(node))
 
-    @property
-    def profile(self) -> tuple[object, ...]:
-        """Everything an Applicability can test about the student: equal profiles resolve overrides alike."""
-        student = self.student
-        return (
-            student.department,
-            student.division,
-            student.degree,
-            student.admission_term.rank,
-            student.admitted_into_year,
-            student.flags,
-        )
+    def _resolve(self, node: R) -> R:
+        chosen = tuple(i for i, override in enumerate(node.overrides) if applies(override.when, self.student))
+        return self._apply_overrides(node, chosen) if chosen else node
 
     def record_keys(self) -> list[tuple[str, str]]:
         """The identity keys (code, title) of each of the student's course records, by record position."""
@@ -117,9 +146,24 @@ class Context:
 
     def applicable(self, node: RequirementBase) -> bool:
         """Does the node apply to this student, and is it in effect as of the audit term?"""
-        if not applies(node.applies_to, self.student):
-            return False
-        return node.effective is None or node.effective.contains(self.as_of)
+        known = self.shared._applicable
+        hit = known.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        value = applies(node.applies_to, self.student) and (
+            node.effective is None or node.effective.contains(self.as_of)
+        )
+        known[id(node)] = (node, value)
+        return value
+
+    def applicable_children(self, node: AllOf | AnyOf, full_id: str) -> list[tuple[Requirement, str]]:
+        """The children of a group that apply to this student, with their full ids."""
+
+        def build() -> list[tuple[Requirement, str]]:
+            children = [(child, f"{full_id}.{child.id}") for child in node.children]
+            return [(child, child_id) for child, child_id in children if self.applicable(child)]
+
+        return self.shared.memo(node, "children", build, full_id)
 
     def applicable_to(self, spec: Applicability | None) -> bool:
         return applies(spec, self.student)

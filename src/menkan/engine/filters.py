@@ -99,11 +99,29 @@ def effective(spec_range: object, as_of: Term) -> bool:
 class Columns:
     """The fields of a student's course records as columns, for filtering many records at once."""
 
-    __slots__ = ("_cache", "courses")
+    __slots__ = ("_cache", "_indexes", "courses")
 
     def __init__(self, courses: list[CourseRecord]) -> None:
         self.courses = courses
         self._cache: dict[str, list[object]] = {}
+        self._indexes: dict[str, dict[object, list[int]]] = {}
+
+    def index(self, name: str) -> dict[object, list[int]]:
+        """Positions of the records by value of a column, ascending (for `tags`, by each of the tags)."""
+        index = self._indexes.get(name)
+        if index is None:
+            index = {}
+            if name == "tags":
+                for position, tags in enumerate(self.column("tags")):
+                    for tag in tags:  # type: ignore[attr-defined]
+                        listed = index.setdefault(tag, [])
+                        if not listed or listed[-1] != position:  # a tag given twice lists the record once
+                            listed.append(position)
+            else:
+                for position, value in enumerate(self.column(name)):
+                    index.setdefault(value, []).append(position)
+            self._indexes[name] = index
+        return index
 
     def column(self, name: str) -> list[object]:
         values = self._cache.get(name)
@@ -152,18 +170,74 @@ def _mask(spec: Filter, columns: Columns, student: Student) -> list[bool] | None
     return mask
 
 
+# Filter fields that test one column against listed values, and the column each tests.
+_LISTED = {
+    "category": "category",
+    "tags": "tags",
+    "level": "level",
+    "delivery": "delivery",
+    "codes": "code",
+    "titles": "title",
+    "offered_by": "offered_by",
+}
+
+
+class _Picker:
+    """Which records one filter matches: by index lookup when it tests a single listed field, else by mask."""
+
+    __slots__ = ("column", "spec", "student", "values")
+
+    def __init__(self, spec: Filter, student: Student) -> None:
+        self.spec = spec
+        self.student = student
+        given = [name for name in type(spec).model_fields if getattr(spec, name) is not None]
+        self.column: str | None = None
+        self.values: tuple[object, ...] = ()
+        if len(given) == 1 and given[0] in _LISTED:
+            self.column = _LISTED[given[0]]
+            self.values = tuple(dict.fromkeys(getattr(spec, given[0])))
+
+    def positions(self, columns: Columns) -> list[int] | None:
+        """Ascending positions of the matching records (None: the filter tests nothing, so all match)."""
+        if self.column is None:
+            mask = _mask(self.spec, columns, self.student)
+            return None if mask is None else [j for j, hit in enumerate(mask) if hit]
+        index = columns.index(self.column)
+        if len(self.values) == 1:
+            return list(index.get(self.values[0], ()))
+        return sorted({j for value in self.values for j in index.get(value, ())})
+
+
+class Selection:
+    """Compiled `include` and `exclude` filters that pick record positions out of `Columns`.
+
+    Depends on the student only through the department (`own_department`), like `compile_filter`.
+    """
+
+    __slots__ = ("_exclude", "_include")
+
+    def __init__(self, include: Filter | None, exclude: Filter | None, student: Student) -> None:
+        self._include = _Picker(include, student) if include is not None else None
+        self._exclude = _Picker(exclude, student) if exclude is not None else None
+
+    def positions(self, columns: Columns) -> tuple[list[int], list[int]]:
+        """Positions of records matching `include` and not `exclude`, and of those `exclude` caught."""
+        included = self._include.positions(columns) if self._include is not None else None
+        if included is None:
+            included = list(range(len(columns.courses)))
+        if self._exclude is None:
+            return included, []
+        excluded = self._exclude.positions(columns)
+        if excluded is None:
+            return [], included
+        if not excluded:
+            return included, []
+        caught_set = set(excluded)
+        return [j for j in included if j not in caught_set], [j for j in included if j in caught_set]
+
+
 def select_positions(
     include: Filter | None, exclude: Filter | None, columns: Columns, student: Student
 ) -> tuple[list[int], list[int]]:
     """Positions of records matching `include` and not `exclude`, and of those `exclude` caught."""
-    count = len(columns.courses)
-    included = _mask(include, columns, student) if include is not None else None
-    included_positions = range(count) if included is None else [j for j in range(count) if included[j]]
-    if exclude is None:
-        return list(included_positions), []
-    excluded_mask = _mask(exclude, columns, student)
-    if excluded_mask is None:
-        return [], list(included_positions)
-    selected = [j for j in included_positions if not excluded_mask[j]]
-    caught = [j for j in included_positions if excluded_mask[j]]
-    return selected, caught
+    return Selection(include, exclude, student).positions(columns)

@@ -55,11 +55,21 @@ _REASONS = {Outcome.FAILED: "failed", Outcome.WITHDRAWN: "withdrawn"}
 
 _SPACES = re.compile(r"\s+")
 
+# Credits take few distinct values; a cached conversion is cheaper than Decimal -> float every time.
+credit_weight = lru_cache(maxsize=4096)(float)
+
 
 @lru_cache(maxsize=65536)
 def normalize_title(title: str) -> str:
     """Titles compare after width folding (（一） == (一)) and with spaces removed."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", title)).lower()
+
+
+class SlotLookup(NamedTuple):
+    """Which listed slots a record can fill: by its raw code, and by its normalized title (see `slot_lookup`)."""
+
+    by_code: dict[str, tuple[int, ...]]
+    by_title: dict[str, tuple[int, ...]]
 
 
 class CourseIdentity:
@@ -68,7 +78,7 @@ class CourseIdentity:
     def __init__(self, identity: Identity) -> None:
         self.same_title = identity.same_title
         self._canonical: dict[str, str] = {}
-        self._memo: dict[int, tuple[object, object]] = {}
+        self._memo: dict[tuple[int, str], tuple[object, object]] = {}
         for group in identity.equivalents:
             head = min(group)
             for code in group:
@@ -80,28 +90,32 @@ class CourseIdentity:
         The same (or an equivalent) code is the same course; with `same_title`, so is the same title, and
         the relation chains (code X as 微積分, then X renamed 微積分(一), then code Y as 微積分(一): one course).
         """
-        parent: dict[str, str] = {}
-
-        def find(node: str) -> str:
-            root = node
-            while parent.get(root, root) != root:
-                root = parent[root]
-            while node != root:
-                parent[node], node = root, parent[node]
-            return root
-
         canonical = self._canonical
         code_nodes = ["c:" + canonical.get(course.code, course.code) for course in courses]
         if not self.same_title:
             return code_nodes
+        # Union-find over code nodes only: a title joins every code it appears with to the first such
+        # code, which yields the same components as linking codes and titles. A root is the smallest code
+        # of its component and has no entry in `parent`; most transcripts need no union at all.
+        parent: dict[str, str] = {}
+
+        def find(node: str) -> str:
+            root = node
+            while (up := parent.get(root)) is not None:
+                root = up
+            while node != root:
+                parent[node], node = root, parent[node]
+            return root
+
+        title_owner: dict[str, str] = {}
         for course, code_node in zip(courses, code_nodes, strict=True):
-            title_node = "t:" + normalize_title(course.title)
-            code_root = find(code_node) if code_node in parent else code_node
-            title_root = find(title_node) if title_node in parent else title_node
-            parent.setdefault(code_node, code_node)
-            parent.setdefault(title_node, title_node)
-            if title_root != code_root:
-                parent[max(title_root, code_root)] = min(title_root, code_root)
+            owner = title_owner.setdefault(normalize_title(course.title), code_node)
+            if owner != code_node:
+                owner_root, code_root = find(owner), find(code_node)
+                if owner_root != code_root:
+                    parent[max(owner_root, code_root)] = min(owner_root, code_root)
+        if not parent:
+            return code_nodes
         return [find(node) for node in code_nodes]
 
     def canonical(self, code: str) -> str:
@@ -117,13 +131,17 @@ class CourseIdentity:
                 keys.add("t:" + normalize_title(title))
         return frozenset(keys)
 
-    def memo(self, owner: object, build: Callable[[], T]) -> T:
-        """A value derived from a policy object, built once (the memo keeps `owner` alive, so its id stays unique)."""
-        hit = self._memo.get(id(owner))
+    def memo(self, owner: object, build: Callable[[], T], part: str = "") -> T:
+        """A value (`part`) derived from a policy object, built once.
+
+        The memo keeps `owner` alive, so its id stays unique.
+        """
+        key = (id(owner), part)
+        hit = self._memo.get(key)
         if hit is not None and hit[0] is owner:
             return cast(T, hit[1])
         value = build()
-        self._memo[id(owner)] = (owner, value)
+        self._memo[key] = (owner, value)
         return value
 
     def slot_index(
@@ -139,6 +157,32 @@ class CourseIdentity:
             return {key: tuple(numbers) for key, numbers in index.items()}
 
         return self.memo(owner, build)
+
+    def slot_lookup(
+        self, owner: object, slots: Callable[[], Sequence[Sequence[tuple[str | None, str | None]]]]
+    ) -> SlotLookup:
+        """`slot_index` keyed for records as they come: by raw code and by normalized title.
+
+        A record's code key is its code's canonical code; every code with that canonical code is listed here,
+        so a record needs no key built to be looked up.
+        """
+
+        def build() -> SlotLookup:
+            members: dict[str, list[str]] = {}
+            for code, head in self._canonical.items():
+                members.setdefault(head, []).append(code)
+            by_code: dict[str, tuple[int, ...]] = {}
+            by_title: dict[str, tuple[int, ...]] = {}
+            for key, numbers in self.slot_index(owner, slots).items():
+                kind, value = key[:2], key[2:]
+                if kind == "c:":
+                    for code in members.get(value, [value]):
+                        by_code[code] = numbers
+                else:
+                    by_title[value] = numbers
+            return SlotLookup(by_code, by_title)
+
+        return self.memo(owner, build, "lookup")
 
     def record_keys(self, course: CourseRecord) -> tuple[str, str]:
         return ("c:" + self.canonical(course.code), "t:" + normalize_title(course.title))
@@ -160,6 +204,9 @@ class GradeReading:
     points: Decimal | None
 
 
+_PENDING = GradeReading(Outcome.PENDING, False, None, None)
+
+
 class GradeScale:
     """Reads a grade string on the institution's scale for a student's degree."""
 
@@ -167,7 +214,7 @@ class GradeScale:
         self.grading = grading
         self._letters = {letter.letter: letter for letter in grading.letters}
         self._by_score = sorted(grading.letters, key=lambda letter: letter.min_score, reverse=True)
-        self._cache: dict[tuple[str, str], GradeReading] = {}
+        self._cache: dict[str, dict[str | None, GradeReading]] = {}
 
     def pass_score(self, degree: str) -> Decimal:
         for listed, score in self.grading.pass_score_by_degree.items():
@@ -181,16 +228,23 @@ class GradeScale:
                 return letter.points
         return Decimal(0) if self._by_score else None
 
+    def readings(self, degree: str) -> dict[str | None, GradeReading]:
+        """The grades read so far for `degree` (a cache `read` fills; a miss means: call `read`)."""
+        readings = self._cache.get(degree)
+        if readings is None:
+            readings = self._cache[degree] = {None: _PENDING}
+        return readings
+
     def read(self, grade: str | None, degree: str) -> GradeReading | None:
         """The reading of `grade`, or None when it is not a grade on this scale."""
-        if grade is None:
-            return GradeReading(Outcome.PENDING, False, None, None)
-        cached = self._cache.get((grade, degree))
+        readings = self.readings(degree)
+        cached = readings.get(grade)
         if cached is not None:
             return cached
+        assert grade is not None  # None is always cached
         reading = self._read(grade.strip(), degree)
         if reading is not None:
-            self._cache[(grade, degree)] = reading
+            readings[grade] = reading
         return reading
 
     def _read(self, grade: str, degree: str) -> GradeReading | None:
@@ -241,21 +295,27 @@ def build_ledger(
     scale = scale or GradeScale(institution.grading)
     identity = identity or CourseIdentity(institution.identity)
     leave_terms = frozenset(e.term for e in student.enrollment if e.status == "leave")
+    leave_ranks = {term.rank for term in leave_terms}
     courses = student.courses
     identity_keys = identity.keys(courses)
-    order = sorted(range(len(courses)), key=lambda i: (courses[i].term.rank, i))
+    ranks = [course.term.rank for course in courses]
+    order = sorted(range(len(courses)), key=ranks.__getitem__)  # stable: transcript order within a term
     as_of_rank = as_of.rank
     degree = student.degree
+    readings = scale.readings(degree)
     passed_keys: set[str] = set()
     entries: list[Entry] = []
     later: list[CourseRecord] = []
     problems: list[InputProblem] = []
+    # Entries are built with tuple.__new__: the same NamedTuple, without the generated __new__'s call cost.
+    new_entry = tuple.__new__
     for index in order:
         course = courses[index]
-        if course.term.rank > as_of_rank:
+        rank = ranks[index]
+        if rank > as_of_rank:
             later.append(course)
             continue
-        reading = scale.read(course.grade, degree)
+        reading = readings.get(course.grade) or scale.read(course.grade, degree)
         if reading is None:
             problems.append(
                 InputProblem(
@@ -272,21 +332,24 @@ def build_ledger(
         if outcome is Outcome.PASSED and not is_repeatable:
             passed_keys.add(key)
         entries.append(
-            Entry(
-                index,
-                course,
-                outcome,
-                key,
-                repeated,
-                reading.pass_fail,
-                reading.score,
-                reading.points,
-                course.term in leave_terms,
-                outcome is Outcome.PASSED and not repeated,
-                outcome is Outcome.PENDING and not repeated,
-                "repeated" if repeated else _REASONS.get(outcome),
-                f"{course.code}@{course.term.text}",
-                float(course.credits),
+            new_entry(
+                Entry,
+                (
+                    index,
+                    course,
+                    outcome,
+                    key,
+                    repeated,
+                    reading.pass_fail,
+                    reading.score,
+                    reading.points,
+                    rank in leave_ranks,
+                    outcome is Outcome.PASSED and not repeated,
+                    outcome is Outcome.PENDING and not repeated,
+                    "repeated" if repeated else _REASONS.get(outcome),
+                    f"{course.code}@{course.term.text}",
+                    credit_weight(course.credits),
+                ),
             )
         )
     if problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 from menkan.engine.terms import Term
@@ -22,8 +23,9 @@ def number(value: Decimal | int | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+@lru_cache(maxsize=4096, typed=True)
 def fmt(value: Decimal | int | None) -> str:
-    """A number as people write it: 12, 12.5, 3.45."""
+    """A number as people write it: 12, 12.5, 3.45 (equal values read alike, so answers are remembered)."""
     if value is None:
         return "-"
     if isinstance(value, int):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from menkan.engine.context import Context
-from menkan.engine.ledger import Entry
+from menkan.engine.ledger import Entry, normalize_title
 from menkan.engine.matching import max_matching
 from menkan.engine.messages import missing_list, text
 from menkan.engine.policy.models import CourseRef, Courses
@@ -24,17 +24,42 @@ def listed(ref: CourseRef) -> list[tuple[str | None, str | None]]:
     return [(ref.code, ref.title), *((alt.code, alt.title) for alt in ref.alternatives)]
 
 
+def listed_entries(
+    ctx: Context, owner: object, refs: Sequence[CourseRef], entries: Sequence[Entry]
+) -> list[tuple[Entry, tuple[int, ...]]]:
+    """The entries that can stand for some listed course, in order, each with the slots (listed courses) it can fill."""
+    by_code, by_title = ctx.identity.slot_lookup(owner, lambda: [listed(ref) for ref in refs])
+    found = []
+    for entry in entries:
+        course = entry.course
+        slots = by_code.get(course.code, ())
+        other = by_title.get(normalize_title(course.title))
+        if other:
+            slots = (*slots, *(s for s in other if s not in slots))
+        if slots:
+            found.append((entry, slots))
+    return found
+
+
+def _candidates(slot_count: int, found: Sequence[tuple[Entry, tuple[int, ...]]]) -> list[list[int]]:
+    """For each slot, the positions in `found` that can fill it."""
+    candidates: list[list[int]] = [[] for _ in range(slot_count)]
+    for position, (_, slots) in enumerate(found):
+        for slot in slots:
+            candidates[slot].append(position)
+    return candidates
+
+
 def slot_candidates(
     ctx: Context, owner: object, refs: Sequence[CourseRef], entries: Sequence[Entry]
 ) -> list[list[int]]:
     """For each listed course, the records (by position in `entries`) that can stand for it."""
-    index = ctx.identity.slot_index(owner, lambda: [listed(ref) for ref in refs])
+    by_code, by_title = ctx.identity.slot_lookup(owner, lambda: [listed(ref) for ref in refs])
     candidates: list[list[int]] = [[] for _ in refs]
-    keys = ctx.record_keys()
     for position, entry in enumerate(entries):
-        code_key, title_key = keys[entry.position]
-        slots = index.get(code_key, ())
-        other = index.get(title_key, ())
+        course = entry.course
+        slots = by_code.get(course.code, ())
+        other = by_title.get(normalize_title(course.title))
         for slot in (*slots, *(s for s in other if s not in slots)) if other else slots:
             candidates[slot].append(position)
     return candidates
@@ -50,32 +75,33 @@ def evaluate(ctx: Context, node: Courses, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     refs = node.courses
     needed = node.min if node.min is not None else len(refs)
-    countable = [entry for entry in ctx.ledger.entries if entry.countable]
-    match = max_matching(slot_candidates(ctx, node.courses, refs, countable), len(countable))
-    applied = [
-        Applied("course", countable[j].course.ref, Decimal(1), countable[j].course.title, countable[j].course.term)
-        for j in match
-        if j is not None
-    ]
+    # Only entries that can stand for a listed course matter; one pass finds them, matchings use just those.
+    found = listed_entries(ctx, node.courses, refs, ctx.ledger.entries)
+    countable = [listing for listing in found if listing[0].countable]
+    match = max_matching(_candidates(len(refs), countable), len(countable))
+    applied = []
+    for j in match:
+        if j is not None:
+            course = countable[j][0].course
+            applied.append(Applied("course", course.ref, Decimal(1), course.title, course.term))
     earned = len(applied)
     open_slots = [slot for slot, j in enumerate(match) if j is None]
     open_refs = [refs[slot] for slot in open_slots]
-    pending = [entry for entry in ctx.ledger.entries if entry.pending]
+    pending = [listing for listing in found if listing[0].pending]
     pending_match: list[int | None] = []
     if open_slots and pending:
-        all_candidates = slot_candidates(ctx, node.courses, refs, pending)
+        all_candidates = _candidates(len(refs), pending)
         pending_match = max_matching([all_candidates[slot] for slot in open_slots], len(pending))
     for j in pending_match:
         if j is not None:
-            course = pending[j].course
+            course = pending[j][0].course
             applied.append(Applied("course", course.ref, Decimal(1), course.title, course.term, pending=True))
     covered = earned + sum(j is not None for j in pending_match)
     not_applied = []
-    unsettled = [entry for entry in ctx.ledger.entries if entry.reason is not None]
-    listed_unsettled = {j for options in slot_candidates(ctx, node.courses, refs, unsettled) for j in options}
-    for j in sorted(listed_unsettled):
-        course = unsettled[j].course
-        not_applied.append(NotApplied(course.ref, unsettled[j].reason or "", course.title, course.credits))
+    for entry, _ in found:
+        if entry.reason is not None:
+            course = entry.course
+            not_applied.append(NotApplied(course.ref, entry.reason, course.title, course.credits))
     if earned >= needed:
         status: Status = "met"
         missing = text("", "")

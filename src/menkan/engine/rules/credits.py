@@ -8,13 +8,17 @@ from functools import lru_cache
 
 from menkan.engine.allocation import Bucket, Item, Settlement, allocate
 from menkan.engine.context import Context
-from menkan.engine.filters import CoursePredicate, select_positions
+from menkan.engine.filters import CoursePredicate, Selection
 from menkan.engine.ledger import Entry
 from menkan.engine.messages import short
-from menkan.engine.policy.models import Credits
+from menkan.engine.policy.loader import exclusive_leaves
+from menkan.engine.policy.models import AllOf, Credits
 from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, fmt
 
 _PLACES = Decimal("0.0001")
+# Results hold many Applied / NotApplied tuples: building them with tuple.__new__ (every field given)
+# makes the same NamedTuples without the cost of their generated __new__.
+_new = tuple.__new__
 _NO_MESSAGE = {"zh-TW": "", "en": ""}
 
 
@@ -25,52 +29,83 @@ def to_decimal(value: float) -> Decimal:
     return exact.to_integral_value() if exact == exact.to_integral_value() else exact.normalize()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Leaf:
-    """One credit requirement taking part in an allocation, with the ledger entries it selects.
+    """One credit requirement taking part in an allocation, as it stands for a student profile.
 
-    `selected`: positions of entries matching include and not exclude; `excluded`: positions matching
-    include but caught by exclude (reported as `excluded`).
+    `node` has the overrides folded in; `bucket` is its side of the allocation without sub-limit members
+    (those depend on the courses); `target` is the position of the leaf its overflow goes into.
     """
 
     full_id: str
     node: Credits
-    limit_tests: list[CoursePredicate]
-    selected: list[int]
-    excluded: list[int]
+    selection: Selection
+    limit_tests: tuple[CoursePredicate, ...]
+    limit_maxima: tuple[float, ...]
+    bucket: Bucket
+    target: int | None
 
 
-def _leaf(ctx: Context, full_id: str, node: Credits) -> Leaf:
-    resolved = ctx.resolve(node)
-    selected, excluded = select_positions(resolved.include, resolved.exclude, ctx.columns, ctx.student)
-    return Leaf(full_id, resolved, [ctx.matcher(limit.filter) for limit in resolved.limits], selected, excluded)
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """The leaves of an allocation for one student profile: derived from the policy once, reused by audits."""
+
+    leaves: tuple[Leaf, ...]
+    limited: bool
 
 
-def _problem(
-    leaves: list[Leaf], entries: tuple[Entry, ...], positions: list[int], candidates: dict[int, list[int]]
-) -> tuple[list[Item], list[Bucket]]:
-    """Items (the entries at `positions`) and buckets (the leaves) of the allocation."""
-    unit = leaves[0].node.unit
-    if unit == "courses":
-        items = [Item(1.0, tuple(candidates[j])) for j in positions]
-    else:
-        items = [Item(entries[j].weight, tuple(candidates[j])) for j in positions]
-    local_index = {leaf.node.id: b for b, leaf in enumerate(leaves)}
-    full_index = {leaf.full_id: b for b, leaf in enumerate(leaves)}
-    buckets = []
-    for leaf in leaves:
-        node = leaf.node
-        limits = []
-        for limit, test in zip(node.limits, leaf.limit_tests, strict=True):
-            maximum = limit.max if limit.max is not None else node.min * (limit.max_fraction_of_min or Decimal(1))
-            limited = frozenset(k for k, j in enumerate(positions) if test(entries[j].course))
-            limits.append((limited, float(maximum)))
-        into = overflow_max = None
+def shape(ctx: Context, members: list[tuple[str, Credits]]) -> Shape:
+    """Resolve the members for the student's profile and compile what the allocation needs of them."""
+    resolved = [(full_id, ctx.resolve(node)) for full_id, node in members]
+    local_index = {node.id: b for b, (_, node) in enumerate(resolved)}
+    full_index = {full_id: b for b, (full_id, _) in enumerate(resolved)}
+    leaves = []
+    for full_id, node in resolved:
+        maxima = tuple(
+            float(limit.max if limit.max is not None else node.min * (limit.max_fraction_of_min or Decimal(1)))
+            for limit in node.limits
+        )
+        into = overflow_max = target = None
         if node.overflow is not None:
             into = full_index.get(node.overflow.into, local_index.get(node.overflow.into))
             overflow_max = float(node.overflow.max) if node.overflow.max is not None else None
+            target = next(
+                (b for b, (other_id, other) in enumerate(resolved) if node.overflow.into in (other_id, other.id)), None
+            )
         cap = float(node.max) if node.max is not None else None
-        buckets.append(Bucket(float(node.min), cap, tuple(limits), into, overflow_max))
+        leaves.append(
+            Leaf(
+                full_id,
+                node,
+                Selection(node.include, node.exclude, ctx.student),
+                tuple(ctx.matcher(limit.filter) for limit in node.limits),
+                maxima,
+                Bucket(float(node.min), cap, (), into, overflow_max),
+                target,
+            )
+        )
+    return Shape(tuple(leaves), any(leaf.node.limits for leaf in leaves))
+
+
+def _problem(
+    shape: Shape, entries: tuple[Entry, ...], positions: list[int], candidates: dict[int, tuple[int, ...]]
+) -> tuple[list[Item], list[Bucket]]:
+    """Items (the entries at `positions`) and buckets (the leaves) of the allocation."""
+    leaves = shape.leaves
+    new_item = tuple.__new__  # the same NamedTuple, without the generated __new__'s call cost
+    if leaves[0].node.unit == "courses":
+        items = [new_item(Item, (1.0, candidates[j])) for j in positions]
+    else:
+        items = [new_item(Item, (entries[j].weight, candidates[j])) for j in positions]
+    if not shape.limited:
+        return items, [leaf.bucket for leaf in leaves]
+    buckets = []
+    for leaf in leaves:
+        limits = tuple(
+            (frozenset(k for k, j in enumerate(positions) if test(entries[j].course)), maximum)
+            for test, maximum in zip(leaf.limit_tests, leaf.limit_maxima, strict=True)
+        )
+        buckets.append(leaf.bucket._replace(limits=limits))
     return items, buckets
 
 
@@ -81,25 +116,34 @@ class GroupOutcome:
     potential_retained: Decimal
 
 
-def evaluate_leaves(ctx: Context, members: list[tuple[str, Credits]], total_min: Decimal | None = None) -> GroupOutcome:
+def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None) -> GroupOutcome:
     """Allocate the counted courses among credit requirements that share them exclusively, then explain each."""
     entries = ctx.ledger.entries
-    leaves = [_leaf(ctx, full_id, node) for full_id, node in members]
-    candidates: dict[int, list[int]] = {}
-    for b, leaf in enumerate(leaves):
-        for j in leaf.selected:
-            candidates.setdefault(j, []).append(b)
+    columns = ctx.columns
+    selections = [leaf.selection.positions(columns) for leaf in shape.leaves]
+    lists: dict[int, list[int]] = {}
+    for b, (selected, _) in enumerate(selections):
+        for j in selected:
+            listed = lists.get(j)
+            if listed is None:
+                lists[j] = [b]
+            else:
+                listed.append(b)
+    candidates = {j: tuple(listed) for j, listed in lists.items()}
     countable = sorted(j for j in candidates if entries[j].countable)
     pending = sorted(j for j in candidates if entries[j].pending)
-    items, buckets = _problem(leaves, entries, countable, candidates)
+    items, buckets = _problem(shape, entries, countable, candidates)
     settlement = allocate(items, buckets)
     potential: Settlement | None = None
     total_short = total_min is not None and sum(settlement.retained) < float(total_min)
     if pending and (total_short or not all(settlement.met)):
-        p_items, p_buckets = _problem(leaves, entries, countable + pending, candidates)
+        p_items, p_buckets = _problem(shape, entries, countable + pending, candidates)
         potential = allocate(p_items, p_buckets)
     slot_of = {j: k for k, j in enumerate(countable)}
-    results = {leaf.full_id: _explain(ctx, leaves, b, slot_of, settlement, potential) for b, leaf in enumerate(leaves)}
+    results = {
+        leaf.full_id: _explain(ctx, shape, b, selections[b], slot_of, settlement, potential)
+        for b, leaf in enumerate(shape.leaves)
+    }
     retained = sum((to_decimal(v) for v in settlement.retained), Decimal(0))
     potential_retained = (
         sum((to_decimal(v) for v in potential.retained), Decimal(0)) if potential is not None else retained
@@ -109,45 +153,51 @@ def evaluate_leaves(ctx: Context, members: list[tuple[str, Credits]], total_min:
 
 def _explain(
     ctx: Context,
-    leaves: list[Leaf],
+    shape: Shape,
     b: int,
+    selection: tuple[list[int], list[int]],
     slot_of: dict[int, int],
     settlement: Settlement,
     potential: Settlement | None,
 ) -> RequirementResult:
     """The result of one leaf: what counted (and how much), what did not and why, what is missing."""
+    leaves = shape.leaves
     leaf = leaves[b]
     node = leaf.node
+    selected, excluded = selection
     entries = ctx.ledger.entries
+    assignment, counted, cuts = settlement.assignment, settlement.counted, settlement.cut
+    by_courses = node.unit == "courses"
     applied: list[Applied] = []
     not_applied: list[NotApplied] = []
     pending_amount = Decimal(0)
-    for j in leaf.selected:
+    for j in selected:
         entry = entries[j]
         course = entry.course
         k = slot_of.get(j)
         if k is None:
             if entry.pending:
-                amount = Decimal(1) if node.unit == "courses" else course.credits
+                amount = Decimal(1) if by_courses else course.credits
                 pending_amount += amount
-                applied.append(Applied("course", entry.ref, amount, course.title, course.term, True))
+                applied.append(_new(Applied, ("course", entry.ref, amount, course.title, course.term, True)))
             elif entry.reason is not None:
-                not_applied.append(NotApplied(entry.ref, entry.reason, course.title, course.credits))
+                not_applied.append(_new(NotApplied, (entry.ref, entry.reason, course.title, course.credits, None)))
             continue
-        assigned = settlement.assignment[k]
+        assigned = assignment[k]
         if assigned == b:
-            amount = to_decimal(settlement.counted[k])
+            amount = to_decimal(counted[k])
             if amount > 0:
-                applied.append(Applied("course", entry.ref, amount, course.title, course.term))
-            for limit_number, cut in settlement.cut.get(k, ()):
-                detail = node.limits[limit_number].id if limit_number >= 0 else "max"
-                not_applied.append(NotApplied(entry.ref, "over-cap", course.title, to_decimal(cut), detail))
+                applied.append(_new(Applied, ("course", entry.ref, amount, course.title, course.term, False)))
+            if k in cuts:
+                for limit_number, cut in cuts[k]:
+                    detail = node.limits[limit_number].id if limit_number >= 0 else "max"
+                    not_applied.append(NotApplied(entry.ref, "over-cap", course.title, to_decimal(cut), detail))
         elif assigned is None:
             not_applied.append(NotApplied(entry.ref, "over-cap", course.title, course.credits, "max"))
         else:
             other = leaves[assigned].full_id
             not_applied.append(NotApplied(entry.ref, "counted-elsewhere", course.title, course.credits, other))
-    for j in leaf.excluded:
+    for j in excluded:
         entry = entries[j]
         if entry.countable or entry.pending:
             not_applied.append(NotApplied(entry.ref, "excluded", entry.course.title, entry.course.credits))
@@ -162,7 +212,9 @@ def _explain(
     details: dict[str, object] = {}
     outflow = to_decimal(settlement.outflow[b])
     if outflow > 0 and node.overflow is not None:
-        target = leaves[settlement_target(leaves, node)].full_id
+        if leaf.target is None:
+            raise KeyError(node.overflow.into)
+        target = leaves[leaf.target].full_id
         details["overflow"] = {"into": target, "amount": float(outflow)}
     if node.overflow is not None and earned > required:
         lost = earned - required - outflow
@@ -196,15 +248,16 @@ def _explain(
     )
 
 
-def settlement_target(leaves: list[Leaf], node: Credits) -> int:
-    """The position of the leaf a node overflows into (given by local or full id)."""
-    assert node.overflow is not None
-    for index, leaf in enumerate(leaves):
-        if node.overflow.into in (leaf.full_id, leaf.node.id):
-            return index
-    raise KeyError(node.overflow.into)
-
-
 def evaluate(ctx: Context, node: Credits, full_id: str) -> RequirementResult:
     """A credit requirement on its own: every counted course that matches may count."""
-    return evaluate_leaves(ctx, [(full_id, node)]).results[full_id]
+    alone = ctx.shared.memo(node, "shape", lambda: shape(ctx, [(full_id, node)]), full_id)
+    return evaluate_leaves(ctx, alone).results[full_id]
+
+
+def group_shape(ctx: Context, group: AllOf, full_id: str) -> Shape:
+    """The shape of an exclusive group: the credit requirements below it that apply to the student."""
+
+    def build() -> Shape:
+        return shape(ctx, [(leaf_id, leaf) for leaf_id, leaf, _ in exclusive_leaves(group, full_id, ctx.applicable)])
+
+    return ctx.shared.memo(group, "shape", build, full_id)

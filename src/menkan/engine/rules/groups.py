@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from menkan.engine.context import Context
 from menkan.engine.messages import short, text
-from menkan.engine.policy.loader import exclusive_leaves
 from menkan.engine.policy.models import AllOf, AnyOf
 from menkan.engine.result import RequirementResult, Status, combine, fmt
 from menkan.engine.rules import credits
@@ -15,8 +14,8 @@ from menkan.engine.rules import credits
 def _children(ctx: Context, node: AllOf | AnyOf, full_id: str) -> list[RequirementResult]:
     assert ctx.evaluate is not None
     results = []
-    for child in node.children:
-        result = ctx.evaluate(child, f"{full_id}.{child.id}")
+    for child, child_id in ctx.applicable_children(node, full_id):
+        result = ctx.evaluate(child, child_id)
         if result is not None:
             results.append(result)
     return results
@@ -25,10 +24,10 @@ def _children(ctx: Context, node: AllOf | AnyOf, full_id: str) -> list[Requireme
 def evaluate_all(ctx: Context, node: AllOf, full_id: str) -> RequirementResult:
     outcome = None
     if node.exclusive:
-        members = [(leaf_id, leaf) for leaf_id, leaf, _ in exclusive_leaves(node, full_id, ctx.applicable)]
-        if members:
+        shape = credits.group_shape(ctx, node, full_id)
+        if shape.leaves:
             total_min = node.total.min if node.total is not None else None
-            outcome = credits.evaluate_leaves(ctx, members, total_min)
+            outcome = credits.evaluate_leaves(ctx, shape, total_min)
             ctx.precomputed.update(outcome.results)
     children = _children(ctx, node, full_id)
     deciding = [child for child in children if not child.advisory]

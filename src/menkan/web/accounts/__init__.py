@@ -1,0 +1,1 @@
+"""Accounts: users, the roles they hold (and over what), login, forced password change."""

@@ -1,0 +1,1 @@
+"""Audits: published policy versions, stored audit results kept current, and batch audits."""

@@ -1,0 +1,88 @@
+"""Policy versions (publishing keeps the old ones), audit results with summary rows, and batch runs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class PolicyVersion(models.Model):
+    """One published version of an institution's policy folder; exactly one is current."""
+
+    institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="policy_versions")
+    version = models.PositiveIntegerField()
+    files = models.JSONField(help_text="relative path -> YAML text")
+    checksum = models.CharField(max_length=64)
+    is_current = models.BooleanField(default=False)
+    note = models.CharField(max_length=256, blank=True)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "version"], name="unique_policy_version"),
+            models.UniqueConstraint(
+                fields=["institution"], condition=models.Q(is_current=True), name="one_current_policy_version"
+            ),
+        ]
+        ordering = ["institution", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.institution.code} v{self.version}"
+
+
+class AuditResult(models.Model):
+    """The latest audit of one student (`menkan.audit/1` document) and its overall status."""
+
+    student = models.OneToOneField("records.Student", on_delete=models.CASCADE, related_name="audit")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="results")
+    as_of = models.CharField(max_length=8)
+    status = models.CharField(max_length=16)
+    document = models.JSONField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.status}"
+
+
+class RequirementStatus(models.Model):
+    """Summary row per student and requirement (the top two levels of the tree), for reports and lists."""
+
+    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="requirement_statuses")
+    requirement_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=16)
+    unit = models.CharField(max_length=16)
+    earned = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    required = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    advisory = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["student", "requirement_id"], name="unique_requirement_status")]
+        indexes = [models.Index(fields=["requirement_id", "status"])]
+
+
+class BatchRun(models.Model):
+    """A batch audit of many students, run in chunks; its counters show progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    institution = models.ForeignKey("records.Institution", null=True, blank=True, on_delete=models.CASCADE)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if not self.total else (self.done + self.failed) / self.total
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} {self.state} {self.done}/{self.total}"

@@ -1,0 +1,33 @@
+"""Reads of audits: the stored result to show (kept current), programs a student could try in a what-if."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from menkan.engine.policy.loader import walk
+from menkan.engine.policy.models import Tiered
+from menkan.web.audits.models import AuditResult, PolicyVersion
+from menkan.web.records.models import Student
+
+
+def audit_for_display(student: Student) -> dict[str, Any] | None:
+    """The student's stored audit document, recomputed first if missing or made under an older policy."""
+    from menkan.web.audits.services import policy_current, student_audit
+
+    current = policy_current(student.institution)
+    stored = AuditResult.objects.filter(student=student).first()
+    if stored is None or (current is not None and stored.policy_version_id != current.pk):
+        stored = student_audit(student)
+    return stored.document if stored is not None else None
+
+
+def what_if_programs(version: PolicyVersion) -> list[tuple[str, str, str]]:
+    """(full id, zh title, en title) of the tiered programs (micro-programs) a what-if can add."""
+    from menkan.web.audits.services import policy_set_of
+
+    found = []
+    for policy in policy_set_of(version).policies:
+        for _, node in walk(policy.requirements):
+            if isinstance(node, Tiered):
+                found.append((node.id, node.title.zh_tw, node.title.en))
+    return found

@@ -1,0 +1,179 @@
+"""What the `menkan` command does with the portal: set up and serve the demo, run batch audits."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+import django
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_ACCOUNTS = [
+    # username, role, scope (filled in from the demo data)
+    ("student", "student"),
+    ("mentor", "mentor"),
+    ("dept-officer", "department-officer"),
+    ("dept-head", "department-head"),
+    ("program-contact", "program-contact"),
+    ("program-head", "program-head"),
+    ("unit-staff", "unit-staff"),
+    ("registrar", "registrar"),
+]
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "menkan.web.settings")
+    django.setup()
+
+
+def migrate(out: TextIO) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0, stdout=out)
+
+
+def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
+    """Publish the shipped policies, load the demo cohort, create one account per role.
+
+    Returns (username, role, one-time password) for accounts created now; accounts that exist already
+    keep their password (it was printed when they were created).
+    """
+    from django.db import transaction
+
+    from menkan.engine import iter_students, load_shipped, shipped_institutions
+    from menkan.engine.records import student_to_dict
+    from menkan.web.accounts.models import Role, User
+    from menkan.web.accounts.services import role_assign, user_create
+    from menkan.web.audits.services import policy_publish_shipped
+    from menkan.web.records.models import Institution, SchoolClass, Student
+    from menkan.web.records.services import institution_sync, student_import_document
+
+    for code in shipped_institutions():
+        institution_sync(load_shipped(code))
+        policy_publish_shipped(code, reaudit=False)
+    with transaction.atomic():
+        for path in sorted(DEMO_DIR.glob("*.jsonl")):
+            for record in iter_students(path):
+                institution = Institution.objects.get(code=record.institution)
+                student_import_document(institution, student_to_dict(record))
+    created: list[tuple[str, str, str]] = []
+    first = Student.objects.select_related("institution", "department", "school_class").order_by("pk").first()
+    if first is None:
+        return created
+    scope = {
+        Role.STUDENT: {},
+        Role.MENTOR: {"school_class": first.school_class},
+        Role.DEPARTMENT_OFFICER: {"department": first.department},
+        Role.DEPARTMENT_HEAD: {"department": first.department},
+        Role.PROGRAM_CONTACT: {"program": "AVM"},
+        Role.PROGRAM_HEAD: {"program": "AVM"},
+        Role.UNIT_STAFF: {"unit": "教務處"},
+        Role.REGISTRAR: {},
+    }
+    for username, role_name in DEMO_ACCOUNTS:
+        if User.objects.filter(username=username).exists():
+            continue
+        role = Role(role_name)
+        user, password = user_create(username, first_name=role.label)
+        created.append((username, role_name, password))
+        institutions = Institution.objects.all() if role == Role.REGISTRAR else [first.institution]
+        for institution in institutions:
+            role_assign(user, role, institution.pk, **scope[role])
+        if role == Role.STUDENT:
+            first.user = user
+            first.save(update_fields=["user"])
+        if role == Role.MENTOR and first.school_class is not None:
+            SchoolClass.objects.filter(pk=first.school_class.pk).update(mentor=user)
+    return created
+
+
+class ProgressBar:
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream, self.started = total, stream, time.monotonic()
+
+    def show(self, done: int) -> None:
+        width = 30
+        filled = width * done // self.total if self.total else width
+        rate = done / max(time.monotonic() - self.started, 1e-9)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}  {rate:,.0f} students/s")
+        self.stream.flush()
+
+
+def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | None = None) -> int:
+    """Re-audit every student (or one institution's) through Celery tasks, with a progress bar on stderr."""
+    setup()
+    from menkan.web.audits.services import batch_audit_create
+    from menkan.web.audits.tasks import batch_chunk_task
+    from menkan.web.records.models import Institution
+
+    target = None
+    if institution is not None:
+        target = Institution.objects.filter(code=institution).first()
+        if target is None:
+            err.write(f"menkan: no institution {institution!r} in the database\n")
+            return 2
+    run, chunks = batch_audit_create(institution=target, chunk=chunk)
+    bar = ProgressBar(run.total, err)
+    started = time.monotonic()
+    for pks in chunks:
+        batch_chunk_task.delay(run.pk, pks)
+        run.refresh_from_db()
+        bar.show(run.done + run.failed)
+    while run.done + run.failed < run.total:  # with a broker, workers report as they go
+        time.sleep(0.5)
+        run.refresh_from_db()
+        bar.show(run.done + run.failed)
+    elapsed = time.monotonic() - started
+    err.write("\n")
+    out.write(
+        f"batch {run.pk}: {run.done} audited, {run.failed} failed, {run.total} students "
+        f"in {elapsed:.1f} s ({run.total / max(elapsed, 1e-9):,.0f} students/s)\n"
+    )
+    for line in run.errors[:20]:
+        out.write(f"  {line}\n")
+    return 0 if not run.failed else 1
+
+
+def demo(serve: bool, address: str, out: TextIO) -> int:
+    """Migrate, load the demo data and accounts, audit everyone, and serve the portal."""
+    setup()
+    migrate(out)
+    created = demo_load(out)
+    from menkan.web.audits.services import batch_audit_start
+    from menkan.web.records.models import Student
+
+    run = batch_audit_start()
+    out.write(f"demo: {Student.objects.count()} students audited ({run.done} ok, {run.failed} failed)\n")
+    if created:
+        out.write("\nDemo accounts (shown once; each must choose a new password at first login):\n")
+        for username, role, password in created:
+            out.write(f"  {username:<16} {role:<20} {password}\n")
+    else:
+        out.write("\nDemo accounts exist already (their one-time passwords were printed when they were created;\n")
+        out.write("`menkan demo --reset` deletes var/ data so they are made again).\n")
+    if not serve:
+        return 0
+    from django.core.management import call_command
+
+    out.write(f"\nServing http://{address}/  (Ctrl-C to stop)\n")
+    out.flush()
+    call_command("runserver", address, "--noreload", "--insecure")
+    return 0
+
+
+def reset() -> None:
+    """Delete the embedded demo database (SQLite) so the next demo starts afresh."""
+    from django.conf import settings
+
+    setup()
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(str(database["NAME"]) + suffix)
+            if path.exists():
+                path.unlink()
+    else:
+        sys.stderr.write("menkan: --reset only deletes the embedded SQLite database\n")

@@ -1,0 +1,1 @@
+"""Records: institutions and their units, classes, students and what they did (courses, activities, certificates)."""

@@ -1,0 +1,182 @@
+"""Writes of records: institutions from their policy settings, and students from `menkan.student/1` documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from menkan.engine import PolicySet, student_from_dict, student_to_dict
+from menkan.web.records.models import (
+    Activity,
+    Certificate,
+    College,
+    CourseRecord,
+    Department,
+    Institution,
+    SchoolClass,
+    Student,
+)
+
+STANDING_BLOCKS = ("enrollment", "ethics", "programs", "degree_exams", "extensions", "ranks")
+
+
+@transaction.atomic
+def institution_sync(policy_set: PolicySet) -> Institution:
+    """Create or update the institution, its colleges and departments from its policy settings."""
+    settings = policy_set.institution
+    institution, _ = Institution.objects.update_or_create(
+        code=settings.id, defaults={"name_zh": settings.name.zh_tw, "name_en": settings.name.en}
+    )
+    colleges = {}
+    for college in settings.colleges:
+        colleges[college.id], _ = College.objects.update_or_create(
+            institution=institution,
+            code=college.id,
+            defaults={"name_zh": college.name.zh_tw, "name_en": college.name.en},
+        )
+    for department in settings.departments:
+        Department.objects.update_or_create(
+            institution=institution,
+            code=department.id,
+            defaults={
+                "name_zh": department.name.zh_tw,
+                "name_en": department.name.en,
+                "college": colleges.get(department.college or ""),
+            },
+        )
+    return institution
+
+
+def department_for(institution: Institution, code: str) -> Department:
+    """The department with this code, created with the code as its name when the policy does not list it."""
+    department, _ = Department.objects.get_or_create(institution=institution, code=code, defaults={"name_zh": code})
+    return department
+
+
+def _course_fields(course: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": course["title"],
+        "credits": Decimal(str(course["credits"])),
+        "grade": course.get("grade"),
+        "offered_by": course.get("offered_by") or "",
+        "category": course.get("category") or "",
+        "tags": list(course.get("tags") or []),
+        "delivery": course.get("delivery", "in-person"),
+        "transfer": bool(course.get("transfer", False)),
+        "level": course.get("level") or "",
+    }
+
+
+@transaction.atomic
+def student_import_document(institution: Institution, document: dict[str, Any]) -> tuple[Student, bool]:
+    """Make the database hold exactly this `menkan.student/1` record (validated first); idempotent.
+
+    Returns the student and whether anything changed.
+    """
+    record = student_to_dict(student_from_dict(document, source=f"student {document.get('student_id', '?')}"))
+    department = department_for(institution, record["department"])
+    school_class = None
+    if record.get("class_code"):
+        school_class, _ = SchoolClass.objects.get_or_create(
+            institution=institution, code=record["class_code"], defaults={"department": department}
+        )
+    defaults = {
+        "name": record.get("name", ""),
+        "department": department,
+        "school_class": school_class,
+        "division": record.get("division", "day-bachelor"),
+        "degree": record.get("degree", "bachelor"),
+        "admission_term": record["admission_term"],
+        "admitted_into_year": record.get("admitted_into_year", 1),
+        "flags": list(record.get("flags", [])),
+        "standing": {name: record[name] for name in STANDING_BLOCKS if record.get(name)},
+    }
+    student, created = Student.objects.get_or_create(
+        institution=institution, student_id=record["student_id"], defaults=defaults
+    )
+    changed = created
+    if not created and any(getattr(student, name) != value for name, value in defaults.items()):
+        for name, value in defaults.items():
+            setattr(student, name, value)
+        student.save()
+        changed = True
+    changed |= _sync_courses(student, record.get("courses", []))
+    changed |= _sync_activities(student, record.get("activities", []))
+    changed |= _sync_certificates(student, record.get("certificates", []))
+    return student, changed
+
+
+def _sync_courses(student: Student, courses: Iterable[dict[str, Any]]) -> bool:
+    existing = {(c.code, c.term): c for c in student.courses.all()}
+    wanted = {(c["code"], c["term"]): _course_fields(c) for c in courses}
+    changed = False
+    for key, fields in wanted.items():
+        current = existing.get(key)
+        if current is None:
+            CourseRecord.objects.create(student=student, code=key[0], term=key[1], **fields)
+            changed = True
+        elif any(getattr(current, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(current, name, value)
+            current.save()
+            changed = True
+    for key, current in existing.items():
+        if key not in wanted:
+            current.delete()
+            changed = True
+    return changed
+
+
+def _sync_activities(student: Student, activities: Iterable[dict[str, Any]]) -> bool:
+    existing = {(a.item, a.title, a.term, a.date.isoformat() if a.date else None): a for a in student.activities.all()}
+    changed = False
+    wanted = set()
+    for activity in activities:
+        key = (activity["item"], activity["title"], activity["term"], activity.get("date"))
+        wanted.add(key)
+        fields = {
+            "hours": Decimal(str(activity["hours"])),
+            "unit": activity.get("unit") or "",
+            "passed": activity.get("passed", True),
+        }
+        current = existing.get(key)
+        if current is None:
+            Activity.objects.create(student=student, item=key[0], title=key[1], term=key[2], date=key[3], **fields)
+            changed = True
+        elif any(getattr(current, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(current, name, value)
+            current.save()
+            changed = True
+    for key, current in existing.items():
+        if key not in wanted:
+            current.delete()
+            changed = True
+    return changed
+
+
+def _sync_certificates(student: Student, certificates: Iterable[dict[str, Any]]) -> bool:
+    existing = {(c.code, c.term): c for c in student.certificates.all()}
+    changed = False
+    wanted = set()
+    for certificate in certificates:
+        key = (certificate["code"], certificate["term"])
+        wanted.add(key)
+        fields = {"title": certificate["title"], "level": certificate.get("level") or ""}
+        current = existing.get(key)
+        if current is None:
+            Certificate.objects.create(student=student, code=key[0], term=key[1], **fields)
+            changed = True
+        elif any(getattr(current, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(current, name, value)
+            current.save()
+            changed = True
+    for key, current in existing.items():
+        if key not in wanted:
+            current.delete()
+            changed = True
+    return changed

@@ -1,0 +1,28 @@
+"""Any change to a student's records schedules a re-audit of that student once the transaction commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from menkan.web.records.models import Activity, Certificate, CourseRecord, Student
+
+
+@receiver([post_save, post_delete], sender=CourseRecord)
+@receiver([post_save, post_delete], sender=Activity)
+@receiver([post_save, post_delete], sender=Certificate)
+def _record_changed(sender: type, instance: Any, **kwargs: Any) -> None:
+    from menkan.web.audits.services import audit_schedule
+
+    audit_schedule(instance.student_id)
+
+
+@receiver(post_save, sender=Student)
+def _student_changed(sender: type, instance: Student, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    from menkan.web.audits.services import audit_schedule
+
+    audit_schedule(instance.pk)

@@ -1,0 +1,12 @@
+"""Student routes."""
+
+from django.urls import path
+
+from menkan.web.records import views
+
+app_name = "records"
+urlpatterns = [
+    path("", views.student_list, name="student-list"),
+    path("export.xlsx", views.student_list_export, name="student-list-export"),
+    path("<slug:institution>/<str:student_id>/", views.student_home, name="student-home"),
+]

@@ -1,0 +1,17 @@
+"""URL routes: pages, the JSON API (/api/v1, OpenAPI at /api/docs), admin, language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from menkan.web.api import api
+from menkan.web.records import views as record_views
+
+urlpatterns = [
+    path("", record_views.home, name="home"),
+    path("accounts/", include("menkan.web.accounts.urls")),
+    path("students/", include("menkan.web.records.urls")),
+    path("audits/", include("menkan.web.audits.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
