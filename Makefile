@@ -33,8 +33,17 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/menkan
+
 pytest: $(STAMP)
 	$(BIN)/pytest
+	@# PostgreSQL is what production runs: the database tests run again against it when it is reachable.
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "PostgreSQL reachable at $(PG_URL): running the database tests against it"; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/web; \
+	else \
+		echo "PostgreSQL not reachable at $(PG_URL): SKIPPING the PostgreSQL run of the database tests"; \
+	fi
 
 test: lint typecheck imports pytest
 

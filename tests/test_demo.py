@@ -30,7 +30,7 @@ def test_demo_cohort_files_are_what_the_script_generates() -> None:
 
 
 def test_menkan_demo_prints_a_line_per_student_and_a_worksheet_per_institution() -> None:
-    code, out, err = run("demo", "--lang", "en")
+    code, out, err = run("demo", "--print", "--lang", "en")
     assert code == 0, err
     assert "== ntut: 6 students ==" in out
     assert "== nycu: 6 students ==" in out

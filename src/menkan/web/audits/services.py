@@ -46,13 +46,15 @@ def _folder_of(version: PolicyVersion) -> Path:
 
 
 _POLICY_SETS: dict[int, PolicySet] = {}
+_SETS_BY_CHECKSUM: dict[str, PolicySet] = {}
 
 
 def policy_set_of(version: PolicyVersion) -> PolicySet:
     """The loaded policies of a version (loaded once per process)."""
     cached = _POLICY_SETS.get(version.pk)
-    if cached is None:
-        cached = _POLICY_SETS[version.pk] = load_policy_dir(_folder_of(version))
+    if cached is None or cached.institution.id != version.institution.code:
+        cached = _SETS_BY_CHECKSUM.get(version.checksum) or load_policy_dir(_folder_of(version))
+        _POLICY_SETS[version.pk] = _SETS_BY_CHECKSUM[version.checksum] = cached
     return cached
 
 
@@ -77,9 +79,11 @@ def policy_publish(files: dict[str, str], *, user: Any = None, note: str = "", r
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-    policy_set = load_policy_dir(staging)
-    institution = institution_sync(policy_set)
     checksum = _checksum(files)
+    policy_set = _SETS_BY_CHECKSUM.get(checksum)
+    if policy_set is None:
+        policy_set = _SETS_BY_CHECKSUM[checksum] = load_policy_dir(staging)
+    institution = institution_sync(policy_set)
     current = PolicyVersion.objects.select_for_update().filter(institution=institution, is_current=True).first()
     if current is not None and current.checksum == checksum:
         return current
