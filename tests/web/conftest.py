@@ -43,6 +43,12 @@ def student_document(student_id: str, department: str, class_code: str, **extra:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """PBKDF2 is slow on purpose; tests hash many passwords and do not need that protection."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     """The people and records the portal tests use."""
