@@ -10,6 +10,7 @@ urlpatterns = [
     path("", record_views.home, name="home"),
     path("accounts/", include("menkan.web.accounts.urls")),
     path("students/", include("menkan.web.records.urls")),
+    path("imports/", include("menkan.web.records.import_urls")),
     path("audits/", include("menkan.web.audits.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
