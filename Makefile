@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install demo test lint typecheck imports pytest bench policy-docs lock clean
+.PHONY: help install system-deps demo test lint typecheck imports pytest bench policy-docs lock clean
 
 help:
 	@echo "make demo   - audit the shipped demo cohort (installs everything on first run)"
@@ -20,7 +20,22 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# Debian packages the portal needs beyond Python: Chromium for the browser tests (Playwright drives Debian's
+# build; its own browser download is not used) and a CJK font so PDFs show Chinese. Installed only if missing.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "warning: missing Debian packages:$$missing (apt-get install them as root): browser tests and Chinese PDFs need them"; \
+		fi; \
+	fi
+
+demo: $(STAMP) system-deps
 	$(BIN)/menkan demo
 
 lint: $(STAMP)
@@ -35,7 +50,7 @@ imports: $(STAMP)
 
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/menkan
 
-pytest: $(STAMP)
+pytest: $(STAMP) system-deps
 	$(BIN)/pytest
 	@# PostgreSQL is what production runs: the database tests run again against it when it is reachable.
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \

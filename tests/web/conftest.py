@@ -73,6 +73,11 @@ def _user(username: str) -> User:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The institution, students and one user per role (needs database access)."""
     policy_publish_shipped("ntut", reaudit=False)
     policy_publish_shipped("nycu", reaudit=False)
     ntut = Institution.objects.get(code="ntut")
