@@ -134,7 +134,7 @@ def settle(
     met = [False] * len(buckets)
     for index in overflow_order(buckets):
         bucket = buckets[index]
-        incoming = sum(amount for _, amount in inflow[index])
+        incoming = sum([amount for _, amount in inflow[index]]) if inflow[index] else 0.0
         value = own[index] + incoming
         if bucket.cap is not None:
             value = min(value, max(bucket.cap, own[index]))
@@ -150,12 +150,12 @@ def settle(
                 if excess > EPSILON:
                     outflow[index] = excess
                     inflow[bucket.overflow_into].append((index, excess))
-    aggregate_totals = [
-        sum(weight for (i, b), weight in aggregate.weights.items() if assignment[i] == b) for aggregate in aggregates
-    ]
-    aggregate_met = [
-        value >= aggregate.required - EPSILON for value, aggregate in zip(aggregate_totals, aggregates, strict=True)
-    ]
+    aggregate_totals: list[float] = []
+    aggregate_met: list[bool] = []
+    for aggregate in aggregates:
+        value = sum(weight for (i, b), weight in aggregate.weights.items() if assignment[i] == b)
+        aggregate_totals.append(value)
+        aggregate_met.append(value >= aggregate.required - EPSILON)
     return Settlement(
         list(assignment),
         counted,
@@ -180,6 +180,8 @@ def allocate(items: Sequence[Item], buckets: Sequence[Bucket], aggregates: Seque
     program solved by HiGHS. No first-fit, no enumeration of combinations.
     """
     assignment: list[int | None] = [item.candidates[0] if len(item.candidates) == 1 else None for item in items]
+    if None not in assignment:  # the usual case: nothing is contested
+        return settle(items, buckets, assignment, aggregates)
     contested = [i for i, item in enumerate(items) if len(item.candidates) > 1]
     if not contested:
         return settle(items, buckets, assignment, aggregates)

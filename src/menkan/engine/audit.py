@@ -42,25 +42,29 @@ EVALUATORS: dict[type[m.RequirementBase], Evaluator] = {
 
 @dataclass(frozen=True, slots=True)
 class _Runtime:
-    """What is derived once per policy set and reused by every audit: grade scale, identity, node index."""
+    """What is derived once per policy set and reused by every audit: grade scale, identity, node index.
+
+    Also the compiled filters (by department) and, per student profile and audit term, `Shared`.
+    """
 
     policy_set: PolicySet
     scale: GradeScale
     identity: CourseIdentity
     nodes: dict[str, m.Requirement]
     predicates: dict[tuple[int, int, str], CoursePredicate]
-    profiles: OrderedDict[tuple[object, ...], Shared]
+    profiles: dict[tuple[object, ...], Shared]
 
     def shared(self, student: Student, as_of: Term) -> Shared:
-        """What earlier audits derived for students with this profile as of this term (the least recent go)."""
+        """What earlier audits derived for students with this profile as of this term.
+
+        Bounded: when full, it starts over (cheap to rebuild, and no bookkeeping on the hot path).
+        """
         key = profile_key(student, as_of)
         shared = self.profiles.get(key)
         if shared is None:
+            if len(self.profiles) >= _PROFILES_KEPT:
+                self.profiles.clear()
             shared = self.profiles[key] = Shared()
-            if len(self.profiles) > _PROFILES_KEPT:
-                self.profiles.popitem(last=False)
-        else:
-            self.profiles.move_to_end(key)
         return shared
 
 
@@ -81,7 +85,7 @@ def _runtime(policy_set: PolicySet) -> _Runtime:
         CourseIdentity(policy_set.institution.identity),
         nodes,
         {},
-        OrderedDict(),
+        {},
     )
     _RUNTIMES[id(policy_set)] = runtime
     while len(_RUNTIMES) > _RUNTIMES_KEPT:
@@ -149,14 +153,19 @@ def audit(student: Student, policies: PolicySet, as_of: Term | None = None) -> A
     ctx.evaluate = evaluate
     results: list[RequirementResult] = []
     applied_policies: list[str] = []
-    for policy in policies.policies:
-        if not applies(policy.applies_to, student):
-            continue
-        if policy.effective is not None and not policy.effective.contains(as_of):
-            continue
-        applied_policies.append(policy.id)
-        for requirement in policy.requirements:
-            result = evaluate(requirement, requirement.id)
-            if result is not None:
-                results.append(result)
+    try:
+        for policy in policies.policies:
+            if not applies(policy.applies_to, student):
+                continue
+            if policy.effective is not None and not policy.effective.contains(as_of):
+                continue
+            applied_policies.append(policy.id)
+            for requirement in policy.requirements:
+                result = evaluate(requirement, requirement.id)
+                if result is not None:
+                    results.append(result)
+    finally:
+        # The context and `evaluate` refer to each other: undo that, so the audit's working state (ledger,
+        # columns, memoised results) is freed as soon as the audit returns, not left to the cycle collector.
+        ctx.evaluate = None
     return AuditResult(student.student_id, institution.id, as_of, results, applied_policies)

@@ -36,10 +36,10 @@ class Shared:
     Entries keep their policy object alive, so its id stays unique while the entry exists.
     """
 
-    __slots__ = ("_applicable", "_memo")
+    __slots__ = ("_memo", "applicability")
 
     def __init__(self) -> None:
-        self._applicable: dict[int, tuple[RequirementBase, bool]] = {}
+        self.applicability: dict[int, tuple[RequirementBase, bool]] = {}  # see Context.applicable
         self._memo: dict[tuple[int, str, str], tuple[object, object]] = {}
 
     def memo(self, owner: object, part: str, build: Callable[[], T], at: str = "") -> T:
@@ -83,7 +83,6 @@ class Context:
     predicates: dict[tuple[int, int, str], CoursePredicate] = field(default_factory=dict)
     shared: Shared = field(default_factory=Shared)
     _columns: Columns | None = None
-    _record_keys: list[tuple[str, str]] | None = None
 
     @property
     def columns(self) -> Columns:
@@ -118,13 +117,6 @@ class Context:
         chosen = tuple(i for i, override in enumerate(node.overrides) if applies(override.when, self.student))
         return self._apply_overrides(node, chosen) if chosen else node
 
-    def record_keys(self) -> list[tuple[str, str]]:
-        """The identity keys (code, title) of each of the student's course records, by record position."""
-        if self._record_keys is None:
-            record_keys = self.identity.record_keys
-            self._record_keys = [record_keys(course) for course in self.student.courses]
-        return self._record_keys
-
     def _apply_overrides(self, node: R, chosen: tuple[int, ...]) -> R:
         update: dict[str, Any] = {}
         extra = Decimal(0)
@@ -146,7 +138,8 @@ class Context:
 
     def applicable(self, node: RequirementBase) -> bool:
         """Does the node apply to this student, and is it in effect as of the audit term?"""
-        known = self.shared._applicable
+        # Asked of every node in every audit (say, 43 department lists): the answer is the profile's.
+        known = self.shared.applicability
         hit = known.get(id(node))
         if hit is not None and hit[0] is node:
             return hit[1]

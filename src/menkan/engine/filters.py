@@ -134,7 +134,7 @@ class Columns:
         return values
 
 
-def _mask(spec: Filter, columns: Columns, student: Student) -> list[bool] | None:
+def _mask(spec: Filter, columns: Columns, department: str) -> list[bool] | None:
     """Which records match `spec`, field by field (None: the filter tests nothing, so all match)."""
     mask: list[bool] | None = None
 
@@ -165,7 +165,7 @@ def _mask(spec: Filter, columns: Columns, student: Student) -> list[bool] | None
     if spec.summer is not None:
         narrow([value is spec.summer for value in columns.column("summer")])
     if spec.own_department is not None:
-        department, own = student.department, spec.own_department
+        own = spec.own_department
         narrow([(value == department) is own for value in columns.column("offered_by")])
     return mask
 
@@ -185,11 +185,11 @@ _LISTED = {
 class _Picker:
     """Which records one filter matches: by index lookup when it tests a single listed field, else by mask."""
 
-    __slots__ = ("column", "spec", "student", "values")
+    __slots__ = ("column", "department", "spec", "values")
 
-    def __init__(self, spec: Filter, student: Student) -> None:
+    def __init__(self, spec: Filter, department: str) -> None:
         self.spec = spec
-        self.student = student
+        self.department = department
         given = [name for name in type(spec).model_fields if getattr(spec, name) is not None]
         self.column: str | None = None
         self.values: tuple[object, ...] = ()
@@ -200,7 +200,7 @@ class _Picker:
     def positions(self, columns: Columns) -> list[int] | None:
         """Ascending positions of the matching records (None: the filter tests nothing, so all match)."""
         if self.column is None:
-            mask = _mask(self.spec, columns, self.student)
+            mask = _mask(self.spec, columns, self.department)
             return None if mask is None else [j for j, hit in enumerate(mask) if hit]
         index = columns.index(self.column)
         if len(self.values) == 1:
@@ -211,14 +211,15 @@ class _Picker:
 class Selection:
     """Compiled `include` and `exclude` filters that pick record positions out of `Columns`.
 
-    Depends on the student only through the department (`own_department`), like `compile_filter`.
+    Depends on the student only through the department (`own_department`), like `compile_filter`; it keeps
+    nothing else of the student, so it can be shared by the audits of a policy set.
     """
 
     __slots__ = ("_exclude", "_include")
 
-    def __init__(self, include: Filter | None, exclude: Filter | None, student: Student) -> None:
-        self._include = _Picker(include, student) if include is not None else None
-        self._exclude = _Picker(exclude, student) if exclude is not None else None
+    def __init__(self, include: Filter | None, exclude: Filter | None, department: str) -> None:
+        self._include = _Picker(include, department) if include is not None else None
+        self._exclude = _Picker(exclude, department) if exclude is not None else None
 
     def positions(self, columns: Columns) -> tuple[list[int], list[int]]:
         """Positions of records matching `include` and not `exclude`, and of those `exclude` caught."""
@@ -240,4 +241,4 @@ def select_positions(
     include: Filter | None, exclude: Filter | None, columns: Columns, student: Student
 ) -> tuple[list[int], list[int]]:
     """Positions of records matching `include` and not `exclude`, and of those `exclude` caught."""
-    return Selection(include, exclude, student).positions(columns)
+    return Selection(include, exclude, student.department).positions(columns)

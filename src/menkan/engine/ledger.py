@@ -83,6 +83,10 @@ class CourseIdentity:
             head = min(group)
             for code in group:
                 self._canonical[code] = head
+        # The codes that read as each canonical code (a head can itself be remapped by a later group).
+        self._members: dict[str, list[str]] = {}
+        for code, head in self._canonical.items():
+            self._members.setdefault(head, []).append(code)
 
     def keys(self, courses: Sequence[CourseRecord]) -> list[str]:
         """One identity key per record: records share a key when they are the same course.
@@ -144,45 +148,39 @@ class CourseIdentity:
         self._memo[key] = (owner, value)
         return value
 
-    def slot_index(
-        self, owner: object, slots: Callable[[], Sequence[Sequence[tuple[str | None, str | None]]]]
-    ) -> dict[str, tuple[int, ...]]:
-        """For listed slots (each a course and its alternatives), which slots each identity key can fill."""
-
-        def build() -> dict[str, tuple[int, ...]]:
-            index: dict[str, list[int]] = {}
-            for number, listed in enumerate(slots()):
-                for key in self.listed_keys(listed):
-                    index.setdefault(key, []).append(number)
-            return {key: tuple(numbers) for key, numbers in index.items()}
-
-        return self.memo(owner, build)
-
     def slot_lookup(
         self, owner: object, slots: Callable[[], Sequence[Sequence[tuple[str | None, str | None]]]]
     ) -> SlotLookup:
-        """`slot_index` keyed for records as they come: by raw code and by normalized title.
+        """For listed slots (each a course and its alternatives), which slots a record can fill.
 
-        A record's code key is its code's canonical code; every code with that canonical code is listed here,
-        so a record needs no key built to be looked up.
+        Keyed for records as they come: by raw code (every code with a listed canonical code is listed), and
+        by normalized title (when titles identify courses, or a listed course has no code).
         """
 
         def build() -> SlotLookup:
-            members: dict[str, list[str]] = {}
-            for code, head in self._canonical.items():
-                members.setdefault(head, []).append(code)
+            canonical = self._canonical
+            by_canonical: dict[str, list[int]] = {}
+            by_title: dict[str, list[int]] = {}
+            for number, listed in enumerate(slots()):
+                for code, title in listed:
+                    if code is not None:
+                        numbers = by_canonical.setdefault(canonical.get(code, code), [])
+                        if not numbers or numbers[-1] != number:
+                            numbers.append(number)
+                    if title is not None and (self.same_title or code is None):
+                        numbers = by_title.setdefault(normalize_title(title), [])
+                        if not numbers or numbers[-1] != number:
+                            numbers.append(number)
             by_code: dict[str, tuple[int, ...]] = {}
-            by_title: dict[str, tuple[int, ...]] = {}
-            for key, numbers in self.slot_index(owner, slots).items():
-                kind, value = key[:2], key[2:]
-                if kind == "c:":
-                    for code in members.get(value, [value]):
-                        by_code[code] = numbers
-                else:
-                    by_title[value] = numbers
-            return SlotLookup(by_code, by_title)
+            for head, numbers in by_canonical.items():
+                found = tuple(numbers)
+                for code in self._members.get(head, ()):
+                    by_code[code] = found
+                if head not in canonical:
+                    by_code[head] = found
+            return SlotLookup(by_code, {title: tuple(numbers) for title, numbers in by_title.items()})
 
-        return self.memo(owner, build, "lookup")
+        return self.memo(owner, build, "slots")
 
     def record_keys(self, course: CourseRecord) -> tuple[str, str]:
         return ("c:" + self.canonical(course.code), "t:" + normalize_title(course.title))

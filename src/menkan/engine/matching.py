@@ -13,17 +13,6 @@ def max_matching(candidates: Sequence[Sequence[int]], right_size: int) -> list[i
     """
     owner: list[int | None] = [None] * right_size
 
-    def augment(left: int, seen: list[bool]) -> bool:
-        for right in candidates[left]:
-            if seen[right]:
-                continue
-            seen[right] = True
-            current = owner[right]
-            if current is None or augment(current, seen):
-                owner[right] = left
-                return True
-        return False
-
     # Most listed courses have a single free record: take those directly, augment only for the rest.
     pending: list[int] = []
     for left, options in enumerate(candidates):
@@ -35,9 +24,26 @@ def max_matching(candidates: Sequence[Sequence[int]], right_size: int) -> list[i
             if options:
                 pending.append(left)
     for left in pending:
-        augment(left, [False] * right_size)
+        _augment(left, candidates, owner, [False] * right_size)
     match: list[int | None] = [None] * len(candidates)
     for right, matched_left in enumerate(owner):
         if matched_left is not None:
             match[matched_left] = right
     return match
+
+
+def _augment(left: int, candidates: Sequence[Sequence[int]], owner: list[int | None], seen: list[bool]) -> bool:
+    """Find an augmenting path from `left` and flip it.
+
+    A module function on purpose: a recursive closure refers to itself, a reference cycle that would keep
+    every matching's lists alive until the cycle collector runs.
+    """
+    for right in candidates[left]:
+        if seen[right]:
+            continue
+        seen[right] = True
+        current = owner[right]
+        if current is None or _augment(current, candidates, owner, seen):
+            owner[right] = left
+            return True
+    return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from menkan.engine.result import fmt
 
@@ -28,20 +29,21 @@ def quantity(amount: Decimal | int, unit: str) -> tuple[str, str]:
 
 def short(amount: Decimal | int, unit: str, pending: Decimal | int = 0) -> dict[str, str]:
     """`N more <unit> needed`, and whether courses in progress would cover it."""
+    zh, en = _short(amount, unit, pending)
+    return {"zh-TW": zh, "en": en}
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _short(amount: Decimal | int, unit: str, pending: Decimal | int) -> tuple[str, str]:
+    # The texts depend only on the values (equal amounts read alike), and audits repeat them constantly.
     zh, en = quantity(amount, unit)
     if pending and pending >= amount:
         pz, pe = quantity(pending, unit)
-        return {
-            "zh-TW": f"尚缺 {zh}；修讀中的 {pz}及格後即可達成",
-            "en": f"{en} short; met once the {pe} in progress are passed",
-        }
+        return f"尚缺 {zh}；修讀中的 {pz}及格後即可達成", f"{en} short; met once the {pe} in progress are passed"
     if pending:
         pz, pe = quantity(pending, unit)
-        return {
-            "zh-TW": f"尚缺 {zh}（修讀中的 {pz}及格後仍不足）",
-            "en": f"{en} more needed (still short after the {pe} in progress)",
-        }
-    return {"zh-TW": f"尚缺 {zh}", "en": f"{en} more needed"}
+        return f"尚缺 {zh}（修讀中的 {pz}及格後仍不足）", f"{en} more needed (still short after the {pe} in progress)"
+    return f"尚缺 {zh}", f"{en} more needed"
 
 
 def missing_list(zh_label: str, en_label: str, names: list[str]) -> dict[str, str]:

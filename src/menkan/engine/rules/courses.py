@@ -12,6 +12,10 @@ from menkan.engine.messages import missing_list, text
 from menkan.engine.policy.models import CourseRef, Courses
 from menkan.engine.result import Applied, NotApplied, RequirementResult, Status
 
+_ONE = Decimal(1)
+# The same NamedTuples (every field given) without the cost of their generated __new__: lists are long.
+_new = tuple.__new__
+
 
 def course_label(ref: CourseRef) -> str:
     if ref.title and ref.code:
@@ -34,8 +38,8 @@ def listed_entries(
         course = entry.course
         slots = by_code.get(course.code, ())
         other = by_title.get(normalize_title(course.title))
-        if other:
-            slots = (*slots, *(s for s in other if s not in slots))
+        if other and other != slots:  # a listed course is usually found by code and title alike
+            slots = (*slots, *(s for s in other if s not in slots)) if slots else other
         if slots:
             found.append((entry, slots))
     return found
@@ -82,8 +86,9 @@ def evaluate(ctx: Context, node: Courses, full_id: str) -> RequirementResult:
     applied = []
     for j in match:
         if j is not None:
-            course = countable[j][0].course
-            applied.append(Applied("course", course.ref, Decimal(1), course.title, course.term))
+            entry = countable[j][0]
+            course = entry.course
+            applied.append(_new(Applied, ("course", entry.ref, _ONE, course.title, course.term, False)))
     earned = len(applied)
     open_slots = [slot for slot, j in enumerate(match) if j is None]
     open_refs = [refs[slot] for slot in open_slots]
@@ -94,14 +99,15 @@ def evaluate(ctx: Context, node: Courses, full_id: str) -> RequirementResult:
         pending_match = max_matching([all_candidates[slot] for slot in open_slots], len(pending))
     for j in pending_match:
         if j is not None:
-            course = pending[j][0].course
-            applied.append(Applied("course", course.ref, Decimal(1), course.title, course.term, pending=True))
+            entry = pending[j][0]
+            course = entry.course
+            applied.append(_new(Applied, ("course", entry.ref, _ONE, course.title, course.term, True)))
     covered = earned + sum(j is not None for j in pending_match)
     not_applied = []
     for entry, _ in found:
         if entry.reason is not None:
             course = entry.course
-            not_applied.append(NotApplied(course.ref, entry.reason, course.title, course.credits))
+            not_applied.append(NotApplied(entry.ref, entry.reason, course.title, course.credits))
     if earned >= needed:
         status: Status = "met"
         missing = text("", "")

@@ -16,10 +16,12 @@ from menkan.engine.policy.models import AllOf, Credits
 from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, fmt
 
 _PLACES = Decimal("0.0001")
-# Results hold many Applied / NotApplied tuples: building them with tuple.__new__ (every field given)
-# makes the same NamedTuples without the cost of their generated __new__.
+# Allocations and results are made of many Item / Applied / NotApplied tuples: building them with
+# tuple.__new__ (every field given) makes the same NamedTuples without the cost of their generated __new__.
 _new = tuple.__new__
 _NO_MESSAGE = {"zh-TW": "", "en": ""}
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 @lru_cache(maxsize=4096)
@@ -69,6 +71,7 @@ def shape(ctx: Context, members: list[tuple[str, Credits]]) -> Shape:
         if node.overflow is not None:
             into = full_index.get(node.overflow.into, local_index.get(node.overflow.into))
             overflow_max = float(node.overflow.max) if node.overflow.max is not None else None
+            # What the explanation names: the first leaf with that full or local id.
             target = next(
                 (b for b, (other_id, other) in enumerate(resolved) if node.overflow.into in (other_id, other.id)), None
             )
@@ -77,7 +80,7 @@ def shape(ctx: Context, members: list[tuple[str, Credits]]) -> Shape:
             Leaf(
                 full_id,
                 node,
-                Selection(node.include, node.exclude, ctx.student),
+                Selection(node.include, node.exclude, ctx.student.department),
                 tuple(ctx.matcher(limit.filter) for limit in node.limits),
                 maxima,
                 Bucket(float(node.min), cap, (), into, overflow_max),
@@ -92,11 +95,10 @@ def _problem(
 ) -> tuple[list[Item], list[Bucket]]:
     """Items (the entries at `positions`) and buckets (the leaves) of the allocation."""
     leaves = shape.leaves
-    new_item = tuple.__new__  # the same NamedTuple, without the generated __new__'s call cost
     if leaves[0].node.unit == "courses":
-        items = [new_item(Item, (1.0, candidates[j])) for j in positions]
+        items = [_new(Item, (1.0, candidates[j])) for j in positions]
     else:
-        items = [new_item(Item, (entries[j].weight, candidates[j])) for j in positions]
+        items = [_new(Item, (entries[j].weight, candidates[j])) for j in positions]
     if not shape.limited:
         return items, [leaf.bucket for leaf in leaves]
     buckets = []
@@ -121,17 +123,18 @@ def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None
     entries = ctx.ledger.entries
     columns = ctx.columns
     selections = [leaf.selection.positions(columns) for leaf in shape.leaves]
-    lists: dict[int, list[int]] = {}
+    candidates: dict[int, tuple[int, ...]] = {}
     for b, (selected, _) in enumerate(selections):
+        alone = (b,)  # one tuple for every entry that only this leaf selects
+        if candidates.keys().isdisjoint(selected):
+            candidates.update(dict.fromkeys(selected, alone))
+            continue
         for j in selected:
-            listed = lists.get(j)
-            if listed is None:
-                lists[j] = [b]
-            else:
-                listed.append(b)
-    candidates = {j: tuple(listed) for j, listed in lists.items()}
-    countable = sorted(j for j in candidates if entries[j].countable)
-    pending = sorted(j for j in candidates if entries[j].pending)
+            have = candidates.get(j)
+            candidates[j] = alone if have is None else (*have, b)
+    order = sorted(candidates)
+    countable = [j for j in order if entries[j].countable]
+    pending = [j for j in order if entries[j].pending]
     items, buckets = _problem(shape, entries, countable, candidates)
     settlement = allocate(items, buckets)
     potential: Settlement | None = None
@@ -139,7 +142,9 @@ def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None
     if pending and (total_short or not all(settlement.met)):
         p_items, p_buckets = _problem(shape, entries, countable + pending, candidates)
         potential = allocate(p_items, p_buckets)
-    slot_of = {j: k for k, j in enumerate(countable)}
+    slot_of: list[int | None] = [None] * len(entries)
+    for k, j in enumerate(countable):
+        slot_of[j] = k
     results = {
         leaf.full_id: _explain(ctx, shape, b, selections[b], slot_of, settlement, potential)
         for b, leaf in enumerate(shape.leaves)
@@ -156,7 +161,7 @@ def _explain(
     shape: Shape,
     b: int,
     selection: tuple[list[int], list[int]],
-    slot_of: dict[int, int],
+    slot_of: list[int | None],
     settlement: Settlement,
     potential: Settlement | None,
 ) -> RequirementResult:
@@ -170,14 +175,14 @@ def _explain(
     by_courses = node.unit == "courses"
     applied: list[Applied] = []
     not_applied: list[NotApplied] = []
-    pending_amount = Decimal(0)
+    pending_amount = _ZERO
     for j in selected:
         entry = entries[j]
         course = entry.course
-        k = slot_of.get(j)
+        k = slot_of[j]
         if k is None:
             if entry.pending:
-                amount = Decimal(1) if by_courses else course.credits
+                amount = _ONE if by_courses else course.credits
                 pending_amount += amount
                 applied.append(_new(Applied, ("course", entry.ref, amount, course.title, course.term, True)))
             elif entry.reason is not None:
@@ -186,7 +191,7 @@ def _explain(
         assigned = assignment[k]
         if assigned == b:
             amount = to_decimal(counted[k])
-            if amount > 0:
+            if amount:  # counted amounts are never negative
                 applied.append(_new(Applied, ("course", entry.ref, amount, course.title, course.term, False)))
             if k in cuts:
                 for limit_number, cut in cuts[k]:
@@ -202,7 +207,7 @@ def _explain(
         if entry.countable or entry.pending:
             not_applied.append(NotApplied(entry.ref, "excluded", entry.course.title, entry.course.credits))
     own = to_decimal(settlement.own[b])
-    inflow = Decimal(0)
+    inflow = _ZERO
     for source, flow in settlement.inflow[b]:
         flowed = to_decimal(flow)
         inflow += flowed
@@ -210,16 +215,17 @@ def _explain(
     earned = to_decimal(settlement.total[b])
     required = node.min
     details: dict[str, object] = {}
-    outflow = to_decimal(settlement.outflow[b])
-    if outflow > 0 and node.overflow is not None:
-        if leaf.target is None:
-            raise KeyError(node.overflow.into)
-        target = leaves[leaf.target].full_id
-        details["overflow"] = {"into": target, "amount": float(outflow)}
-    if node.overflow is not None and earned > required:
-        lost = earned - required - outflow
-        if lost > 0:
-            details["not_counted"] = float(lost)
+    if node.overflow is not None:
+        outflow = to_decimal(settlement.outflow[b])
+        if outflow > 0:
+            if leaf.target is None:
+                raise KeyError(node.overflow.into)
+            target = leaves[leaf.target].full_id
+            details["overflow"] = {"into": target, "amount": float(outflow)}
+        if earned > required:
+            lost = earned - required - outflow
+            if lost > 0:
+                details["not_counted"] = float(lost)
     if settlement.solver != "direct":
         details["allocation"] = settlement.solver
     status: Status
