@@ -121,3 +121,27 @@ def test_unknown_institution_is_a_clear_error() -> None:
     with pytest.raises(InputError) as caught:
         load_shipped("nowhere")
     assert "no policies for institution 'nowhere'" in caught.value.problems[0].reason
+
+
+def test_an_ambiguous_overflow_target_must_be_given_by_full_id(tmp_path: Path) -> None:
+    _write(tmp_path, "institution.yaml", INSTITUTION)
+    leaf = "{{id: {id}, kind: credits, min: 1, title: {{zh-TW: 甲, en: A}}, cites: 'Art. 1'{extra}}}"
+    _write(
+        tmp_path,
+        "p.yaml",
+        HEADER.format(id="p")
+        + f"""  - id: g
+    kind: all
+    exclusive: true
+    title: {{zh-TW: 組, en: Group}}
+    cites: "Art. 1"
+    children:
+      - {leaf.format(id="src", extra=", overflow: {into: x}")}
+      - {{id: p, kind: all, title: {{zh-TW: 乙, en: P}}, cites: "Art. 1", children: [{leaf.format(id="x", extra="")}]}}
+      - {{id: q, kind: all, title: {{zh-TW: 丙, en: Q}}, cites: "Art. 1", children: [{leaf.format(id="x", extra="")}]}}
+""",
+    )
+    with pytest.raises(InputError) as caught:
+        load_policy_dir(tmp_path)
+    (problem,) = caught.value.problems
+    assert problem.reason == "overflow target 'x' is ambiguous in exclusive group 'g' (g.p.x, g.q.x): give the full id"

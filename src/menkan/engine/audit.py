@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,15 +70,17 @@ class _Runtime:
 
 
 _RUNTIMES: OrderedDict[int, _Runtime] = OrderedDict()
+_RUNTIMES_LOCK = threading.Lock()  # a portal may audit from several threads
 _RUNTIMES_KEPT = 16
 _PROFILES_KEPT = 1024
 
 
 def _runtime(policy_set: PolicySet) -> _Runtime:
-    cached = _RUNTIMES.get(id(policy_set))
-    if cached is not None and cached.policy_set is policy_set:
-        _RUNTIMES.move_to_end(id(policy_set))
-        return cached
+    with _RUNTIMES_LOCK:
+        cached = _RUNTIMES.get(id(policy_set))
+        if cached is not None and cached.policy_set is policy_set:
+            _RUNTIMES.move_to_end(id(policy_set))
+            return cached
     nodes = {full_id: node for policy in policy_set.policies for full_id, node in walk(policy.requirements)}
     runtime = _Runtime(
         policy_set,
@@ -87,9 +90,10 @@ def _runtime(policy_set: PolicySet) -> _Runtime:
         {},
         {},
     )
-    _RUNTIMES[id(policy_set)] = runtime
-    while len(_RUNTIMES) > _RUNTIMES_KEPT:
-        _RUNTIMES.popitem(last=False)
+    with _RUNTIMES_LOCK:
+        _RUNTIMES[id(policy_set)] = runtime
+        while len(_RUNTIMES) > _RUNTIMES_KEPT:
+            _RUNTIMES.popitem(last=False)
     return runtime
 
 

@@ -191,15 +191,29 @@ def _check_overflows(
 ) -> list[InputProblem]:
     problems: list[InputProblem] = []
     leaves = exclusive_leaves(group, group_id)
-    by_local = {leaf.id: full for full, leaf, _ in leaves}
+    by_local: dict[str, list[str]] = {}
+    for full, leaf, _ in leaves:
+        by_local.setdefault(leaf.id, []).append(full)
     full_ids = {full for full, _, _ in leaves}
     edges: dict[str, str] = {}
     for full, leaf, rel in leaves:
         if leaf.overflow is None:
             continue
         target = leaf.overflow.into
-        resolved = target if target in full_ids else by_local.get(target)
         where = (*path, *rel, "overflow", "into")
+        same_local = by_local.get(target, [])
+        if target not in full_ids and len(same_local) > 1:
+            problems.append(
+                InputProblem(
+                    source,
+                    json_path(where),
+                    f"overflow target {target!r} is ambiguous in exclusive group {group_id!r} "
+                    f"({', '.join(same_local)}): give the full id",
+                    line_of(lines, where),
+                )
+            )
+            continue
+        resolved = target if target in full_ids else (same_local[0] if same_local else None)
         if resolved is None or resolved == full:
             problems.append(
                 InputProblem(
