@@ -79,11 +79,13 @@ def test_activities_after_as_of_are_ignored(ps):
 
 
 def test_shown_in_displays_hours_counted_into_another_requirement(ps):
+    """Only the hours the other requirement takes in (from its merge term on) are shown as merged into it."""
     node = node_of(run(social_student(), ps), "aesthetics")
-    assert node.display == "6 (納入社會接軌)"
+    assert node.display == "4 (納入社會接軌)"
     assert node.status == "met"
     assert node.advisory is True
-    assert node.earned == Decimal(6)
+    assert node.earned == Decimal(4)
+    assert [(n.ref, n.reason) for n in node.not_applied] == [("aesthetics:音樂會@113-1", "before-merge")]
     assert node.missing == {"zh-TW": "", "en": ""}
 
 

@@ -131,6 +131,41 @@ def command_policy_schema(args: argparse.Namespace, out: TextIO, err: TextIO) ->
     return 0
 
 
+def command_report_pass_rates(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from menkan.reports import audit_pass_rates, render
+
+    path = Path(args.file)
+    if not path.exists():
+        err.write(f"menkan: {path}: no such file\n")
+        return EXIT_INPUT
+    as_of = _parse_term(args.as_of)
+    assert as_of is not None
+    policy_set = load_policy_dir(Path(args.policies)) if args.policies else load_shipped(args.institution)
+    if policy_set.id != args.institution:
+        err.write(f"menkan: --policies: the folder is {policy_set.id!r}'s, not {args.institution!r}'s\n")
+        return EXIT_INPUT
+    if args.format == "xlsx" and not args.output and (not hasattr(out, "buffer") or out.isatty()):
+        err.write("menkan: --format xlsx writes a binary workbook: give --output FILE or redirect the output\n")
+        return EXIT_INPUT
+    report, skipped = audit_pass_rates(iter_students(path), policy_set, as_of)
+    if skipped:
+        err.write(f"menkan: skipped {skipped} students of other institutions than {args.institution}\n")
+    rendered = render(report, args.format, args.lang)
+    if args.output:
+        target = Path(args.output)
+        if isinstance(rendered, bytes):
+            target.write_bytes(rendered)
+        else:
+            target.write_text(rendered, encoding="utf-8")
+    elif isinstance(rendered, bytes):
+        out.flush()
+        out.buffer.write(rendered)  # type: ignore[attr-defined]
+        out.buffer.flush()  # type: ignore[attr-defined]
+    else:
+        out.write(rendered)
+    return 0
+
+
 def command_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.print:
         from menkan.web import portal
@@ -188,6 +223,23 @@ def build_parser() -> argparse.ArgumentParser:
     schema_parser = policy_commands.add_parser("schema", help="print the JSON Schema of the policy language")
     schema_parser.add_argument("--institution", action="store_true", help="the schema of institution.yaml instead")
     schema_parser.set_defaults(handler=command_policy_schema)
+
+    report_parser = commands.add_parser("report", help="reports over students' audits")
+    report_commands = report_parser.add_subparsers(dest="report_command", required=True)
+    rates_parser = report_commands.add_parser(
+        "pass-rates",
+        help="pass rates of seniors per item: the university, by college, by department",
+        description="Seniors are students in their 4th study year as of --as-of (study year = as-of year - "
+        "admission year + admitted_into_year; the institution's policy may set another year).",
+    )
+    rates_parser.add_argument("file", help="JSONL with one student record per line")
+    rates_parser.add_argument("--institution", required=True, help="the institution whose policies apply (e.g. ncut)")
+    rates_parser.add_argument("--as-of", required=True, help="the term of the report (e.g. 114-1)")
+    rates_parser.add_argument("--format", choices=["text", "json", "csv", "xlsx"], default="text")
+    rates_parser.add_argument("--lang", choices=["zh-TW", "en"], default="zh-TW", help="labels of text and xlsx")
+    rates_parser.add_argument("--output", "-o", help="write to this file instead of standard output")
+    rates_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    rates_parser.set_defaults(handler=command_report_pass_rates)
 
     demo_parser = commands.add_parser("demo", help="the portal on its embedded database with the demo cohort")
     demo_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")

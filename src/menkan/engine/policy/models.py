@@ -164,6 +164,9 @@ class OutsideRule(Model):
 class RequirementBase(Model):
     id: Identifier
     title: Localized
+    short_title: Localized | None = Field(
+        default=None, description="how other requirements name this one (e.g. `4 (納入社會接軌)`); default: `title`"
+    )
     cites: str = Field(min_length=1, description="the article or document this requirement implements")
     applies_to: Applicability | None = None
     effective: TermRange | None = None

@@ -15,6 +15,9 @@ def evaluate(ctx: Context, node: Hours, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     items = set(node.items)
     merge_from = {merge.item: merge.from_term for merge in node.merges}
+    # An item shown inside another requirement shows only the hours that requirement takes in.
+    target = ctx.nodes.get(node.shown_in) if node.shown_in is not None else None
+    shown_from = {m.item: m.from_term for m in target.merges if m.item in items} if isinstance(target, Hours) else {}
     applied: list[Applied] = []
     not_applied: list[NotApplied] = []
     seen_titles: set[str] = set()
@@ -31,8 +34,9 @@ def evaluate(ctx: Context, node: Hours, full_id: str) -> RequirementResult:
             not_applied.append(NotApplied(activity.ref, "failed", activity.title, activity.hours))
             continue
         is_merge = activity.item not in items
-        if is_merge and activity.term < merge_from[activity.item]:
-            detail = f"counts from {merge_from[activity.item]}"
+        starts = merge_from[activity.item] if is_merge else shown_from.get(activity.item)
+        if starts is not None and activity.term < starts:
+            detail = f"counts from {starts}"
             not_applied.append(NotApplied(activity.ref, "before-merge", activity.title, activity.hours, detail))
             continue
         if node.distinct_titles:
@@ -83,8 +87,7 @@ def evaluate(ctx: Context, node: Hours, full_id: str) -> RequirementResult:
     merged_display = f"{fmt(own)} + {fmt(merged)} / {fmt(required)}"
     display = merged_display if node.merges else f"{fmt(counted)} / {fmt(required)}"
     if node.shown_in is not None:
-        target = ctx.nodes.get(node.shown_in)
-        target_zh = target.title.zh_tw if target is not None else node.shown_in
+        target_zh = (target.short_title or target.title).zh_tw if target is not None else node.shown_in
         display = f"{fmt(counted)} (納入{target_zh})"
         status = "met"
     return RequirementResult(
