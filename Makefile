@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install system-deps demo test lint typecheck imports pytest bench policy-docs lock clean
+.PHONY: help install system-deps demo test lint typecheck imports pytest bench policy-docs messages lock clean
 
 help:
 	@echo "make demo   - audit the shipped demo cohort (installs everything on first run)"
@@ -67,6 +67,11 @@ bench: $(STAMP)
 
 policy-docs: $(STAMP)
 	$(BIN)/python scripts/policy_docs.py > docs/policies.md
+
+# Refresh the zh-TW translations after changing page text (needs GNU gettext); commit the .po and .mo.
+messages: $(STAMP)
+	cd src/menkan/web && DJANGO_SETTINGS_MODULE=menkan.web.settings ../../../$(BIN)/django-admin makemessages -l zh_Hant --ignore "*/migrations/*" --no-location
+	cd src/menkan/web && DJANGO_SETTINGS_MODULE=menkan.web.settings ../../../$(BIN)/django-admin compilemessages
 
 # Regenerate the lock after changing dependencies in pyproject.toml (needs network).
 lock:

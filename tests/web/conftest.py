@@ -87,10 +87,21 @@ def build_world() -> World:
     foreign_doc = student_document("110550001", "CS", "CS-110")
     foreign_doc.update(institution="nycu", admission_term="110-1")
     foreign, _ = student_import_document(nycu, foreign_doc)
-    users = {name: _user(name) for name in (
-        "student", "other-student", "mentor", "department-officer", "department-head", "program-contact",
-        "program-head", "unit-staff", "registrar", "foreign-registrar",
-    )}
+    users = {
+        name: _user(name)
+        for name in (
+            "student",
+            "other-student",
+            "mentor",
+            "department-officer",
+            "department-head",
+            "program-contact",
+            "program-head",
+            "unit-staff",
+            "registrar",
+            "foreign-registrar",
+        )
+    }
     own.user = users["student"]
     own.save(update_fields=["user"])
     other.user = users["other-student"]

@@ -94,19 +94,29 @@ class ProgressBar:
     def __init__(self, total: int, stream: TextIO) -> None:
         self.total, self.stream, self.started = total, stream, time.monotonic()
 
-    def show(self, done: int) -> None:
+    def show(self, done: int, failed: int = 0) -> None:
         width = 30
-        filled = width * done // self.total if self.total else width
-        rate = done / max(time.monotonic() - self.started, 1e-9)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}  {rate:,.0f} students/s")
+        counted = done + failed
+        filled = width * counted // self.total if self.total else width
+        rate = counted / max(time.monotonic() - self.started, 1e-9)
+        failures = f", {failed} failed" if failed else ""
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {counted}/{self.total}{failures}  {rate:,.0f} students/s"
+        )
         self.stream.flush()
 
 
-def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | None = None) -> int:
-    """Re-audit every student (or one institution's) through Celery tasks, with a progress bar on stderr."""
-    setup()
-    from menkan.web.audits.services import batch_audit_create
-    from menkan.web.audits.tasks import batch_chunk_task
+def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | None = None, poll: float = 0.2) -> int:
+    """Re-audit every student (or one institution's) through Celery tasks, with a progress bar on `err`.
+
+    Without a broker the chunks run here, one after the other; with one (CELERY_BROKER_URL) they are
+    queued for the workers and the bar follows the run's counters until every student is counted."""
+    from django.apps import apps
+
+    if not apps.ready:  # setting Django up again would reset the logging of a caller that has done it
+        setup()
+    from menkan.web.audits.models import BatchRun
+    from menkan.web.audits.services import batch_audit_create, batch_dispatch
     from menkan.web.records.models import Institution
 
     target = None
@@ -115,17 +125,23 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
         if target is None:
             err.write(f"menkan: no institution {institution!r} in the database\n")
             return 2
+    started = time.monotonic()
     run, chunks = batch_audit_create(institution=target, chunk=chunk)
     bar = ProgressBar(run.total, err)
-    started = time.monotonic()
-    for pks in chunks:
-        batch_chunk_task.delay(run.pk, pks)
+    bar.show(0)
+    batch_dispatch(run, chunks, progress=lambda current: bar.show(current.done, current.failed))
+    run.refresh_from_db()
+    waiting_since, last = time.monotonic(), -1
+    hinted = False
+    while run.state != BatchRun.State.DONE:  # with a broker, workers report as they go
+        time.sleep(poll)
         run.refresh_from_db()
-        bar.show(run.done + run.failed)
-    while run.done + run.failed < run.total:  # with a broker, workers report as they go
-        time.sleep(0.5)
-        run.refresh_from_db()
-        bar.show(run.done + run.failed)
+        bar.show(run.done, run.failed)
+        if run.done + run.failed != last:
+            waiting_since, last = time.monotonic(), run.done + run.failed
+        elif not hinted and time.monotonic() - waiting_since > 30:
+            hinted = True
+            err.write("\nmenkan: no progress for 30 s; is a Celery worker running? (celery -A menkan.web worker)\n")
     elapsed = time.monotonic() - started
     err.write("\n")
     out.write(
@@ -134,6 +150,8 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
     )
     for line in run.errors[:20]:
         out.write(f"  {line}\n")
+    if len(run.errors) > 20:
+        out.write(f"  … and {len(run.errors) - 20} more (Audits › Batch runs in the admin)\n")
     return 0 if not run.failed else 1
 
 

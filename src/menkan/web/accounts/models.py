@@ -14,14 +14,14 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    STUDENT = "student", _("學生")
-    MENTOR = "mentor", _("導師")
-    DEPARTMENT_OFFICER = "department-officer", _("系所承辦人")
-    DEPARTMENT_HEAD = "department-head", _("系所主管")
-    PROGRAM_CONTACT = "program-contact", _("學程聯絡人")
-    PROGRAM_HEAD = "program-head", _("學程負責人")
-    UNIT_STAFF = "unit-staff", _("單位承辦人")
-    REGISTRAR = "registrar", _("註冊組")
+    STUDENT = "student", _("Student")
+    MENTOR = "mentor", _("Mentor")
+    DEPARTMENT_OFFICER = "department-officer", _("Department officer")
+    DEPARTMENT_HEAD = "department-head", _("Department head")
+    PROGRAM_CONTACT = "program-contact", _("Program contact")
+    PROGRAM_HEAD = "program-head", _("Program head")
+    UNIT_STAFF = "unit-staff", _("Unit staff")
+    REGISTRAR = "registrar", _("Registrar")
 
 
 class RoleAssignment(models.Model):
@@ -48,3 +48,21 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.department or self.school_class or self.unit or self.program or self.institution
         return f"{self.user} {self.role} @ {scope}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for integrations, acting as its user. Only the SHA-256 of the token is kept: the token
+    itself is shown once, when it is created, and cannot be recovered (a lost token is revoked and replaced)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.name}{' (revoked)' if self.revoked else ''}"

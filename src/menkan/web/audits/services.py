@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
+import os
+import secrets
+import shutil
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,7 +30,7 @@ from menkan.engine.result import AuditResult as EngineResult
 from menkan.engine.result import RequirementResult
 from menkan.web.audits.models import AuditResult, BatchRun, PolicyVersion, RequirementStatus
 from menkan.web.records.models import Institution, Student
-from menkan.web.records.selectors import engine_students
+from menkan.web.records.selectors import engine_inputs
 from menkan.web.records.services import institution_sync
 
 log = logging.getLogger("menkan.audits")
@@ -36,12 +44,18 @@ def _folder_of(version: PolicyVersion) -> Path:
     """The version's files on disk (written once from the database, which stays the source of truth)."""
     folder = _policy_root() / version.institution.code / f"v{version.version}-{version.checksum[:12]}"
     if not folder.exists():
-        staging = folder.with_name(folder.name + ".tmp")
+        # several worker processes may get here at once: each writes its own staging folder, one wins
+        staging = folder.with_name(f"{folder.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
         for relative, text in version.files.items():
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        staging.rename(folder)
+        try:
+            staging.rename(folder)
+        except OSError:
+            if not folder.exists():
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 
@@ -56,6 +70,13 @@ def policy_set_of(version: PolicyVersion) -> PolicySet:
         cached = _SETS_BY_CHECKSUM.get(version.checksum) or load_policy_dir(_folder_of(version))
         _POLICY_SETS[version.pk] = _SETS_BY_CHECKSUM[version.checksum] = cached
     return cached
+
+
+def policy_sets_warm() -> int:
+    """Load every institution's current policies into this process (a worker does it once at start-up,
+    so its first chunks do not pay for it). Returns how many were loaded."""
+    versions = PolicyVersion.objects.filter(is_current=True).select_related("institution")
+    return sum(1 for version in versions if policy_set_of(version) is not None)
 
 
 def files_of_folder(folder: Path) -> dict[str, str]:
@@ -111,20 +132,43 @@ def policy_current(institution: Institution) -> PolicyVersion | None:
     return PolicyVersion.objects.filter(institution=institution, is_current=True).first()
 
 
-def _summary_rows(student: Student, result: EngineResult) -> list[RequirementStatus]:
+def _bounded(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.01"))
+
+
+PHASES = ("read", "validate", "audit", "store")
+
+
+@dataclass
+class AuditedChunk:
+    """Students audited in memory, ready to store: results, summary rows, failures, and where the time went."""
+
+    results: list[tuple[Any, ...]] = field(default_factory=list)  # (student pk, version pk, as_of, status, JSON)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # RequirementStatus columns, see _ROW_FIELDS
+    audited: list[int] = field(default_factory=list)
+    failures: list[tuple[int, str, str]] = field(default_factory=list)  # (pk, student id, reason)
+    found: int = 0  # students found in the database
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+
+
+def _current_versions(institution_ids: Iterable[int]) -> dict[int, PolicyVersion]:
+    versions = PolicyVersion.objects.filter(institution_id__in=set(institution_ids), is_current=True)
+    return {version.institution_id: version for version in versions.select_related("institution")}
+
+
+def compact_json(value: Any) -> str:
+    """JSON as stored for audit documents: compact UTF-8 (a JSONField's own encoding escapes every Chinese
+    character as \\uXXXX and adds blanks, which makes the text half as large again)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _summary_rows(student_pk: int, result: EngineResult) -> list[tuple[Any, ...]]:
+    """The top two levels of the result tree, as RequirementStatus rows (see _ROW_FIELDS)."""
     rows = []
 
     def add(node: RequirementResult, depth: int) -> None:
         rows.append(
-            RequirementStatus(
-                student=student,
-                requirement_id=node.id,
-                status=node.status,
-                unit=node.unit,
-                earned=_bounded(node.earned),
-                required=_bounded(node.required),
-                advisory=node.advisory,
-            )
+            (student_pk, node.id, node.status, node.unit, _bounded(node.earned), _bounded(node.required), node.advisory)
         )
         if depth < 1:
             for child in node.children:
@@ -135,73 +179,167 @@ def _summary_rows(student: Student, result: EngineResult) -> list[RequirementSta
     return rows
 
 
-def _bounded(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(Decimal("0.01"))
+def students_audit_prepare(pks: Sequence[int]) -> AuditedChunk:
+    """Read these students' records (four queries), validate and audit each against the current policies of
+    their institution. A student whose record is invalid or cannot be audited becomes a failure with its
+    reason; the others are unaffected. Nothing is written."""
+    chunk = AuditedChunk()
+    clock = time.perf_counter
+    began = clock()
+    inputs = engine_inputs(pks)
+    versions = _current_versions(item.institution_id for item in inputs)
+    chunk.found = len(inputs)
+    read = clock()
+    records = []
+    for item in inputs:
+        try:
+            records.append((item, item.record()))
+        except InputError as exc:
+            chunk.failures.append((item.pk, item.student_id, exc.first_line))
+    validated = clock()
+    audited = []
+    internal_errors = 0
+    for item, record in records:
+        version = versions.get(item.institution_id)
+        if version is None:
+            chunk.failures.append((item.pk, item.student_id, "no published policy"))
+            continue
+        try:
+            result = audit(record, policy_set_of(version))
+        except InputError as exc:
+            chunk.failures.append((item.pk, item.student_id, exc.first_line))
+            continue
+        except Exception as exc:  # an engine fault must not stop the other students of the chunk
+            if not internal_errors:
+                log.exception("audit of %s failed", item.student_id)
+            internal_errors += 1
+            chunk.failures.append((item.pk, item.student_id, f"internal error: {type(exc).__name__}: {exc}"))
+            continue
+        audited.append((item.pk, version.pk, result))
+    done = clock()
+    for pk, version_pk, result in audited:
+        chunk.audited.append(pk)
+        chunk.results.append((pk, version_pk, str(result.as_of), result.status, compact_json(result.as_dict())))
+        chunk.rows.extend(_summary_rows(pk, result))
+    chunk.seconds.update(read=read - began, validate=validated - read, audit=done - validated)
+    chunk.seconds["store"] = clock() - done  # the documents and rows; students_audit_store adds the writes
+    return chunk
+
+
+# The store writes with plain SQL (one statement, executed for many rows): the ORM's bulk_create builds a
+# model instance and compiles every value of every row, and with psycopg it quotes each 14 kB document into
+# the SQL text for the server to parse again; here the documents go to the server as bound parameters.
+_RESULT_FIELDS = ("student", "policy_version", "as_of", "status", "document", "computed_at")
+_ROW_FIELDS = ("student", "requirement_id", "status", "unit", "earned", "required", "advisory")
+
+
+def _columns(model: Any, names: Sequence[str]) -> list[str]:
+    return [connection.ops.quote_name(model._meta.get_field(name).column) for name in names]
+
+
+def _results_upsert_sql() -> str:
+    table = connection.ops.quote_name(AuditResult._meta.db_table)
+    columns = _columns(AuditResult, _RESULT_FIELDS)
+    document = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES (%s, %s, %s, %s, {document}, %s) "
+        f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"
+    )
+
+
+def _rows_sql() -> tuple[str, str]:
+    table = connection.ops.quote_name(RequirementStatus._meta.db_table)
+    columns = _columns(RequirementStatus, _ROW_FIELDS)
+    placeholders = ", ".join(["%s"] * len(columns))
+    if connection.vendor == "postgresql":
+        students = "(SELECT unnest(%s::bigint[]))"
+    else:
+        students = "(SELECT value FROM json_each(%s))"
+    return (
+        f"DELETE FROM {table} WHERE {columns[0]} IN {students}",
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
+    )
+
+
+@contextmanager
+def _bound_cursor() -> Iterator[Any]:
+    """A cursor that sends parameters apart from the SQL (PostgreSQL: a server-side binding cursor on the
+    same connection and transaction; SQLite always binds)."""
+    if connection.vendor == "postgresql" and is_psycopg3:
+        import psycopg
+
+        connection.ensure_connection()
+        raw = psycopg.Cursor(connection.connection)
+        cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    else:
+        cursor = connection.cursor()
+    with cursor:
+        yield cursor
+
+
+_LZ4: dict[str, bool] = {}
+
+
+def _fast_toast(cursor: Any) -> None:
+    """PostgreSQL: compress this transaction's audit documents with lz4 where the server has it.
+
+    A stored audit document is some 14 kB of JSON; PostgreSQL compresses it out of line (TOAST), by default
+    with pglz, which costs the server about twice the CPU time of lz4 for each document, for tables a few per
+    cent smaller. Values compressed either way are read alike, and the setting ends with the transaction."""
+    if connection.vendor != "postgresql":
+        return
+    alias = connection.alias
+    if alias not in _LZ4:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        row = cursor.fetchone()
+        _LZ4[alias] = bool(row and row[0])
+    if _LZ4[alias]:
+        cursor.execute("SET LOCAL default_toast_compression = lz4")
+
+
+def students_audit_store(chunk: AuditedChunk) -> None:
+    """Write an audited chunk: the results upserted, the students' summary rows deleted and inserted again,
+    in one transaction (readers see each student's old or new audit, never half of one)."""
+    began = time.perf_counter()
+    if chunk.audited:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        delete_rows, insert_rows = _rows_sql()
+        students = chunk.audited if connection.vendor == "postgresql" else json.dumps(chunk.audited)
+        with transaction.atomic(savepoint=False), _bound_cursor() as cursor:
+            _fast_toast(cursor)
+            cursor.executemany(_results_upsert_sql(), [(*result, now) for result in chunk.results])
+            cursor.execute(delete_rows, [students])
+            if chunk.rows:
+                cursor.executemany(insert_rows, chunk.rows)
+    chunk.seconds["store"] += time.perf_counter() - began
+
+
+def students_audit_pks(pks: Sequence[int]) -> list[tuple[int, str, str]]:
+    """Audit these students and store the results; returns the failures as (pk, student id, reason)."""
+    chunk = students_audit_prepare(pks)
+    students_audit_store(chunk)
+    for _, student_id, reason in chunk.failures:
+        log.warning("audit of %s failed: %s", student_id, reason)
+    return chunk.failures
 
 
 def students_audit(students: Sequence[Student]) -> list[tuple[Student, str]]:
     """Audit students against their institution's current policies and store the results (one write per
     table for the whole batch). Returns the failures: (student, reason) — bad records do not stop the rest."""
-    versions: dict[int, PolicyVersion | None] = {}
-    results: list[AuditResult] = []
-    rows: list[RequirementStatus] = []
-    failures: list[tuple[Student, str]] = []
-    audited: list[int] = []
-    for student, record in _engine_students_safe(students, failures):
-        if student.institution_id not in versions:
-            versions[student.institution_id] = policy_current(student.institution)
-        version = versions[student.institution_id]
-        if version is None:
-            failures.append((student, "no published policy"))
-            continue
-        try:
-            result = audit(record, policy_set_of(version))
-        except InputError as exc:
-            failures.append((student, exc.first_line))
-            continue
-        audited.append(student.pk)
-        results.append(
-            AuditResult(
-                student=student,
-                policy_version=version,
-                as_of=str(result.as_of),
-                status=result.status,
-                document=result.as_dict(),
-            )
-        )
-        rows.extend(_summary_rows(student, result))
-    with transaction.atomic():
-        AuditResult.objects.bulk_create(
-            results,
-            update_conflicts=True,
-            unique_fields=["student"],
-            update_fields=["policy_version", "as_of", "status", "document", "computed_at"],
-        )
-        RequirementStatus.objects.filter(student_id__in=audited).delete()
-        RequirementStatus.objects.bulk_create(rows, batch_size=2000)
-    return failures
-
-
-def _engine_students_safe(students: Sequence[Student], failures: list[tuple[Student, str]]) -> Iterable[Any]:
-    try:
-        yield from engine_students(students)
-    except InputError:
-        # one bad record: fall back to one at a time so the others are still audited
-        for student in students:
-            try:
-                yield from engine_students([student])
-            except InputError as exc:
-                failures.append((student, exc.first_line))
+    by_pk = {student.pk: student for student in students}
+    chunk = students_audit_prepare(list(by_pk))
+    students_audit_store(chunk)
+    return [(by_pk[pk], reason) for pk, _, reason in chunk.failures]
 
 
 def student_audit(student: Student) -> AuditResult | None:
     """Audit one student now and return the stored result (None if it could not be audited)."""
-    student = Student.objects.select_related("institution", "department", "school_class").get(pk=student.pk)
     failures = students_audit([student])
     if failures:
         log.warning("audit of %s failed: %s", student.student_id, failures[0][1])
         return None
-    return AuditResult.objects.get(student=student)
+    return AuditResult.objects.get(student_id=student.pk)
 
 
 _pending = threading.local()
@@ -244,46 +382,118 @@ def batch_audit_create(
         state=BatchRun.State.RUNNING,
         started_by=user if user is not None and getattr(user, "is_authenticated", False) else None,
     )
-    size = chunk or settings.MENKAN_BATCH_CHUNK
+    size = max(1, chunk or settings.MENKAN_BATCH_CHUNK)
     chunks = [pks[start : start + size] for start in range(0, len(pks), size)]
     if not pks:
         batch_finish(run.pk)
     return run, chunks
 
 
-def batch_audit_start(*, institution: Institution | None = None, user: Any = None) -> BatchRun:
-    """Re-audit the whole student body (or one institution's) in chunks, through Celery tasks."""
-    from menkan.web.audits.tasks import batch_chunk_task
+def batch_audit_start(
+    *, institution: Institution | None = None, user: Any = None, chunk: int | None = None
+) -> BatchRun:
+    """Re-audit the whole student body (or one institution's) in chunks, through Celery tasks.
 
-    run, chunks = batch_audit_create(institution=institution, user=user)
-    for pks in chunks:
-        batch_chunk_task.delay(run.pk, pks)
+    Without a broker the tasks run here, one after the other, and the run is finished on return; with one,
+    workers pick the chunks up and the run's counters show their progress."""
+    run, chunks = batch_audit_create(institution=institution, user=user, chunk=chunk)
+    batch_dispatch(run, chunks)
     run.refresh_from_db()
     return run
 
 
+def batch_dispatch(
+    run: BatchRun, chunks: Sequence[Sequence[int]], progress: Callable[[BatchRun], None] | None = None
+) -> None:
+    """Send a run's chunks to Celery (run eagerly, in turn, without a broker); `progress` sees the run
+    after each chunk is sent."""
+    from menkan.web.audits.tasks import batch_chunk_task
+
+    for pks in chunks:
+        batch_chunk_task.delay(run.pk, list(pks))
+        if progress is not None:
+            run.refresh_from_db()
+            progress(run)
+
+
+MAX_ERRORS = 200
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one chunk. Auditing a chunk allocates millions of objects,
+    nearly all freed by reference counting as they go; the collector's passes over those still alive (and
+    over the long-lived objects they get promoted among) took a third of a chunk's time. The few cycles a
+    chunk leaves (some ten objects a student) are collected once it is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def batch_chunk(run_pk: int, pks: Sequence[int]) -> None:
-    """Audit one chunk of a batch run and count it."""
-    students = list(Student.objects.filter(pk__in=pks).select_related("institution", "department", "school_class"))
-    failures = students_audit(students)
-    errors = [f"{student.student_id}: {reason}" for student, reason in failures]
+    """Audit one chunk of a batch run, store the results and count the chunk, in one short transaction.
+
+    Counters move by F() updates, so chunks finishing at once on several workers all count; the run is
+    marked done by whichever chunk brings done + failed to the total, exactly once. A student whose record
+    is invalid is counted as failed with its reason; a chunk that cannot be stored at all is counted as
+    failed as a whole (the run still finishes, and says why)."""
+    try:
+        with _collector_paused():
+            chunk = students_audit_prepare(pks)
+            with transaction.atomic():
+                students_audit_store(chunk)
+                _batch_count(run_pk, chunk, missing=len(pks) - chunk.found)
+    except Exception as exc:
+        log.exception("batch %s: chunk of %d students failed", run_pk, len(pks))
+        with transaction.atomic():
+            _batch_count(run_pk, AuditedChunk(), missing=0, failed_chunk=(len(pks), f"{type(exc).__name__}: {exc}"))
+        return
+    log.debug(
+        "batch %s chunk: %d students, %d failed; %s",
+        run_pk,
+        chunk.found,
+        len(chunk.failures),
+        " ".join(f"{phase} {chunk.seconds[phase]:.4f} s" for phase in PHASES),
+    )
+
+
+def _batch_count(
+    run_pk: int, chunk: AuditedChunk, *, missing: int, failed_chunk: tuple[int, str] | None = None
+) -> None:
+    """Count a chunk into its run (inside the caller's transaction) and finish the run if it was the last."""
+    done, failed = len(chunk.audited), len(chunk.failures)
+    errors = [f"{student_id}: {reason}" for _, student_id, reason in chunk.failures]
+    if failed_chunk is not None:
+        failed += failed_chunk[0]
+        errors.append(f"{failed_chunk[0]} students not audited: {failed_chunk[1]}")
+    # students deleted since the run was created are no longer part of it
     BatchRun.objects.filter(pk=run_pk).update(
-        done=F("done") + len(students) - len(failures), failed=F("failed") + len(failures)
+        done=F("done") + done, failed=F("failed") + failed, total=F("total") - missing
     )
     if errors:
-        with transaction.atomic():
-            run = BatchRun.objects.select_for_update().get(pk=run_pk)
-            run.errors = (run.errors + errors)[:200]
+        run = BatchRun.objects.select_for_update().only("errors").get(pk=run_pk)
+        if len(run.errors) < MAX_ERRORS:
+            run.errors = (run.errors + errors)[:MAX_ERRORS]
             run.save(update_fields=["errors"])
-    run = BatchRun.objects.get(pk=run_pk)
-    if run.done + run.failed >= run.total:
-        batch_finish(run_pk)
+    batch_finish(run_pk)
 
 
-def batch_finish(run_pk: int) -> None:
-    BatchRun.objects.filter(pk=run_pk).exclude(state=BatchRun.State.DONE).update(
-        state=BatchRun.State.DONE, finished_at=timezone.now()
+def batch_finish(run_pk: int) -> bool:
+    """Mark the run done if every student is counted; True for the one call that does it."""
+    finished = (
+        BatchRun.objects.filter(pk=run_pk, state=BatchRun.State.RUNNING, total__lte=F("done") + F("failed")).update(
+            state=BatchRun.State.DONE, finished_at=timezone.now()
+        )
+        == 1
     )
+    if finished:
+        log.debug("batch %s finished", run_pk)
+    return finished
 
 
 class PlannedCourseError(ValueError):

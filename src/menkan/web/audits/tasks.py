@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+import gc
+import logging
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_init
 
 from menkan.web.audits import services
-from menkan.web.records.models import Student
+
+log = logging.getLogger("menkan.audits")
 
 
 @shared_task(name="menkan.audit_students")
 def audit_students_task(pks: list[int]) -> None:
-    students = list(Student.objects.filter(pk__in=pks).select_related("institution", "department", "school_class"))
-    services.students_audit(students)
+    services.students_audit_pks(pks)
 
 
 @shared_task(name="menkan.batch_chunk")
 def batch_chunk_task(run_pk: int, pks: list[int]) -> None:
     services.batch_chunk(run_pk, pks)
+
+
+@worker_init.connect
+def _warm_policies(**_: Any) -> None:
+    """Load the current policies once in the worker's main process, before it forks its pool: every
+    worker process starts with them (the database connection is closed again before the fork)."""
+    from django.db import connections
+
+    try:
+        loaded = services.policy_sets_warm()
+    except Exception:  # a worker must start even if the database is not reachable yet
+        log.warning("could not load the current policies at worker start-up", exc_info=True)
+    else:
+        log.info("worker start-up: %d current policy sets loaded", loaded)
+    finally:
+        connections.close_all()
+    # What is loaded now lives as long as the worker: keep it out of the garbage collector's passes (and the
+    # pool's processes from copying the pages the collector would otherwise write to).
+    gc.collect()
+    gc.freeze()

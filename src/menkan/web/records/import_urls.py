@@ -1,6 +1,11 @@
-"""Import routes (upload, validate, apply): filled in by the imports work."""
+"""Import routes: the upload page (validate, apply) and exports of each kind in the import layout."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from menkan.web.records import import_views
 
 app_name = "imports"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", import_views.import_page, name="import"),
+    path("export/<str:kind>.xlsx", import_views.export, name="export"),
+]
