@@ -149,6 +149,13 @@ def test_max_counted_cuts_the_latest_hours_as_over_cap(ps):
 def test_credit_steps_convert_hours_to_credits(ps, hours, credits, counted, ignored, status):
     student = make_student(activities=[activity("micro", hours, "113-1", "微學分課程")])
     node = node_of(run(student, ps), "micro")
-    assert node.details == {"credits": credits, "hours_counted": counted, "hours_ignored": ignored}
+    assert node.details == {
+        "credits": credits,
+        "hours_counted": counted,
+        "hours_over_cap": ignored,
+        "hours_set_aside": {},
+        "hours_ignored": ignored,
+    }
+    assert node.display.endswith(f"({int(credits)} 學分 credits)")
     assert node.earned == Decimal(str(int(counted)))
     assert node.status == status

@@ -81,11 +81,20 @@ def evaluate(ctx: Context, node: Hours, full_id: str) -> RequirementResult:
                 credits = step.credits
         details["credits"] = float(credits)
         details["hours_counted"] = float(counted)
-        details["hours_ignored"] = float(total - counted)
+        over_cap = total - counted
+        set_aside = {
+            reason: sum((n.amount or Decimal(0) for n in not_applied if n.reason == reason), Decimal(0))
+            for reason in ("duplicate-title", "failed", "before-merge")
+        }
+        details["hours_over_cap"] = float(over_cap)
+        details["hours_set_aside"] = {reason: float(hours) for reason, hours in set_aside.items() if hours}
+        details["hours_ignored"] = float(over_cap + sum(set_aside.values(), Decimal(0)))
     required = node.min
     status: Status = "met" if counted >= required else "not-met"
     merged_display = f"{fmt(own)} + {fmt(merged)} / {fmt(required)}"
     display = merged_display if node.merges else f"{fmt(counted)} / {fmt(required)}"
+    if node.credit_steps:
+        display += f" ({fmt(Decimal(str(details['credits'])))} 學分 credits)"
     if node.shown_in is not None:
         target_zh = (target.short_title or target.title).zh_tw if target is not None else node.shown_in
         display = f"{fmt(counted)} (納入{target_zh})"
