@@ -19,6 +19,8 @@ from menkan.engine import (
     load_policy_dir,
     load_shipped,
 )
+from menkan.engine.fees import FeePolicy, fee_policy_from, fee_statement, load_shipped_fees, render_statement
+from menkan.engine.policy.fees import FEES_KEY
 from menkan.engine.policy.loader import INSTITUTION_FILE, SHIPPED_POLICIES
 from menkan.engine.policy.models import Institution, Policy
 from menkan.engine.worksheet import render, summary_line
@@ -97,6 +99,35 @@ def _policy_folders(path: Path) -> Iterator[Path]:
             yield child
 
 
+def command_fees(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        err.write(f"menkan: {path}: no such file\n")
+        return EXIT_INPUT
+    try:
+        term = Term.parse(args.term)
+    except ValueError as exc:
+        err.write(f"menkan: --term: {exc}\n")
+        return EXIT_INPUT
+    folder = Path(args.policies) if args.policies else None
+    cache: dict[str, FeePolicy] = {}
+    first = True
+    for student in iter_students(path):
+        key = student.institution
+        if key not in cache:
+            if folder is None:
+                cache[key] = load_shipped_fees(key)
+            else:
+                cache[key] = fee_policy_from(load_policy_dir(folder), folder / INSTITUTION_FILE)
+        statement = fee_statement(student, cache[key], term)
+        if args.format == "json":
+            out.write(json.dumps(statement.as_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.write(("" if first else "\n") + render_statement(statement, lang=args.lang) + "\n")
+        first = False
+    return 0
+
+
 def command_policy_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     root = Path(args.path) if args.path else SHIPPED_POLICIES
     if root.is_file():
@@ -114,6 +145,14 @@ def command_policy_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> 
             for problem in exc.problems:
                 err.write(problem.render() + "\n")
             continue
+        if FEES_KEY in policy_set.institution.extra:
+            try:
+                fee_policy_from(policy_set, folder / INSTITUTION_FILE)
+            except InputError as exc:
+                failed = True
+                for problem in exc.problems:
+                    err.write(problem.render() + "\n")
+                continue
         count = sum(_count_requirements(p) for p in policy_set.policies)
         out.write(f"ok  {policy_set.id}: {len(policy_set.policies)} policies, {count} requirements\n")
     return EXIT_INPUT if failed else 0
@@ -214,6 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress", action="store_true", help="show progress on stderr even when not a terminal"
     )
     audit_parser.set_defaults(handler=command_audit)
+
+    fees_parser = commands.add_parser("fees", help="credit-fee statements of students for one term")
+    fees_parser.add_argument("file", help="one student JSON, or JSONL with one student per line")
+    fees_parser.add_argument("--term", required=True, help="the term billed (e.g. 114-1)")
+    fees_parser.add_argument("--format", choices=["text", "json"], default="text")
+    fees_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
+    fees_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    fees_parser.set_defaults(handler=command_fees)
 
     policy_parser = commands.add_parser("policy", help="policy files: check them, print their schema")
     policy_commands = policy_parser.add_subparsers(dest="policy_command", required=True)
