@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import kombu
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
@@ -454,6 +455,10 @@ def test_a_batch_completes_through_a_celery_worker_on_redis(world: World, tmp_pa
             worker.kill()
             worker.wait()
         log.close()
+        with kombu.Connection(env["CELERY_BROKER_URL"]) as broker:  # Redis would keep the queue's bindings
+            bound = kombu.Queue(queue, kombu.Exchange(queue, type="direct"), routing_key=queue)(broker.default_channel)
+            bound.declare()
+            bound.delete()
     worker_log = (tmp_path / "worker.log").read_text(errors="replace")
     assert command.returncode == 1, command.stdout + command.stderr + worker_log  # one student fails
     run = BatchRun.objects.latest("pk")
