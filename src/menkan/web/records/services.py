@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from menkan.engine import PolicySet, student_from_dict, student_to_dict
 from menkan.web.records.models import (
@@ -109,14 +109,23 @@ def student_import_document(institution: Institution, document: dict[str, Any]) 
     return student, changed
 
 
-def _sync_courses(student: Student, courses: Iterable[dict[str, Any]]) -> bool:
-    existing = {(c.code, c.term): c for c in student.courses.all()}
-    wanted = {(c["code"], c["term"]): _course_fields(c) for c in courses}
+Key = tuple[Any, ...]
+
+
+def _sync(
+    model: type[models.Model],
+    student: Student,
+    existing: dict[Key, models.Model],
+    wanted: dict[Key, tuple[dict[str, Any], dict[str, Any]]],
+) -> bool:
+    """Make the student's records of `model` exactly `wanted` (natural key -> (key fields, other fields)):
+    create what is missing, update what differs, delete what is no longer there. Returns whether anything changed.
+    """
     changed = False
-    for key, fields in wanted.items():
+    for key, (identity, fields) in wanted.items():
         current = existing.get(key)
         if current is None:
-            CourseRecord.objects.create(student=student, code=key[0], term=key[1], **fields)
+            model.objects.create(student=student, **identity, **fields)  # type: ignore[attr-defined]
             changed = True
         elif any(getattr(current, name) != value for name, value in fields.items()):
             for name, value in fields.items():
@@ -128,55 +137,35 @@ def _sync_courses(student: Student, courses: Iterable[dict[str, Any]]) -> bool:
             current.delete()
             changed = True
     return changed
+
+
+def _sync_courses(student: Student, courses: Iterable[dict[str, Any]]) -> bool:
+    existing: dict[Key, models.Model] = {(c.code, c.term): c for c in student.courses.all()}
+    wanted = {(c["code"], c["term"]): ({"code": c["code"], "term": c["term"]}, _course_fields(c)) for c in courses}
+    return _sync(CourseRecord, student, existing, wanted)
 
 
 def _sync_activities(student: Student, activities: Iterable[dict[str, Any]]) -> bool:
-    existing = {(a.item, a.title, a.term, a.date.isoformat() if a.date else None): a for a in student.activities.all()}
-    changed = False
-    wanted = set()
-    for activity in activities:
-        key = (activity["item"], activity["title"], activity["term"], activity.get("date"))
-        wanted.add(key)
-        fields = {
-            "hours": Decimal(str(activity["hours"])),
-            "unit": activity.get("unit") or "",
-            "passed": activity.get("passed", True),
-        }
-        current = existing.get(key)
-        if current is None:
-            Activity.objects.create(student=student, item=key[0], title=key[1], term=key[2], date=key[3], **fields)
-            changed = True
-        elif any(getattr(current, name) != value for name, value in fields.items()):
-            for name, value in fields.items():
-                setattr(current, name, value)
-            current.save()
-            changed = True
-    for key, current in existing.items():
-        if key not in wanted:
-            current.delete()
-            changed = True
-    return changed
+    existing: dict[Key, models.Model] = {
+        (a.item, a.title, a.term, a.date.isoformat() if a.date else None): a for a in student.activities.all()
+    }
+    wanted = {
+        (a["item"], a["title"], a["term"], a.get("date")): (
+            {"item": a["item"], "title": a["title"], "term": a["term"], "date": a.get("date")},
+            {"hours": Decimal(str(a["hours"])), "unit": a.get("unit") or "", "passed": a.get("passed", True)},
+        )
+        for a in activities
+    }
+    return _sync(Activity, student, existing, wanted)
 
 
 def _sync_certificates(student: Student, certificates: Iterable[dict[str, Any]]) -> bool:
-    existing = {(c.code, c.term): c for c in student.certificates.all()}
-    changed = False
-    wanted = set()
-    for certificate in certificates:
-        key = (certificate["code"], certificate["term"])
-        wanted.add(key)
-        fields = {"title": certificate["title"], "level": certificate.get("level") or ""}
-        current = existing.get(key)
-        if current is None:
-            Certificate.objects.create(student=student, code=key[0], term=key[1], **fields)
-            changed = True
-        elif any(getattr(current, name) != value for name, value in fields.items()):
-            for name, value in fields.items():
-                setattr(current, name, value)
-            current.save()
-            changed = True
-    for key, current in existing.items():
-        if key not in wanted:
-            current.delete()
-            changed = True
-    return changed
+    existing: dict[Key, models.Model] = {(c.code, c.term): c for c in student.certificates.all()}
+    wanted = {
+        (c["code"], c["term"]): (
+            {"code": c["code"], "term": c["term"]},
+            {"title": c["title"], "level": c.get("level") or ""},
+        )
+        for c in certificates
+    }
+    return _sync(Certificate, student, existing, wanted)
