@@ -164,6 +164,16 @@ def _count_requirements(policy: Policy) -> int:
     return sum(1 for _ in walk(policy.requirements))
 
 
+def command_policy_publish(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from menkan.web import portal
+
+    folder = Path(args.path)
+    if not (folder / INSTITUTION_FILE).exists():
+        err.write(f"menkan: {folder}: not a policy folder (no {INSTITUTION_FILE})\n")
+        return EXIT_INPUT
+    return portal.policy_publish_folder(folder, args.note, out)
+
+
 def command_policy_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = Institution if args.institution else Policy
     out.write(json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
@@ -267,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser = policy_commands.add_parser("check", help="validate policy folders (default: the shipped ones)")
     check_parser.add_argument("path", nargs="?", help="an institution folder, or a folder of them")
     check_parser.set_defaults(handler=command_policy_check)
+    publish_parser = policy_commands.add_parser(
+        "publish", help="make a policy folder its institution's current version in the database (re-audits)"
+    )
+    publish_parser.add_argument("path", help="an institution folder (institution.yaml + policy files)")
+    publish_parser.add_argument("--note", default="", help="why this version (kept with it)")
+    publish_parser.set_defaults(handler=command_policy_publish)
     schema_parser = policy_commands.add_parser("schema", help="print the JSON Schema of the policy language")
     schema_parser.add_argument("--institution", action="store_true", help="the schema of institution.yaml instead")
     schema_parser.set_defaults(handler=command_policy_schema)

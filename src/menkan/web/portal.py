@@ -197,3 +197,16 @@ def reset() -> None:
                 path.unlink()
     else:
         sys.stderr.write("menkan: --reset only deletes the embedded SQLite database\n")
+
+
+def policy_publish_folder(folder: Path, note: str, out: TextIO) -> int:
+    """Publish an institution's policy folder as its new current version (validated first; old versions kept)."""
+    setup()
+    from menkan.web.audits.services import files_of_folder, policy_publish
+
+    version = policy_publish(files_of_folder(folder), note=note)
+    out.write(
+        f"{version.institution.code}: version {version.version} is current "
+        f"({len(version.files)} files); its students are being re-audited\n"
+    )
+    return 0
