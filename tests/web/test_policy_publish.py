@@ -44,6 +44,7 @@ def test_publishing_a_changed_folder_makes_a_new_current_version_and_re_audits(
     with django_capture_on_commit_callbacks(execute=True):
         code, out, err = run("policy", "publish", str(folder), "--note", "132 → 130")
     assert code == 0, err
+    assert out.startswith("ntut: version 2 is current")
     versions = list(PolicyVersion.objects.filter(institution=world.institution).order_by("version"))
     assert [(v.version, v.is_current) for v in versions] == [(1, False), (2, True)]
     assert versions[1].note == "132 → 130"
