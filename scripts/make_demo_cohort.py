@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from demo_files import jsonl, write_or_check  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "bench"))
 
 from cohort import Offering, load_catalog, load_standards  # noqa: E402
@@ -226,10 +229,6 @@ def check(students: list[dict[str, Any]], expected: list[str]) -> None:
             raise SystemExit(f"{data['student_id']}: expected {status}, audit says {result.status}")
 
 
-def render(students: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(s, ensure_ascii=False, separators=(",", ":")) + "\n" for s in students)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the files on disk instead of writing")
@@ -237,20 +236,10 @@ def main() -> int:
     ntut = ntut_students()
     check(ntut, EXPECTED_NTUT)
     outputs = {
-        DEMO / "ntut.jsonl": render(ntut),
+        DEMO / "ntut.jsonl": jsonl(ntut),
         DEMO / "nycu.jsonl": (ROOT / "tests" / "data" / "nycu_students.jsonl").read_text(encoding="utf-8"),
     }
-    if args.check:
-        stale = [p.name for p, text in outputs.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-        if stale:
-            print("out of date: " + ", ".join(stale) + " (run scripts/make_demo_cohort.py)")
-            return 1
-        return 0
-    DEMO.mkdir(parents=True, exist_ok=True)
-    for path, text in outputs.items():
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path.relative_to(ROOT)}")
-    return 0
+    return write_or_check(outputs, check=args.check, script="make_demo_cohort.py")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ and every item has seniors who pass it and seniors who do not, at rates near the
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import random
 import sys
@@ -32,6 +31,10 @@ from menkan.engine.policy.models import Certificates
 from menkan.reports import pass_rate_spec, pass_rates
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from demo_files import jsonl, write_or_check  # noqa: E402
+
 OUTPUT = ROOT / "src" / "menkan" / "demo" / "ncut.jsonl"
 AS_OF = "114-1"
 SEED = 20251212  # the document's figures are as of 2025-12-12 (114年12月12日)
@@ -323,27 +326,17 @@ def check(cohort: list[dict[str, Any]]) -> dict[str, Decimal | None]:
     return rates
 
 
-def render(cohort: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(s, ensure_ascii=False, separators=(",", ":")) + "\n" for s in cohort)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the file on disk instead of writing")
     args = parser.parse_args()
     cohort = students()
     rates = check(cohort)
-    text = render(cohort)
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"out of date: {OUTPUT.relative_to(ROOT)} (run scripts/make_ncut_demo.py)")
-            return 1
-        return 0
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(text, encoding="utf-8")
-    shown = ", ".join(f"{name} {rate}%" for name, rate in rates.items())
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(cohort)} seniors as of {AS_OF}; pass rates {shown}")
-    return 0
+    status = write_or_check({OUTPUT: jsonl(cohort)}, check=args.check, script="make_ncut_demo.py")
+    if not args.check:
+        shown = ", ".join(f"{name} {rate}%" for name, rate in rates.items())
+        print(f"{len(cohort)} seniors as of {AS_OF}; pass rates {shown}")
+    return status
 
 
 if __name__ == "__main__":

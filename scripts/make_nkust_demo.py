@@ -16,7 +16,6 @@ The script audits what it writes and stops unless every student comes out as the
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,10 @@ from typing import Any
 from menkan.engine import Term, audit, load_shipped, student_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from demo_files import jsonl, write_or_check  # noqa: E402
+
 OUTPUT = ROOT / "src" / "menkan" / "demo" / "nkust.jsonl"
 AS_OF = "114-1"
 TERMS = ["111-1", "111-2", "112-1", "112-2", "113-1", "113-2", "114-1"]
@@ -272,26 +275,13 @@ def check(cohort: list[dict[str, Any]]) -> None:
                 raise SystemExit(f"{result.student_id}: the offset does not count in general-education.total")
 
 
-def render(cohort: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(s, ensure_ascii=False, separators=(",", ":")) + "\n" for s in cohort)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the file on disk instead of writing")
     args = parser.parse_args()
     cohort = students()
     check(cohort)
-    text = render(cohort)
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"out of date: {OUTPUT.relative_to(ROOT)} (run scripts/make_nkust_demo.py)")
-            return 1
-        return 0
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(cohort)} students as of {AS_OF}")
-    return 0
+    return write_or_check({OUTPUT: jsonl(cohort)}, check=args.check, script="make_nkust_demo.py")
 
 
 if __name__ == "__main__":

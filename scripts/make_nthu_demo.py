@@ -20,7 +20,6 @@ The script computes every statement from what it writes and stops unless each co
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +29,10 @@ from menkan.engine import Term, student_from_dict
 from menkan.engine.fees import fee_statement, load_shipped_fees
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from demo_files import jsonl, write_or_check  # noqa: E402
+
 OUTPUT = ROOT / "src" / "menkan" / "demo" / "nthu.jsonl"
 TERM = "114-1"
 
@@ -161,10 +164,6 @@ def students() -> list[dict[str, Any]]:
     ]
 
 
-def render(rows: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-
-
 def check(rows: list[dict[str, Any]]) -> None:
     """Stop unless every statement comes out as EXPECTED says."""
     policy = load_shipped_fees("nthu")
@@ -194,16 +193,7 @@ def main() -> int:
     args = parser.parse_args()
     rows = students()
     check(rows)
-    text = render(rows)
-    if args.check:
-        current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-        if current != text:
-            print(f"{OUTPUT} is out of date: run python scripts/make_nthu_demo.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT} ({len(rows)} students)")
-    return 0
+    return write_or_check({OUTPUT: jsonl(rows)}, check=args.check, script="make_nthu_demo.py")
 
 
 if __name__ == "__main__":

@@ -367,7 +367,9 @@ def test_menkan_fees_errors_are_one_located_line_with_exit_2(tmp_path: Path) -> 
     assert code == 2 and "no such file" in err
     bad = tmp_path / "bad.jsonl"
     good = DEMO.read_text(encoding="utf-8").splitlines()[0]
-    bad.write_text(good + "\n" + good.replace('"credits": 3', '"credits": -3', 1) + "\n", encoding="utf-8")
+    broken = json.loads(good)
+    broken["courses"][0]["credits"] = -3
+    bad.write_text(good + "\n" + json.dumps(broken, ensure_ascii=False) + "\n", encoding="utf-8")
     code, _, err = run("fees", str(bad), "--term", TERM)
     assert code == 2
     assert err == f"menkan: {bad}:2 $.courses[0].credits: must be ≥ 0\n"
