@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -125,16 +125,6 @@ class CourseIdentity:
     def canonical(self, code: str) -> str:
         return self._canonical.get(code, code)
 
-    def listed_keys(self, listed: Iterable[tuple[str | None, str | None]]) -> frozenset[str]:
-        """Keys that identify a listed course (and its alternatives), comparable with `record_keys`."""
-        keys = set()
-        for code, title in listed:
-            if code is not None:
-                keys.add("c:" + self.canonical(code))
-            if title is not None and (self.same_title or code is None):
-                keys.add("t:" + normalize_title(title))
-        return frozenset(keys)
-
     def memo(self, owner: object, build: Callable[[], T], part: str = "") -> T:
         """A value (`part`) derived from a policy object, built once.
 
@@ -181,9 +171,6 @@ class CourseIdentity:
             return SlotLookup(by_code, {title: tuple(numbers) for title, numbers in by_title.items()})
 
         return self.memo(owner, build, "slots")
-
-    def record_keys(self, course: CourseRecord) -> tuple[str, str]:
-        return ("c:" + self.canonical(course.code), "t:" + normalize_title(course.title))
 
     def matches(self, course: CourseRecord, code: str | None, title: str | None) -> bool:
         """Does `course` stand for the listed course given by code and/or title?"""

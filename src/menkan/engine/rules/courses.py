@@ -69,12 +69,6 @@ def slot_candidates(
     return candidates
 
 
-def ref_matches(ctx: Context, ref: CourseRef, entry: Entry) -> bool:
-    keys = ctx.identity.memo(ref, lambda: ctx.identity.listed_keys(listed(ref)))
-    code_key, title_key = ctx.identity.record_keys(entry.course)
-    return code_key in keys or title_key in keys
-
-
 def evaluate(ctx: Context, node: Courses, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     refs = node.courses
