@@ -72,9 +72,16 @@ policy-docs: $(STAMP)
 	$(BIN)/python scripts/policy_docs.py > docs/policies.md
 
 # Refresh the zh-TW translations after changing page text (needs GNU gettext); commit the .po and .mo.
+# The portal's catalogue is web/locale; apps with their own locale/ folder keep their own catalogue.
+APP_CATALOGUES := $(patsubst src/menkan/web/%/locale,%,$(wildcard src/menkan/web/*/locale))
+DJANGO_ADMIN := DJANGO_SETTINGS_MODULE=menkan.web.settings $(abspath $(BIN))/django-admin
 messages: $(STAMP)
-	cd src/menkan/web && DJANGO_SETTINGS_MODULE=menkan.web.settings ../../../$(BIN)/django-admin makemessages -l zh_Hant --ignore "*/migrations/*" --no-location
-	cd src/menkan/web && DJANGO_SETTINGS_MODULE=menkan.web.settings ../../../$(BIN)/django-admin compilemessages
+	cd src/menkan/web && $(DJANGO_ADMIN) makemessages -l zh_Hant --ignore "*/migrations/*" --no-location \
+		$(foreach app,$(APP_CATALOGUES),--ignore "$(app)/*")
+	for app in $(APP_CATALOGUES); do \
+		(cd src/menkan/web/$$app && $(DJANGO_ADMIN) makemessages -l zh_Hant --ignore "migrations/*" --no-location) || exit 1; \
+	done
+	cd src/menkan/web && $(DJANGO_ADMIN) compilemessages
 
 # Regenerate the lock after changing dependencies in pyproject.toml (needs network).
 lock:

@@ -290,6 +290,12 @@ API_ROUTES: dict[tuple[str, str], Callable[[Ctx], list[Case]]] = {
     ("POST", "/api/v1/imports"): _import_cases,
     ("POST", "/api/v1/batch-audits"): _batch_start_cases,
     ("GET", "/api/v1/batch-audits/{run_id}"): _batch_get_cases,
+    # --- activities API endpoints
+    # --- notices API endpoints
+    # --- reports API endpoints
+    # --- programs API endpoints
+    # --- microcredits API endpoints
+    # --- fees API endpoints
 }
 
 
@@ -315,6 +321,19 @@ def _export_cases(ctx: Ctx) -> list[Case]:
     ]
 
 
+# --- cases of the activities app's pages and endpoints
+
+# --- cases of the notices app's pages and endpoints
+
+# --- cases of the reports app's pages and endpoints
+
+# --- cases of the programs app's pages and endpoints
+
+# --- cases of the microcredits app's pages and endpoints
+
+# --- cases of the fees app's pages and endpoints
+
+
 #: Every page: URL name -> (method, cases). Pages take the session only.
 PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "home": [("GET", _signed_in_case(302, _redirects_home))],
@@ -331,6 +350,12 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
         ("POST", lambda ctx: _page_import_cases(ctx)[1:]),
     ],
     "imports:export": [("GET", _export_cases)],
+    # --- activities pages
+    # --- notices pages
+    # --- reports pages
+    # --- programs pages
+    # --- microcredits pages
+    # --- fees pages
 }
 PAGE_EXEMPT_PREFIXES = ("admin/", "api/", "accounts/", "i18n/")  # own checks (admin), covered above (api), public
 

@@ -67,6 +67,7 @@ api = MenkanAPI(
 api.add_router("/v1", accounts_router)
 api.add_router("/v1", records_router)
 api.add_router("/v1", audits_router)
+# routers of the later apps (activities, notices, reports, programs, microcredits, fees) are added below
 
 
 @api.exception_handler(InputError)

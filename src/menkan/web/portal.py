@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import sys
 import time
@@ -11,6 +13,9 @@ from typing import TextIO
 import django
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+# Apps that add their own demo data and accounts: each has `demo.py` with
+# `demo_load(out) -> list[(username, role, one-time password)]`, run after the records and accounts above.
+DEMO_APPS = ("activities", "notices", "reports", "programs", "microcredits", "fees")
 DEMO_ACCOUNTS = [
     # username, role, scope (filled in from the demo data)
     ("student", "student"),
@@ -89,6 +94,10 @@ def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
             first.save(update_fields=["user"])
         if role == Role.MENTOR and first.school_class is not None:
             SchoolClass.objects.filter(pk=first.school_class.pk).update(mentor=user)
+    for app in DEMO_APPS:
+        module = f"menkan.web.{app}.demo"
+        if importlib.util.find_spec(module) is not None:
+            created += importlib.import_module(module).demo_load(out)
     return created
 
 

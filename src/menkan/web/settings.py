@@ -41,6 +41,12 @@ INSTALLED_APPS = [
     "menkan.web.accounts",
     "menkan.web.records",
     "menkan.web.audits",
+    "menkan.web.activities",
+    "menkan.web.notices",
+    "menkan.web.reports",
+    "menkan.web.programs",
+    "menkan.web.microcredits",
+    "menkan.web.fees",
 ]
 
 MIDDLEWARE = [

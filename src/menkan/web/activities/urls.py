@@ -1,0 +1,6 @@
+"""Activities routes."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "activities"
+urlpatterns: list = []  # type: ignore[type-arg]

@@ -1,0 +1,9 @@
+"""App configuration for the notices app (what it holds: see its models and services)."""
+
+from django.apps import AppConfig
+
+
+class NoticesConfig(AppConfig):
+    name = "menkan.web.notices"
+    label = "notices"
+    verbose_name = "Notices"

@@ -1,0 +1,6 @@
+"""Reports routes."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "reports"
+urlpatterns: list = []  # type: ignore[type-arg]
