@@ -64,6 +64,7 @@ test: lint typecheck imports pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/audit_bench.py
+	$(BIN)/python bench/microprogram_bench.py
 	@# 20,000 students end to end in the database (read, audit, store), on SQLite and on PostgreSQL,
 	@# in-process and through Redis with two Celery workers; PostgreSQL and Redis parts need those servers.
 	$(BIN)/python bench/db_bench.py --database both --students 20000 --workers 2

@@ -41,6 +41,14 @@ PROFESSIONAL_ELECTIVE_MIN = 19
 FREE_MIN = 20
 GEN_ED_INTO_FREE_MAX = 4
 ADMITTED_FROM = "112-1"
+CROSS_DOMAIN = "NTUT 教務處〈跨域微學程〉(114-1) 微學程跨域畢業條件"
+# A completed 一般學程 / 第二專長 / 輔系 / 雙主修 is recorded as a certificate of the student with these codes.
+CROSS_DOMAIN_CREDENTIALS: list[tuple[str, str, str]] = [
+    ("program", "一般學程", "A (general) program"),
+    ("second-specialty", "第二專長", "A second specialty"),
+    ("minor", "輔系", "A minor"),
+    ("double-major", "雙主修", "A double major"),
+]
 
 # --- the curriculum standards -----------------------------------------------------------------------------
 
@@ -205,6 +213,7 @@ class Department:
     gen_ed: Decimal = Decimal(0)
     school_common: Decimal = Decimal(0)
     professional_required: Decimal = Decimal(0)
+    professional: dict[str, str] = field(default_factory=dict)  # code -> title of every ▲ and ★ entry
 
     @property
     def professional_elective(self) -> Decimal:
@@ -321,6 +330,8 @@ def read_departments(programs: list[dict[str, Any]]) -> list[Department]:
         name_en, college = department_names(code, name_zh)
         department = Department(code, name_zh, name_en, college)
         for entry in sorted(entries_of(program), key=lambda e: (e.year, e.semester, e.symbol, e.code, e.stage)):
+            if entry.symbol in (PROFESSIONAL_REQUIRED, PROFESSIONAL_ELECTIVE):
+                department.professional.setdefault(entry.code, entry.title)
             if entry.symbol == COMMON_REQUIRED:
                 if gen_ed_slot(entry.title) is not None:
                     department.gen_ed += entry.credits
@@ -625,10 +636,50 @@ def graduation_policy(departments: list[Department], pools: Pools) -> tuple[dict
                 "title": localized("畢業條件", "Graduation requirements"),
                 "cites": REGULATION,
                 "children": [credits_group, required_courses],
-            }
+            },
+            cross_domain_requirement(),
         ],
     }
     return policy, slots.anchors
+
+
+def cross_domain_requirement() -> dict[str, Any]:
+    """The 112+ cross-domain condition: one micro-program (micro-programs.yaml), program, specialty, minor or major."""
+    children: list[dict[str, Any]] = [
+        {
+            "id": "micro-program",
+            "kind": "ref",
+            "title": localized("微學程（至少取得 1 個）", "A micro-program"),
+            "cites": f"{CROSS_DOMAIN}：至少取得1個微學程(8~12學分)，且非基礎課程類至少 6 學分為跨領域專業課程",
+            "ref": "micro-program",
+        }
+    ]
+    for code, zh, en in CROSS_DOMAIN_CREDENTIALS:
+        children.append(
+            {
+                "id": code,
+                "kind": "certificates",
+                "title": localized(zh, en),
+                "cites": f"{CROSS_DOMAIN}：需修畢微學程、一般學程、第二專長、輔系或雙主修以上任一系列課程",
+                "min": 1,
+                "codes": [f"credential:{code}"],
+            }
+        )
+    return {
+        "id": "cross-domain",
+        "kind": "any",
+        "title": localized("跨領域學習畢業條件", "Cross-domain learning (graduation condition)"),
+        "cites": f"{CROSS_DOMAIN}：112學年度起入學之日間部大學部學生跨領域學習畢業條件",
+        "note": localized(
+            "一般學程、第二專長、輔系、雙主修之修畢以學生紀錄之證書（credential:program、credential:second-specialty、"
+            "credential:minor、credential:double-major）表示；微學程見 micro-programs.yaml。",
+            "A completed program, second specialty, minor or double major is a certificate in the student's record "
+            "(credential:program, credential:second-specialty, credential:minor, credential:double-major); "
+            "micro-programs are in micro-programs.yaml.",
+        ),
+        "applies_to": {"admitted": {"from": ADMITTED_FROM}},
+        "children": children,
+    }
 
 
 def designated_slot_codes(departments: list[Department]) -> dict[str, tuple[str, str]]:
@@ -715,6 +766,11 @@ def institution_file(
         "departments": [
             {"id": d.code, "name": localized(d.name_zh, d.name_en), "college": d.college} for d in departments
         ],
+        # What the micro-programs' cross-domain rule counts as a department's own (▲ and ★ of its standard).
+        "professional_courses": {
+            d.code: [Flow(code=code, title=title) for code, title in sorted(d.professional.items())]
+            for d in departments
+        },
         "extra": {"category_rules": category_rules, "tag_rules": tag_rules},
     }
 

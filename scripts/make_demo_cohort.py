@@ -168,7 +168,24 @@ def ntut_students() -> list[dict[str, Any]]:
         ("370", "吳承翰"),
         ("390", "李佩珊"),
     ]
-    students = [fill(complete_student(n + 1, dept, name), catalog) for n, (dept, name) in enumerate(people)]
+    students = [complete_student(n + 1, dept, name) for n, (dept, name) in enumerate(people)]
+    # The cross-domain condition (admitted from 112): 林家豪 (土木系) earns 綠建築 (AVM), as in the regulation's
+    # worked example; the others hold a completed minor (a `credential:minor` certificate).
+    students[0]["programs"] = [{"program": "AVM", "registered_term": "112-2"}]
+    for code, title, term in [
+        ("3901404", "建築技術史", "112-2"),
+        ("3902019", "建築物理(一)", "113-1"),
+        ("3901416", "綠建築概論", "113-1"),
+        ("3902015", "建築環境控制系統(一)", "113-2"),
+        ("3903446", "循環經濟之建築設計", "114-1"),
+    ]:
+        students[0]["courses"].append(
+            {"code": code, "title": title, "credits": 2, "term": term, "grade": "82", "category": "free"}
+            | {"offered_by": "39"}
+        )
+    for data in students[1:]:
+        data["certificates"] = [{"code": "credential:minor", "title": "輔系", "term": "114-2"}]
+    students = [fill(data, catalog) for data in students]
     # 1: complete (met). 2: a professional required course failed and not retaken.
     required = next(c for c in students[1]["courses"] if c["category"] == "professional-required" and c["credits"])
     required["grade"] = "52"

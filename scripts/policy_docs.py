@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable
 
 from menkan.engine.policy.loader import load_shipped, shipped_institutions, walk
-from menkan.engine.policy.models import Applicability, Requirement
+from menkan.engine.policy.models import Applicability, Requirement, Tiered
 
 HEADER = """# Shipped policies and requirement ids
 
@@ -31,6 +31,7 @@ def _applies(spec: Applicability | None) -> str:
         "admitted_into_year",
         "flags",
         "flags_not",
+        "registered",
     ):
         value = getattr(spec, name)
         if value is not None:
@@ -63,7 +64,21 @@ def render() -> str:
             lines.append("| id | kind | title | cites | applies to |")
             lines.append("|---|---|---|---|---|")
             lines.extend(_rows(policy.requirements))
+            lines.extend(_review_steps(policy.requirements))
     return "\n".join(lines) + "\n"
+
+
+def _review_steps(requirements: Iterable[Requirement]) -> Iterable[str]:
+    """Per tiered program, the checks left to a person (the program contact or the student's department)."""
+    programs = [(full_id, node) for full_id, node in walk(list(requirements)) if isinstance(node, Tiered)]
+    if not any(node.review_steps for _, node in programs):
+        return
+    yield "\nReview steps (decided by a person, listed with the audit result, never decided by it):\n"
+    yield "| program | step | what is checked |"
+    yield "|---|---|---|"
+    for full_id, node in programs:
+        for step in node.review_steps:
+            yield f"| `{full_id}` | `{step.id}` | {step.text.zh_tw} / {step.text.en} |"
 
 
 if __name__ == "__main__":

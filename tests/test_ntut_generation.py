@@ -80,7 +80,7 @@ def test_check_fails_when_a_generated_file_was_edited(tmp_path: Path) -> None:
 def test_the_generated_folder_loads() -> None:
     loaded = policy_set()
     assert loaded.institution.id == "ntut"
-    assert [policy.id for policy in loaded.policies] == ["ntut-graduation"]
+    assert [policy.id for policy in loaded.policies] == ["ntut-graduation", "ntut-micro-programs"]
     assert loaded.institution.identity.same_title
     assert loaded.institution.grading.pass_score_by_degree == {"master": 70, "doctor": 70}
 
@@ -215,6 +215,8 @@ def _student_following(code: str, *, skip_humanities: bool = False) -> dict[str,
         "department": code,
         "admission_term": "112-1",
         "courses": courses,
+        # the cross-domain condition (students admitted from 112), met by a minor: tests/test_ntut_microprograms.py
+        "certificates": [{"code": "credential:minor", "title": "輔系", "term": "115-2"}],
     }
 
 

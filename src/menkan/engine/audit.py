@@ -108,6 +108,29 @@ def latest_term(student: Student) -> Term:
 
 def audit(student: Student, policies: PolicySet, as_of: Term | None = None) -> AuditResult:
     """Audit one student against every requirement of `policies` that applies to them, as of `as_of`."""
+    ctx = prepare(student, policies, as_of)
+    results: list[RequirementResult] = []
+    applied_policies: list[str] = []
+    try:
+        for policy in policies.policies:
+            if not applies(policy.applies_to, student, ctx.as_of):
+                continue
+            if policy.effective is not None and not policy.effective.contains(ctx.as_of):
+                continue
+            applied_policies.append(policy.id)
+            for requirement in policy.requirements:
+                result = ctx.evaluate(requirement, requirement.id) if ctx.evaluate is not None else None
+                if result is not None:
+                    results.append(result)
+    finally:
+        # The context and `evaluate` refer to each other: undo that, so the audit's working state (ledger,
+        # columns, memoised results) is freed as soon as the audit returns, not left to the cycle collector.
+        ctx.evaluate = None
+    return AuditResult(student.student_id, policies.institution.id, ctx.as_of, results, applied_policies)
+
+
+def prepare(student: Student, policies: PolicySet, as_of: Term | None = None) -> Context:
+    """The context of one audit (ledger built, `evaluate` set); the caller must set `ctx.evaluate = None` after."""
     institution = policies.institution
     if student.institution != institution.id:
         raise InputError(
@@ -155,21 +178,4 @@ def audit(student: Student, policies: PolicySet, as_of: Term | None = None) -> A
         return result
 
     ctx.evaluate = evaluate
-    results: list[RequirementResult] = []
-    applied_policies: list[str] = []
-    try:
-        for policy in policies.policies:
-            if not applies(policy.applies_to, student):
-                continue
-            if policy.effective is not None and not policy.effective.contains(as_of):
-                continue
-            applied_policies.append(policy.id)
-            for requirement in policy.requirements:
-                result = evaluate(requirement, requirement.id)
-                if result is not None:
-                    results.append(result)
-    finally:
-        # The context and `evaluate` refer to each other: undo that, so the audit's working state (ledger,
-        # columns, memoised results) is freed as soon as the audit returns, not left to the cycle collector.
-        ctx.evaluate = None
-    return AuditResult(student.student_id, institution.id, as_of, results, applied_policies)
+    return ctx

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from menkan.engine.filters import Columns, CoursePredicate, applies, compile_selection
+from menkan.engine.filters import Columns, CoursePredicate, active_programs, applies, compile_selection
 from menkan.engine.ledger import CourseIdentity, Entry, GradeScale, Ledger
 from menkan.engine.policy.models import (
     AllOf,
@@ -63,6 +63,7 @@ def profile_key(student: Student, as_of: Term) -> tuple[object, ...]:
         student.admitted_into_year,
         student.flags,
         as_of.rank,
+        active_programs(student, as_of) if student.programs else frozenset(),
     )
 
 
@@ -114,7 +115,9 @@ class Context:
         return self.shared.memo(node, "resolved", lambda: self._resolve(node))
 
     def _resolve(self, node: R) -> R:
-        chosen = tuple(i for i, override in enumerate(node.overrides) if applies(override.when, self.student))
+        chosen = tuple(
+            i for i, override in enumerate(node.overrides) if applies(override.when, self.student, self.as_of)
+        )
         return self._apply_overrides(node, chosen) if chosen else node
 
     def _apply_overrides(self, node: R, chosen: tuple[int, ...]) -> R:
@@ -143,7 +146,7 @@ class Context:
         hit = known.get(id(node))
         if hit is not None and hit[0] is node:
             return hit[1]
-        value = applies(node.applies_to, self.student) and (
+        value = applies(node.applies_to, self.student, self.as_of) and (
             node.effective is None or node.effective.contains(self.as_of)
         )
         known[id(node)] = (node, value)
@@ -159,7 +162,7 @@ class Context:
         return self.shared.memo(node, "children", build, full_id)
 
     def applicable_to(self, spec: Applicability | None) -> bool:
-        return applies(spec, self.student)
+        return applies(spec, self.student, self.as_of)
 
     def result_of(self, full_id: str) -> RequirementResult | None:
         """The result of another requirement, evaluating it now if it has not been yet."""

@@ -83,11 +83,11 @@ def _loc(location: Sequence[Any], data: Any) -> tuple[Any, ...]:
 
 def _lines_of(source: Path | None) -> LineMap:
     if source is None or not source.exists():
-        return {}
+        return LineMap(None)
     try:
         return load_yaml_with_lines(source.read_text(encoding="utf-8"))[1]
     except Exception:  # the loader has read this file already; lines are only a help for messages
-        return {}
+        return LineMap(None)
 
 
 def fee_policy_from(policy_set: PolicySet, source: Path | str | None = None) -> FeePolicy:

@@ -69,10 +69,25 @@ def compile_selection(include: Filter | None, exclude: Filter | None, student: S
     return lambda c: included(c) and not excluded(c)
 
 
-def applies(spec: Applicability | None, student: Student) -> bool:
-    """Does the student fall under `spec` (None: everyone)?"""
+def active_programs(student: Student, as_of: Term | None = None) -> frozenset[str]:
+    """The programs the student is registered in as of `as_of` (registered by then, not withdrawn by then).
+
+    Without `as_of`, every registration that has not been withdrawn.
+    """
+    return frozenset(
+        r.program
+        for r in student.programs
+        if (as_of is None or r.registered_term <= as_of)
+        and (r.withdrawn_term is None or (as_of is not None and as_of < r.withdrawn_term))
+    )
+
+
+def applies(spec: Applicability | None, student: Student, as_of: Term | None = None) -> bool:
+    """Does the student fall under `spec` (None: everyone)? `as_of` dates program registrations."""
     if spec is None:
         return True
+    if spec.registered is not None and active_programs(student, as_of).isdisjoint(spec.registered):
+        return False
     if spec.division is not None and student.division not in spec.division:
         return False
     if spec.degree is not None and student.degree not in spec.degree:

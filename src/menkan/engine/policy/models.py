@@ -52,6 +52,10 @@ class Applicability(Model):
     admitted_into_year: list[int] | None = None
     flags: list[str] | None = Field(default=None, description="the student has every one of these flags")
     flags_not: list[str] | None = Field(default=None, description="the student has none of these flags")
+    registered: list[str] | None = Field(
+        default=None,
+        description="the student holds an active registration (as of the audit term) in at least one of these programs",
+    )
 
 
 class Filter(Model):
@@ -142,6 +146,13 @@ class CreditStep(Model):
     credits: Amount
 
 
+class TierExclusion(Model):
+    """Courses (by title) that do not count in a tier for the students `when` matches."""
+
+    when: Applicability
+    titles: list[str] = Field(min_length=1)
+
+
 class Tier(Model):
     """One tier of a tiered program (基礎 / 核心 / 總整): its courses and the minimum number to take."""
 
@@ -149,16 +160,43 @@ class Tier(Model):
     title: Localized
     min_courses: int = Field(default=1, ge=0)
     courses: list[CourseRef] = Field(min_length=1)
+    in_person: bool = Field(
+        default=False, description="only in-person courses count toward `min_courses` (remote ones still earn credits)"
+    )
+    exclude: list[TierExclusion] = Field(default_factory=list)
 
 
 class OutsideRule(Model):
-    """A minimum of credits from the given tiers that must come from outside the student's own department."""
+    """A minimum over the courses placed in the given tiers: credits (or courses) that pass the rule's `test`.
 
+    `test`: `category` (the record's category is not one of `own_categories`), `offered-by` (offered by another
+    unit than the student's department), `own-list` (not on the department's list in the institution's
+    `professional_courses`; same code, an equivalent code, or with `identity.same_title` the same title), `listed`
+    (its title is one of `titles`), `any`. A rule with `when` applies only to the students it matches.
+    """
+
+    id: Identifier = "outside"
     min: Amount
-    tiers: list[str]
-    test: Literal["offered-by", "category"] = "category"
+    unit: Literal["credits", "courses"] = "credits"
+    tiers: list[str] | None = Field(default=None, description="the tiers whose courses count; default: every tier")
+    test: Literal["offered-by", "category", "own-list", "listed", "any"] = "category"
     own_categories: list[str] = Field(default_factory=lambda: ["professional-required", "professional-elective"])
+    titles: list[str] | None = Field(default=None, description="the titles a `listed` test accepts")
+    when: Applicability | None = None
     title: Localized | None = None
+
+    @model_validator(mode="after")
+    def _titles_for_listed(self) -> OutsideRule:
+        if (self.test == "listed") != bool(self.titles):
+            raise ValueError("give `titles` exactly when `test` is `listed`")
+        return self
+
+
+class ReviewStep(Model):
+    """A check a person makes (the program contact, the department): listed with the result, never decided."""
+
+    id: Identifier
+    text: Localized
 
 
 class RequirementBase(Model):
@@ -280,11 +318,45 @@ class Tiered(RequirementBase):
     kind: Literal["tiered"]
     tiers: list[Tier] = Field(min_length=1)
     min_credits: Amount
-    outside: OutsideRule | None = None
+    outside: OutsideRule | list[OutsideRule] | None = None
     eligibility: Applicability | None = None
-    exclusive_with: list[str] = Field(default_factory=list)
+    exclusive_with: list[str] = Field(
+        default_factory=list, description="programs (registration codes) of which a student may hold only one"
+    )
     registration: Literal["required", "optional"] = "optional"
+    program: str | None = Field(default=None, description="the code registrations use (default: the local `id`)")
+    advisory_for: Applicability | None = Field(
+        default=None, description="students for whom the program is shown but does not decide its parent"
+    )
+    review_steps: list[ReviewStep] = Field(default_factory=list)
     override_fields = frozenset()
+
+    @property
+    def outside_rules(self) -> list[OutsideRule]:
+        if self.outside is None:
+            return []
+        return self.outside if isinstance(self.outside, list) else [self.outside]
+
+    @property
+    def program_code(self) -> str:
+        return self.program or self.id
+
+    @model_validator(mode="after")
+    def _rules_fit(self) -> Tiered:
+        tier_ids = [tier.id for tier in self.tiers]
+        if len(set(tier_ids)) != len(tier_ids):
+            raise ValueError("tier ids must be unique")
+        rule_ids = [rule.id for rule in self.outside_rules]
+        if len(set(rule_ids)) != len(rule_ids):
+            raise ValueError("outside rule ids must be unique")
+        clash = set(rule_ids) & {*tier_ids, "credits", "exclusive", "registration"}
+        if clash:
+            raise ValueError(f"outside rule id(s) {', '.join(sorted(clash))} clash with a tier or a fixed child id")
+        for rule in self.outside_rules:
+            unknown = set(rule.tiers or ()) - set(tier_ids)
+            if unknown:
+                raise ValueError(f"outside rule `{rule.id}` names unknown tier(s) {', '.join(sorted(unknown))}")
+        return self
 
 
 class Ethics(RequirementBase):
@@ -441,6 +513,11 @@ class Institution(Model):
     averages: Averages = Field(default_factory=Averages)
     colleges: list[College] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)
+    professional_courses: dict[str, list[CourseRef]] = Field(
+        default_factory=dict,
+        description="per department id, its professional (required and elective) courses: what an `own-list` "
+        "outside rule counts as the department's own",
+    )
     extra: dict[str, Any] = Field(default_factory=dict, description="data for workflows (contacts, calendars)")
 
 

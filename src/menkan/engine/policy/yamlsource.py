@@ -7,10 +7,32 @@ from typing import Any
 
 import yaml
 
-LineMap = dict[tuple[Any, ...], int]
+
+class LineMap:
+    """The line of every node of a parsed document, worked out only when a message asks for one: documents can
+    be large (the generated NTUT policy has ~60,000 nodes) and errors are rare."""
+
+    __slots__ = ("_node", "_table")
+
+    def __init__(self, node: yaml.Node | None) -> None:
+        self._node = node
+        self._table: dict[tuple[Any, ...], int] | None = None
+
+    def table(self) -> dict[tuple[Any, ...], int]:
+        if self._table is None:
+            self._table = {}
+            if self._node is not None:
+                _record(self._node, (), self._table)
+            self._node = None
+        return self._table
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (its wheels do): the generated NTUT policy is ~650 kB of YAML, which the
+# pure-Python parser takes seconds to read.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that keeps timestamps and term-like values as plain strings."""
 
 
@@ -26,17 +48,15 @@ def load_yaml_with_lines(text: str) -> tuple[Any, LineMap]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        lines: LineMap = {}
         if node is None:
-            return None, lines
-        _record(node, (), lines)
+            return None, LineMap(None)
         data = loader.construct_document(node)
     finally:
         loader.dispose()
-    return data, lines
+    return data, LineMap(node)
 
 
-def _record(node: yaml.Node, path: tuple[Any, ...], lines: LineMap) -> None:
+def _record(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -51,10 +71,11 @@ def _record(node: yaml.Node, path: tuple[Any, ...], lines: LineMap) -> None:
 
 def line_of(lines: LineMap, path: Sequence[Any]) -> int | None:
     """The line of the deepest existing node on `path` (a missing field is reported at its parent)."""
+    table = lines.table()
     steps = tuple(path)
     while True:
-        if steps in lines:
-            return lines[steps]
+        if steps in table:
+            return table[steps]
         if not steps:
             return None
         steps = steps[:-1]

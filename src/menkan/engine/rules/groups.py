@@ -85,8 +85,10 @@ def _unmet(children: list[RequirementResult]) -> dict[str, str]:
 
 def evaluate_any(ctx: Context, node: AnyOf, full_id: str) -> RequirementResult:
     children = _children(ctx, node, full_id)
-    met_count = sum(child.met for child in children)
-    progressing = sum(child.status == "in-progress" for child in children)
+    # An advisory child is shown but is not one of the alternatives that count.
+    deciding = [child for child in children if not child.advisory]
+    met_count = sum(child.met for child in deciding)
+    progressing = sum(child.status == "in-progress" for child in deciding)
     needed = node.min_met
     if met_count >= needed:
         status: Status = "met"
@@ -95,8 +97,8 @@ def evaluate_any(ctx: Context, node: AnyOf, full_id: str) -> RequirementResult:
         status = "in-progress" if met_count + progressing >= needed else "not-met"
         if needed == 1:
             missing = {
-                "zh-TW": "需完成下列其中一項：" + "、".join(child.title["zh-TW"] for child in children),
-                "en": "Complete one of: " + ", ".join(child.title["en"] for child in children),
+                "zh-TW": "需完成下列其中一項：" + "、".join(child.title["zh-TW"] for child in deciding),
+                "en": "Complete one of: " + ", ".join(child.title["en"] for child in deciding),
             }
         else:
             missing = short(Decimal(needed - met_count), "requirements")

@@ -1,63 +1,149 @@
-"""Tiered programs (micro-programs): per-tier minimum courses, a credit minimum, credits from outside the department."""
+"""Tiered programs (micro-programs): per-tier minimum courses, a credit minimum, rules on what the courses are
+(credits or courses from outside the own department, from some tiers), eligibility, registration and exclusion."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from menkan.engine.allocation import Aggregate, Bucket, Item, allocate
 from menkan.engine.context import Context
-from menkan.engine.ledger import Entry
+from menkan.engine.ledger import Entry, normalize_title
 from menkan.engine.messages import short, text
 from menkan.engine.policy.models import OutsideRule, Tiered
+from menkan.engine.records import ProgramRegistration
 from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, combine, fmt
 from menkan.engine.rules.courses import slot_candidates
 from menkan.engine.rules.credits import to_decimal
 
+_NO_MESSAGE = text("", "")
+
+
+def _own_list(ctx: Context) -> tuple[frozenset[str], frozenset[str]]:
+    """The codes and (normalized) titles of the professional courses of the student's department."""
+
+    def build() -> tuple[frozenset[str], frozenset[str]]:
+        listed = ctx.institution.professional_courses.get(ctx.student.department, [])
+        codes = {ref.code for ref in listed if ref.code is not None}
+        equivalents = ctx.institution.identity.equivalents
+        for group in equivalents:
+            if codes.intersection(group):
+                codes.update(group)
+        titles = set()
+        if ctx.identity.same_title:
+            titles = {normalize_title(ref.title) for ref in listed if ref.title is not None}
+        return frozenset(codes), frozenset(titles)
+
+    return ctx.shared.memo(ctx.institution, "own-list", build, ctx.student.department)
+
 
 def is_outside(ctx: Context, rule: OutsideRule, entry: Entry) -> bool:
-    """Is the course from outside the student's own department, by the rule's test?"""
+    """Does the course pass the rule's test (for the outside tests: is it from outside the own department)?"""
     course = entry.course
+    if rule.test == "any":
+        return True
     if rule.test == "offered-by":
         return course.offered_by is not None and course.offered_by != ctx.student.department
+    if rule.test == "listed":
+        return normalize_title(course.title) in {normalize_title(title) for title in rule.titles or ()}
+    if rule.test == "own-list":
+        codes, titles = _own_list(ctx)
+        return course.code not in codes and normalize_title(course.title) not in titles
     return course.category not in rule.own_categories
+
+
+def _active_registrations(ctx: Context) -> list[ProgramRegistration]:
+    """The student's registrations in force as of the audit term (made by then, not withdrawn by then)."""
+    return [
+        r
+        for r in ctx.student.programs
+        if r.registered_term <= ctx.as_of and (r.withdrawn_term is None or ctx.as_of < r.withdrawn_term)
+    ]
+
+
+def _exclusion(ctx: Context, node: Tiered) -> tuple[Status, list[str]]:
+    """Met unless the student holds a registration in a program this one excludes, made no later than its own."""
+    if not node.exclusive_with:
+        return "met", []
+    active = _active_registrations(ctx)
+    own = [r.registered_term for r in active if r.program == node.program_code]
+    own_term = min(own) if own else None
+    blocking = sorted(
+        r.program
+        for r in active
+        if r.program in node.exclusive_with and (own_term is None or r.registered_term <= own_term)
+    )
+    return ("not-met" if blocking else "met"), blocking
 
 
 def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     tiers = node.tiers
+    rules = [rule for rule in node.outside_rules if rule.when is None or ctx.applicable_to(rule.when)]
+    # Titles a tier does not take from this student (e.g. a department's own courses of that tier).
+    excluded = [
+        {
+            normalize_title(title)
+            for exclusion in tier.exclude
+            if ctx.applicable_to(exclusion.when)
+            for title in exclusion.titles
+        }
+        for tier in tiers
+    ]
     entries = [entry for entry in ctx.ledger.entries if entry.countable or entry.pending]
     tier_of_slot = [t for t, tier in enumerate(tiers) for _ in tier.courses]
     slots = [ref for tier in tiers for ref in tier.courses]
     per_slot = slot_candidates(ctx, node.tiers, slots, entries)
     options: list[set[int]] = [set() for _ in entries]
+    # A course is remote in a tier when its record says so or when the plan lists it there as a remote (◎) course.
+    remote: set[tuple[int, int]] = set()
     for slot, positions in enumerate(per_slot):
+        t = tier_of_slot[slot]
         for position in positions:
-            options[position].add(tier_of_slot[slot])
+            if excluded[t] and normalize_title(entries[position].course.title) in excluded[t]:
+                continue
+            options[position].add(t)
+            if slots[slot].online or entries[position].course.delivery == "remote":
+                remote.add((position, t))
     candidates = [tuple(sorted(found)) for found in options]
-    listed = [i for i, options in enumerate(candidates) if options]
+    listed = [i for i, found in enumerate(candidates) if found]
     eligible = ctx.applicable_to(node.eligibility)
-    outside_tiers = {t for t, tier in enumerate(tiers) if node.outside and tier.id in node.outside.tiers}
+    tier_index = {tier.id: t for t, tier in enumerate(tiers)}
+    rule_tiers = [
+        {tier_index[tier_id] for tier_id in rule.tiers} if rule.tiers is not None else set(range(len(tiers)))
+        for rule in rules
+    ]
+    in_person = [t for t, tier in enumerate(tiers) if tier.in_person]
+    tested: dict[tuple[int, int], bool] = {}
+
+    def passes(r: int, i: int) -> bool:
+        key = (r, i)
+        if key not in tested:
+            tested[key] = is_outside(ctx, rules[r], entries[i])
+        return tested[key]
 
     def solve(include_pending: bool) -> tuple[list[int], list[int | None], list[float], list[bool]]:
         chosen = [i for i in listed if entries[i].countable or include_pending]
         items = [Item(1.0, candidates[i]) for i in chosen]
-        buckets = [Bucket(required=float(tier.min_courses)) for tier in tiers]
+        buckets = [Bucket(required=0.0 if tier.in_person else float(tier.min_courses)) for tier in tiers]
         credit_weights = {(k, t): float(entries[i].course.credits) for k, i in enumerate(chosen) for t in candidates[i]}
         aggregates = [Aggregate(float(node.min_credits), credit_weights)]
-        if node.outside is not None:
-            outside_weights = {
-                (k, t): w
-                for (k, t), w in credit_weights.items()
-                if t in outside_tiers and is_outside(ctx, node.outside, entries[chosen[k]])
+        for r, rule in enumerate(rules):
+            weights = {
+                (k, t): (credit if rule.unit == "credits" else 1.0)
+                for (k, t), credit in credit_weights.items()
+                if t in rule_tiers[r] and passes(r, chosen[k])
             }
-            aggregates.append(Aggregate(float(node.outside.min), outside_weights))
+            aggregates.append(Aggregate(float(rule.min), weights))
+        for t in in_person:
+            weights = {(k, t): 1.0 for k, i in enumerate(chosen) if t in candidates[i] and (i, t) not in remote}
+            aggregates.append(Aggregate(float(tiers[t].min_courses), weights))
         settlement = allocate(items, buckets, aggregates)
-        return (
-            chosen,
-            settlement.assignment,
-            settlement.aggregate_totals,
-            settlement.met + settlement.aggregate_met,
-        )
+        flags = list(settlement.met) + list(settlement.aggregate_met)
+        # An in-person tier is met by its aggregate (its bucket asks for nothing).
+        for n, t in enumerate(in_person):
+            flags[t] = flags[len(tiers) + 1 + len(rules) + n]
+        return chosen, settlement.assignment, settlement.aggregate_totals, flags
 
     chosen, assignment, totals, met_flags = solve(include_pending=False)
     has_pending = any(entries[i].pending for i in listed)
@@ -68,19 +154,25 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             return "met"
         return "in-progress" if potential_flags[index] else "not-met"
 
+    def applied_of(k: int, i: int) -> Applied:
+        course = entries[i].course
+        return Applied("course", course.ref, course.credits, course.title, course.term)
+
     children: list[RequirementResult] = []
     for t, tier in enumerate(tiers):
-        applied = []
-        for k, i in enumerate(chosen):
-            if assignment[k] == t:
-                course = entries[i].course
-                applied.append(Applied("course", course.ref, course.credits, course.title, course.term))
+        applied = [applied_of(k, i) for k, i in enumerate(chosen) if assignment[k] == t]
         for i in listed:
             # a course in progress is shown once, under the first tier it could fill
             if entries[i].pending and candidates[i][0] == t:
                 course = entries[i].course
                 applied.append(Applied("course", course.ref, course.credits, course.title, course.term, True))
-        earned = Decimal(sum(1 for a in assignment if a == t))
+        placed = [i for k, i in enumerate(chosen) if assignment[k] == t]
+        earned = Decimal(sum(1 for i in placed if not tier.in_person or (i, t) not in remote))
+        not_applied = [
+            NotApplied(entries[i].course.ref, "remote", entries[i].course.title, entries[i].course.credits)
+            for i in placed
+            if tier.in_person and (i, t) in remote
+        ]
         status = status_of(t)
         children.append(
             RequirementResult(
@@ -93,7 +185,9 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
                 earned=earned,
                 cites=node.cites,
                 applied=applied,
-                missing=short(Decimal(tier.min_courses) - earned, "courses") if status != "met" else text("", ""),
+                not_applied=not_applied,
+                missing=short(Decimal(tier.min_courses) - earned, "courses") if status != "met" else _NO_MESSAGE,
+                details={"in_person": True} if tier.in_person else {},
             )
         )
     credit_total = to_decimal(totals[0])
@@ -108,46 +202,59 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             required=node.min_credits,
             earned=credit_total,
             cites=node.cites,
-            missing=short(node.min_credits - credit_total, "credits") if status != "met" else text("", ""),
+            missing=short(node.min_credits - credit_total, "credits") if status != "met" else _NO_MESSAGE,
         )
     )
-    if node.outside is not None:
-        outside_total = to_decimal(totals[1])
-        status = status_of(len(tiers) + 1)
-        applied = []
-        not_applied = []
-        for k, i in enumerate(chosen):
-            placed = assignment[k]
-            if placed is None or placed not in outside_tiers:
-                continue
-            course = entries[i].course
-            if is_outside(ctx, node.outside, entries[i]):
-                applied.append(Applied("course", course.ref, course.credits, course.title, course.term))
-            else:
-                not_applied.append(NotApplied(course.ref, "own-department", course.title, course.credits))
-        rule_title = node.outside.title or None
+    for r, rule in enumerate(rules):
+        children.append(_rule_result(ctx, node, full_id, r, rule, rule_tiers[r], chosen, assignment, entries, passes))
+        children[-1].earned = to_decimal(totals[1 + r])
+        children[-1].display = f"{fmt(children[-1].earned)} / {fmt(rule.min)}"
+        rule_status = status_of(len(tiers) + 1 + r)
+        children[-1].status = rule_status
+        if rule_status != "met":
+            children[-1].missing = short(rule.min - children[-1].earned, rule.unit)
+    details: dict[str, object] = {"eligible": eligible}
+    registrations = sorted(
+        (r for r in _active_registrations(ctx) if r.program == node.program_code), key=lambda r: r.registered_term
+    )
+    details["registered"] = str(registrations[0].registered_term) if registrations else None
+    if node.exclusive_with:
+        exclusive_status, blocking = _exclusion(ctx, node)
+        others = "、".join(node.exclusive_with)
         children.append(
             RequirementResult(
-                id=f"{full_id}.outside",
-                title=rule_title.as_dict()
-                if rule_title
-                else {"zh-TW": "跨領域專業課程學分", "en": "Credits from outside the own department"},
-                kind="program-outside",
-                status=status,
-                unit="credits",
-                required=node.outside.min,
-                earned=outside_total,
+                id=f"{full_id}.exclusive",
+                title={"zh-TW": f"與 {others} 僅得擇一修習", "en": f"Only one of this program and {others}"},
+                kind="program-exclusive",
+                status=exclusive_status,
+                unit="requirements",
+                required=Decimal(1),
+                earned=Decimal(1 if exclusive_status == "met" else 0),
                 cites=node.cites,
-                applied=applied,
-                not_applied=not_applied,
-                missing=short(node.outside.min - outside_total, "credits") if status != "met" else text("", ""),
+                missing=text(f"已登記修讀 {'、'.join(blocking)}", f"Already registered in {', '.join(blocking)}")
+                if blocking
+                else _NO_MESSAGE,
+                details={"blocking": blocking},
+            )
+        )
+    if node.registration == "required":
+        registered = bool(registrations)
+        children.append(
+            RequirementResult(
+                id=f"{full_id}.registration",
+                title={"zh-TW": "登記修讀", "en": "Registration"},
+                kind="program-registration",
+                status="met" if registered else "not-met",
+                unit="requirements",
+                required=Decimal(1),
+                earned=Decimal(1 if registered else 0),
+                cites=node.cites,
+                display=details["registered"] or "-",  # type: ignore[arg-type]
+                missing=_NO_MESSAGE if registered else text("尚未登記修讀", "Not registered"),
             )
         )
     overall = combine([child.status for child in children])
-    details: dict[str, object] = {"eligible": eligible}
-    registrations = [r for r in ctx.student.programs if r.program == node.id and r.withdrawn_term is None]
-    details["registered"] = str(registrations[0].registered_term) if registrations else None
-    missing = text("", "")
+    missing = _NO_MESSAGE
     if not eligible:
         overall = "not-met"
         missing = text("不符合本學程修讀資格", "Not eligible for this program")
@@ -157,6 +264,12 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             "zh-TW": "；".join(f"{c.title['zh-TW']}{c.missing['zh-TW']}" for c in open_children),
             "en": "; ".join(f"{c.title['en']}: {c.missing['en']}" for c in open_children),
         }
+    advisory = node.advisory
+    if node.advisory_for is not None and ctx.applicable_to(node.advisory_for):
+        advisory = True
+        details["counts_for_parent"] = False
+    if node.review_steps:
+        details["review_steps"] = [{"id": step.id, **step.text.as_dict()} for step in node.review_steps]
     return RequirementResult(
         id=full_id,
         title=node.title.as_dict(),
@@ -169,6 +282,56 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
         display=f"{fmt(credit_total)} / {fmt(node.min_credits)}",
         missing=missing,
         children=children,
-        advisory=node.advisory,
+        advisory=advisory,
         details=details,
+    )
+
+
+_RULE_TITLES = {
+    "any": ("學程課程", "Program courses"),
+    "own-list": ("跨領域專業課程", "Cross-domain professional courses"),
+    "category": ("跨領域專業課程學分", "Credits from outside the own department"),
+    "offered-by": ("非原系開設課程", "Courses offered outside the own department"),
+    "listed": ("指定課程", "Designated courses"),
+}
+
+
+def _rule_result(
+    ctx: Context,
+    node: Tiered,
+    full_id: str,
+    r: int,
+    rule: OutsideRule,
+    tiers: set[int],
+    chosen: list[int],
+    assignment: list[int | None],
+    entries: list[Entry],
+    passes: Callable[[int, int], bool],
+) -> RequirementResult:
+    applied = []
+    not_applied = []
+    for k, i in enumerate(chosen):
+        placed = assignment[k]
+        if placed is None or placed not in tiers:
+            continue
+        course = entries[i].course
+        amount = course.credits if rule.unit == "credits" else Decimal(1)
+        if passes(r, i):
+            applied.append(Applied("course", course.ref, amount, course.title, course.term))
+        else:
+            not_applied.append(NotApplied(course.ref, "own-department", course.title, course.credits))
+    zh, en = _RULE_TITLES[rule.test]
+    title = rule.title.as_dict() if rule.title is not None else {"zh-TW": zh, "en": en}
+    return RequirementResult(
+        id=f"{full_id}.{rule.id}",
+        title=title,
+        kind="program-outside",
+        status="met",
+        unit=rule.unit,
+        required=rule.min,
+        earned=Decimal(0),
+        cites=node.cites,
+        applied=applied,
+        not_applied=not_applied,
+        details={"test": rule.test, "tiers": [node.tiers[t].id for t in sorted(tiers)]},
     )
