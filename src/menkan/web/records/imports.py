@@ -100,12 +100,12 @@ class Column:
 
 
 _YEAR = Column("year", ("學年", "學年度", "year", "academic_year"))
-_STUDENT_ID = Column("student_id", ("學號", "student_id", "student_no", "學生學號"), required=True)
+STUDENT_ID_COLUMN = Column("student_id", ("學號", "student_id", "student_no", "學生學號"), required=True)
 _NOTE = ("備註", "note", "notes", "remark", "remarks")
 
 LAYOUTS: dict[str, tuple[Column, ...]] = {
     "students": (
-        _STUDENT_ID,
+        STUDENT_ID_COLUMN,
         Column("name", ("姓名", "name", "學生姓名")),
         Column("department", ("系所", "department", "dept", "系所代碼", "系別", "科系"), required=True),
         Column("class_code", ("班級", "class_code", "class", "班級代碼")),
@@ -115,7 +115,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         Column("admitted_into_year", ("入學年級", "admitted_into_year", "admitted_year")),
     ),
     "courses": (
-        _STUDENT_ID,
+        STUDENT_ID_COLUMN,
         Column("term", ("學期", "term", "semester", "學年期", "學年學期"), required=True),
         Column("code", ("永久課號", "code", "course_code", "課號", "課程代碼", "科目代碼", "課程編號"), required=True),
         Column("title", ("課名", "title", "course_title", "課程名稱", "科目名稱"), required=True),
@@ -131,7 +131,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         _YEAR,
     ),
     "activities": (
-        _STUDENT_ID,
+        STUDENT_ID_COLUMN,
         Column("item", ("項目", "item", "認證項目"), required=True),
         Column("hours", ("時數", "hours", "認證時數"), required=True),
         Column("term", ("學期", "term", "semester", "學年期"), required=True),
@@ -142,7 +142,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         _YEAR,
     ),
     "certificates": (
-        _STUDENT_ID,
+        STUDENT_ID_COLUMN,
         Column("code", ("證照代碼", "code", "證照代號"), required=True),
         Column("title", ("證照名稱", "title", "名稱"), required=True),
         Column("term", ("學期", "term", "semester", "學年期"), required=True),
@@ -228,7 +228,7 @@ TRANSFER_WORDS = ("抵免",)  # grade 抵免: a transferred course, passed (P)
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
-def _key(header: Any) -> str:
+def header_key(header: Any) -> str:
     """A header compared case-, width- and space-insensitively (`Student ID` = `student_id` = `學號 `)."""
     text = unicodedata.normalize("NFKC", str(header if header is not None else "")).casefold()
     return re.sub(r"[\s_\-.*:]", "", text)
@@ -237,7 +237,7 @@ def _key(header: Any) -> str:
 # --------------------------------------------------------------------------------------------------- reading
 
 
-class _FileError(Exception):
+class ImportFileError(Exception):
     """The file as a whole cannot be read."""
 
 
@@ -265,7 +265,7 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _FileError("cannot read the file: the text is neither UTF-8 nor Big5; save it as UTF-8 CSV or as XLSX")
+    raise ImportFileError("cannot read the file: the text is neither UTF-8 nor Big5; save it as UTF-8 CSV or as XLSX")
 
 
 def _read_csv(content: bytes) -> list[tuple[int, list[Any]]]:
@@ -276,7 +276,7 @@ def _read_csv(content: bytes) -> list[tuple[int, list[Any]]]:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         return [(number, row) for number, row in enumerate(reader, start=1)]
     except csv.Error as exc:
-        raise _FileError(f"not a readable CSV file: {exc}") from None
+        raise ImportFileError(f"not a readable CSV file: {exc}") from None
 
 
 def _read_xlsx(content: bytes) -> list[tuple[int, list[Any]]]:
@@ -285,7 +285,7 @@ def _read_xlsx(content: bytes) -> list[tuple[int, list[Any]]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _FileError(f"not a readable XLSX file: {exc}") from None
+        raise ImportFileError(f"not a readable XLSX file: {exc}") from None
     try:
         sheet = workbook.worksheets[0]
         return [(number, list(row)) for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
@@ -294,31 +294,31 @@ def _read_xlsx(content: bytes) -> list[tuple[int, list[Any]]]:
 
 
 def _blank(cells: Sequence[Any]) -> bool:
-    return all(_text(cell) == "" for cell in cells)
+    return all(cell_text(cell) == "" for cell in cells)
 
 
-def _read_table(filename: str, content: bytes) -> _Table:
+def table_read(filename: str, content: bytes) -> _Table:
     if len(content) > MAX_IMPORT_BYTES:
-        raise _FileError(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; split it")
+        raise ImportFileError(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; split it")
     if filename.lower().endswith(".xls") and not content.startswith(b"PK"):
-        raise _FileError("old Excel .xls files are not read: save the sheet as .xlsx or as CSV")
+        raise ImportFileError("old Excel .xls files are not read: save the sheet as .xlsx or as CSV")
     raw = _read_xlsx(content) if _is_xlsx(filename, content) else _read_csv(content)
     rows = [(number, cells) for number, cells in raw if not _blank(cells)]
     if not rows:
-        raise _FileError("the file is empty")
+        raise ImportFileError("the file is empty")
     # The header is the first row naming the student ID column (a title line above it is skipped).
-    student_headers = {_key(h) for h in _STUDENT_ID.headers}
+    student_headers = {header_key(h) for h in STUDENT_ID_COLUMN.headers}
     header_at = 0
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(_key(cell) in student_headers for cell in cells):
+        if any(header_key(cell) in student_headers for cell in cells):
             header_at = index
             break
     header_row, header_cells = rows[header_at]
-    headers = [_text(cell) for cell in header_cells]
+    headers = [cell_text(cell) for cell in header_cells]
     return _Table(header_row, headers, rows[header_at + 1 :])
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: numbers without a spurious `.0`, dates as ISO dates, Excel's ="0123" guard removed."""
     if value is None:
         return ""
@@ -339,7 +339,7 @@ def _text(value: Any) -> str:
 # --------------------------------------------------------------------------------------------------- values
 
 
-class _Bad(ValueError):
+class BadValue(ValueError):
     """A cell's value is not valid: the message is the reason shown to the user."""
 
 
@@ -375,12 +375,12 @@ def parse_term(text: str, year: str = "") -> str:
     if year:
         year_text = _nfkc(year)
         if not re.fullmatch(r"\d{2,3}", year_text):
-            raise _Bad(f"academic year {year!r} is not an ROC year such as 112")
+            raise BadValue(f"academic year {year!r} is not an ROC year such as 112")
         semester = _SEMESTERS.get(value.casefold().removeprefix("第").removesuffix("學期"))
         if semester is None:
             if value.startswith(year_text):
                 return parse_term(value)
-            raise _Bad(f"semester {text!r} is not 1, 2 or S (上, 下, 暑)")
+            raise BadValue(f"semester {text!r} is not 1, 2 or S (上, 下, 暑)")
         return f"{int(year_text)}-{semester}"
     for form in _TERM_FORMS:
         match = form.match(value)
@@ -389,7 +389,7 @@ def parse_term(text: str, year: str = "") -> str:
             term = f"{int(match.group(1))}-{semester}"
             Term.parse(term)
             return term
-    raise _Bad(f"{text!r} is not a term ({_TERM_HELP})")
+    raise BadValue(f"{text!r} is not a term ({_TERM_HELP})")
 
 
 def _decimal(text: str, what: str, *, places: int, limit: int) -> Decimal:
@@ -397,15 +397,15 @@ def _decimal(text: str, what: str, *, places: int, limit: int) -> Decimal:
     try:
         value = Decimal(value_text)
     except InvalidOperation:
-        raise _Bad(f"{text!r} is not a number") from None
+        raise BadValue(f"{text!r} is not a number") from None
     if not value.is_finite():
-        raise _Bad(f"{text!r} is not a number")
+        raise BadValue(f"{text!r} is not a number")
     if value < 0:
-        raise _Bad(f"{what} must be ≥ 0 (got {text})")
+        raise BadValue(f"{what} must be ≥ 0 (got {text})")
     if value >= limit:
-        raise _Bad(f"{what} must be less than {limit} (got {text})")
+        raise BadValue(f"{what} must be less than {limit} (got {text})")
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise _Bad(f"{what} may have at most {places} decimal place (got {text})")
+        raise BadValue(f"{what} may have at most {places} decimal place (got {text})")
     return value.quantize(Decimal(1).scaleb(-places))
 
 
@@ -415,7 +415,7 @@ def _flag(text: str) -> bool:
         return True
     if value in NO:
         return False
-    raise _Bad(f"{text!r} is not yes or no (Y/N, 是/否)")
+    raise BadValue(f"{text!r} is not yes or no (Y/N, 是/否)")
 
 
 def _date(text: str) -> dt.date | None:
@@ -426,26 +426,26 @@ def _date(text: str) -> dt.date | None:
         r"(\d{3,4})(\d{2})(\d{2})", value
     )
     if match is None:
-        raise _Bad(f"{text!r} is not a date (2024-05-20, 2024/5/20 or ROC 113/05/20)")
+        raise BadValue(f"{text!r} is not a date (2024-05-20, 2024/5/20 or ROC 113/05/20)")
     year, month, day = (int(part) for part in match.groups())
     if year < 1911:
         year += 1911  # ROC year
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise _Bad(f"{text!r} is not a date on the calendar") from None
+        raise BadValue(f"{text!r} is not a date on the calendar") from None
 
 
 def _limited(text: str, model: type[models.Model], name: str) -> str:
     limit = model._meta.get_field(name).max_length  # type: ignore[union-attr]
     if limit is not None and len(text) > limit:
-        raise _Bad(f"longer than {limit} characters")
+        raise BadValue(f"longer than {limit} characters")
     return text
 
 
 def _required(text: str) -> str:
     if not text:
-        raise _Bad("required: the cell is empty")
+        raise BadValue("required: the cell is empty")
     return text
 
 
@@ -458,7 +458,7 @@ def _choice(text: str, table: dict[str, str], what: str, *, slugs: bool = False)
         return mapped
     if slugs and _SLUG.match(value):
         return value
-    raise _Bad(f"{text!r} is not a known {what}")
+    raise BadValue(f"{text!r} is not a known {what}")
 
 
 def _division(text: str) -> str:
@@ -477,7 +477,7 @@ def _category(text: str) -> str:
         return CATEGORY_OF_KIND[value]
     if _SLUG.match(value.casefold()):
         return value.casefold()
-    raise _Bad(
+    raise BadValue(
         f"{text!r} is not a known 選別 or category (必/選/通/共同必修/共同選修/跨域…, or a category such as "
         "professional-required)"
     )
@@ -601,13 +601,13 @@ class _Row:
         if name not in self.run.columns:
             return ""
         index = self.run.columns[name][0]
-        return _text(self.cells[index]) if index < len(self.cells) else ""
+        return cell_text(self.cells[index]) if index < len(self.cells) else ""
 
     def get(self, name: str, convert: Callable[[str], Any] = lambda text: text) -> Any:
         """The converted value of a column, or None after recording the problem."""
         try:
             return convert(self.raw(name))
-        except _Bad as exc:
+        except BadValue as exc:
             self.fail(name, str(exc))
             return None
 
@@ -626,13 +626,13 @@ class _Row:
 
 def _map_headers(run: _Run) -> None:
     layout = LAYOUTS[run.kind]
-    by_key = {_key(header): column for column in layout for header in column.headers}
-    ignored = {_key(header) for header in IGNORED[run.kind]}
+    by_key = {header_key(header): column for column in layout for header in column.headers}
+    ignored = {header_key(header) for header in IGNORED[run.kind]}
     row = run.table.header_row
     for index, header in enumerate(run.table.headers):
-        key = _key(header)
+        key = header_key(header)
         if not key:
-            if any(_text(cells[index]) for _, cells in run.table.rows if index < len(cells)):
+            if any(cell_text(cells[index]) for _, cells in run.table.rows if index < len(cells)):
                 run.problem(row, f"#{index + 1}", "a column with values has no header")
             continue
         column = by_key.get(key)
@@ -652,7 +652,7 @@ def _map_headers(run: _Run) -> None:
 
 def _students_of(run: _Run) -> dict[str, Student]:
     index = run.columns["student_id"][0]
-    ids = {_text(cells[index]) for _, cells in run.table.rows if index < len(cells)}
+    ids = {cell_text(cells[index]) for _, cells in run.table.rows if index < len(cells)}
     students = Student.objects.filter(institution=run.institution, student_id__in=ids - {""})
     return {s.student_id: s for s in students.select_related("department", "school_class")}
 
@@ -709,10 +709,10 @@ def _plan_students(run: _Run) -> None:
     listed = list(Department.objects.filter(institution=institution))
     named: dict[str, list[Department]] = {}
     for department in listed:
-        for name in {_key(department.name_zh), _key(department.name_en)} - {""}:
+        for name in {header_key(department.name_zh), header_key(department.name_en)} - {""}:
             named.setdefault(name, []).append(department)
     departments = {name: found[0] for name, found in named.items() if len(found) == 1}
-    departments.update({_key(department.code): department for department in listed})
+    departments.update({header_key(department.code): department for department in listed})
     students = _students_of(run)
     for number, cells in run.table.rows:
         row = _Row(run, number, cells)
@@ -721,7 +721,7 @@ def _plan_students(run: _Run) -> None:
         if row.has("name"):
             fields["name"] = row.get("name", lambda text: _limited(text, Student, "name"))
         department_text = row.get("department", _required)
-        department = departments.get(_key(department_text)) if department_text else None
+        department = departments.get(header_key(department_text)) if department_text else None
         if department_text and department is None:
             row.fail("department", f"no department {department_text!r} in {institution.code} (give its code)")
         fields["department"] = department
@@ -758,7 +758,7 @@ def _degree(text: str) -> str:
     if not value:
         return "bachelor"
     if value not in DEGREES:
-        raise _Bad(f"{text!r} is not a degree (學士 bachelor, 碩士 master, 博士 doctor, 副學士 associate)")
+        raise BadValue(f"{text!r} is not a degree (學士 bachelor, 碩士 master, 博士 doctor, 副學士 associate)")
     return DEGREES[value]
 
 
@@ -767,7 +767,7 @@ def _year_of_study(text: str) -> int:
     if not value:
         return 1
     if not value.isdigit() or not 1 <= int(value) <= 10:
-        raise _Bad(f"{text!r} is not a year of study (1, 2, 3 …)")
+        raise BadValue(f"{text!r} is not a year of study (1, 2, 3 …)")
     return int(value)
 
 
@@ -812,7 +812,7 @@ def _plan_courses(run: _Run) -> None:
         marks = "/".join([*grading.pass_marks[:1], *grading.fail_marks[:1], *grading.withdrawn_marks[:1]])
         letters = "、".join(letter.letter for letter in grading.letters)
         scale_text = f"a score 0–100{', a letter (' + letters + ')' if letters else ''}, {marks} or empty"
-        raise _Bad(f"{text!r} is not a grade at {run.institution.code}: expected {scale_text}")
+        raise BadValue(f"{text!r} is not a grade at {run.institution.code}: expected {scale_text}")
 
     for number, cells in run.table.rows:
         row = _Row(run, number, cells)
@@ -838,7 +838,7 @@ def _plan_courses(run: _Run) -> None:
         if "category" in fields and fields["category"] is not None:
             try:
                 _limited(fields["category"], CourseRecord, "category")
-            except _Bad as exc:
+            except BadValue as exc:
                 row.fail("category" if row.has("category") else "kind", str(exc))
         if row.has("delivery"):
             fields["delivery"] = row.get("delivery", lambda text: _choice(text, DELIVERIES, "delivery (遠距 / 實體)"))
@@ -1004,8 +1004,8 @@ def import_run(
         raise PermissionDenied(f"you may not import {kind} into {institution.code}")
     report = ImportReport(kind=kind, filename=filename)
     try:
-        table = _read_table(filename, content)
-    except _FileError as exc:
+        table = table_read(filename, content)
+    except ImportFileError as exc:
         report.problems.append(ImportProblem(0, "", str(exc)))
         return report
     report.rows = len(table.rows)

@@ -1,0 +1,314 @@
+"""Reads of the self-learning work: which office owns which item (the policy's extra), who is staff of which
+office, offerings, uploads and applications each person may see, and a student's self-learning summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from menkan.engine.filters import applies
+from menkan.engine.policy.loader import walk
+from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, Review, SignUp, SubsidyApplication
+from menkan.web.records.models import Institution, Student
+from menkan.web.records.selectors import engine_students
+
+GROUP = "self-learning"  # the requirement id of the overall item (自主學習)
+LICENCE_ITEM = "license"  # the owners' entry of the licence item (certificates, not activity hours)
+
+
+# --------------------------------------------------------------------------------------------------- the policy
+
+
+def _policy_set(institution: Institution) -> Any:
+    from menkan.web.audits.services import policy_current, policy_set_of
+
+    version = policy_current(institution)
+    return policy_set_of(version) if version is not None else None
+
+
+def self_learning_extra(institution: Institution) -> dict[str, Any]:
+    """The institution's `extra.self_learning` of its current policy ({} when it has none)."""
+    policy_set = _policy_set(institution)
+    if policy_set is None:
+        return {}
+    return dict(policy_set.institution.extra.get("self_learning") or {})
+
+
+def owners_of(institution: Institution) -> list[dict[str, Any]]:
+    """The owners' entries: item, requirement, office, contact, how (with the requirement's title added)."""
+    extra = self_learning_extra(institution)
+    titles = requirement_titles(institution)
+    return [{**owner, "title": titles.get(owner.get("requirement", ""), {})} for owner in extra.get("owners", [])]
+
+
+def requirement_titles(institution: Institution) -> dict[str, dict[str, str]]:
+    policy_set = _policy_set(institution)
+    if policy_set is None:
+        return {}
+    return {
+        full_id: node.title.as_dict() for policy in policy_set.policies for full_id, node in walk(policy.requirements)
+    }
+
+
+def office_of(institution: Institution, item: str) -> str | None:
+    """The office owning an item (resilience → 教務處), None for an item nobody owns."""
+    return next((o["office"] for o in owners_of(institution) if o.get("item") == item), None)
+
+
+def activity_items_of(institution: Institution, office: str) -> list[dict[str, Any]]:
+    """The activity items (hours) an office owns: not the licence item, which is certificates."""
+    return [o for o in owners_of(institution) if o.get("office") == office and o.get("item") != LICENCE_ITEM]
+
+
+def mooc_office(institution: Institution) -> str | None:
+    """The office keeping the MOOC list and reviewing MOOC certificates (owner of the MOOCs' item)."""
+    item = (self_learning_extra(institution).get("moocs") or {}).get("item")
+    return office_of(institution, item) if item else None
+
+
+def mooc_item(institution: Institution) -> str | None:
+    return (self_learning_extra(institution).get("moocs") or {}).get("item")
+
+
+def licence_office(institution: Institution) -> str | None:
+    """The office keeping the departments' licence lists and approving subsidies (owner of the licence item)."""
+    return office_of(institution, LICENCE_ITEM)
+
+
+@dataclass(frozen=True)
+class SubsidyRule:
+    fraction_numerator: int
+    fraction_denominator: int
+    max_ntd: int
+    times_per_student: int
+
+    def amount(self, fee: int) -> int:
+        """The subsidy for a fee: the fraction of it (rounded down to the dollar), at most the cap."""
+        return min(fee * self.fraction_numerator // self.fraction_denominator, self.max_ntd)
+
+
+def subsidy_rule(institution: Institution) -> SubsidyRule | None:
+    rule = self_learning_extra(institution).get("license_subsidy")
+    if not rule:
+        return None
+    from fractions import Fraction
+
+    fraction = Fraction(str(rule.get("fraction", "0.5")))
+    return SubsidyRule(
+        fraction.numerator, fraction.denominator, int(rule.get("max_ntd", 0)), int(rule.get("times_per_student", 1))
+    )
+
+
+def licence_catalog(institution: Institution) -> dict[str, dict[str, str]]:
+    return dict(self_learning_extra(institution).get("license_catalog") or {})
+
+
+def licence_codes_in_policy(institution: Institution) -> dict[str, list[str]]:
+    """`codes_by_department` of the licence requirement of the current policy."""
+    policy_set = _policy_set(institution)
+    if policy_set is None:
+        return {}
+    for policy in policy_set.policies:
+        for full_id, node in walk(policy.requirements):
+            if full_id == f"{GROUP}.{LICENCE_ITEM}":
+                return {k: list(v) for k, v in (getattr(node, "codes_by_department", None) or {}).items()}
+    return {}
+
+
+def self_learning_applies(students: list[Student]) -> dict[int, bool]:
+    """Whether the self-learning requirement concerns each student (its policy's `applies_to`)."""
+    result: dict[int, bool] = {}
+    by_institution: dict[int, Any] = {}
+    for student, record in engine_students(students):
+        if student.institution_id not in by_institution:
+            policy_set = _policy_set(student.institution)
+            by_institution[student.institution_id] = next(
+                (p for p in (policy_set.policies if policy_set else []) if any(r.id == GROUP for r in p.requirements)),
+                None,
+            )
+        policy = by_institution[student.institution_id]
+        result[student.pk] = policy is not None and applies(policy.applies_to, record)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------- staff
+
+
+def staff_offices(user: User) -> list[tuple[Institution, str]]:
+    """(institution, office) of each unit-staff role of the user."""
+    if not user.is_authenticated:
+        return []
+    assignments = RoleAssignment.objects.filter(user=user, role=Role.UNIT_STAFF).exclude(unit="")
+    return [(a.institution, a.unit) for a in assignments.select_related("institution").order_by("institution_id")]
+
+
+def is_office_staff(user: User, institution_id: int, office: str | None) -> bool:
+    if not office or not user.is_authenticated:
+        return False
+    return RoleAssignment.objects.filter(
+        user=user, role=Role.UNIT_STAFF, institution_id=institution_id, unit=office
+    ).exists()
+
+
+def office_check(user: User, institution: Institution, office: str | None) -> None:
+    """PermissionDenied unless the user is staff of this office of this institution."""
+    if not is_office_staff(user, institution.pk, office):
+        raise PermissionDenied("not your office")
+
+
+def staff_item_choices(user: User) -> list[tuple[str, str, Institution, str, dict[str, str]]]:
+    """(choice value, office, institution, item, item title) of the activity items the user's offices own."""
+    choices = []
+    for institution, office in staff_offices(user):
+        for owner in activity_items_of(institution, office):
+            value = f"{institution.code}:{owner['item']}"
+            choices.append((value, office, institution, owner["item"], owner["title"]))
+    return choices
+
+
+def staff_mooc_institutions(user: User) -> list[Institution]:
+    """The institutions whose MOOC list and MOOC reviews the user handles (staff of the MOOCs' office)."""
+    return [i for i, office in staff_offices(user) if office == mooc_office(i)]
+
+
+def staff_licence_institutions(user: User) -> list[Institution]:
+    """The institutions whose licence lists, licences and subsidies the user handles."""
+    return [i for i, office in staff_offices(user) if office == licence_office(i)]
+
+
+def offerings_visible_to(user: User) -> QuerySet[Offering]:
+    """The offerings of the user's offices, with their number of sign-ups."""
+    pairs = staff_offices(user)
+    if not pairs:
+        return Offering.objects.none()
+    from django.db.models import Q
+
+    scope = Q(pk__in=[])
+    for institution, office in pairs:
+        scope |= Q(institution=institution, office=office)
+    return Offering.objects.filter(scope).annotate(taken=Count("signups")).select_related("institution")
+
+
+def offering_get_for_staff(user: User, pk: int) -> Offering:
+    """An offering of one of the user's offices: 404 when there is none, 403 when it is another office's."""
+    offering = get_object_or_404(Offering.objects.select_related("institution"), pk=pk)
+    office_check(user, offering.institution, offering.office)
+    return offering
+
+
+def offering_signups(offering: Offering) -> QuerySet[SignUp]:
+    return offering.signups.select_related("student", "student__department", "student__school_class")
+
+
+def mooc_courses_of(institution: Institution, *, active_only: bool = False) -> QuerySet[MoocCourse]:
+    courses = MoocCourse.objects.filter(institution=institution)
+    return courses.filter(active=True) if active_only else courses
+
+
+def mooc_uploads_for_review(user: User, *, status: str = Review.PENDING) -> QuerySet[MoocUpload]:
+    uploads = MoocUpload.objects.filter(student__institution__in=staff_mooc_institutions(user))
+    if status:
+        uploads = uploads.filter(status=status)
+    return uploads.select_related("student", "course", "student__department").order_by("created_at", "pk")
+
+
+def mooc_upload_get_for_staff(user: User, pk: int) -> MoocUpload:
+    upload = get_object_or_404(MoocUpload.objects.select_related("student__institution", "course"), pk=pk)
+    office_check(user, upload.student.institution, mooc_office(upload.student.institution))
+    return upload
+
+
+def subsidies_for_review(user: User, *, status: str = Review.PENDING) -> QuerySet[SubsidyApplication]:
+    applications = SubsidyApplication.objects.filter(student__institution__in=staff_licence_institutions(user))
+    if status:
+        applications = applications.filter(status=status)
+    return applications.select_related("student", "student__department").order_by("created_at", "pk")
+
+
+def subsidy_get_for_staff(user: User, pk: int) -> SubsidyApplication:
+    application = get_object_or_404(SubsidyApplication.objects.select_related("student__institution"), pk=pk)
+    office_check(user, application.student.institution, licence_office(application.student.institution))
+    return application
+
+
+def upload_file_get_for(user: User, pk: int) -> MoocUpload:
+    """A MOOC upload whose file the user may open: its student, or staff of the MOOCs' office."""
+    upload = get_object_or_404(MoocUpload.objects.select_related("student__institution"), pk=pk)
+    if upload.student.user_id != user.pk:
+        office_check(user, upload.student.institution, mooc_office(upload.student.institution))
+    return upload
+
+
+def receipt_get_for(user: User, pk: int) -> SubsidyApplication:
+    """A subsidy application whose receipt the user may open: its student, or staff of the licence office."""
+    application = get_object_or_404(SubsidyApplication.objects.select_related("student__institution"), pk=pk)
+    if application.student.user_id != user.pk:
+        office_check(user, application.student.institution, licence_office(application.student.institution))
+    return application
+
+
+# --------------------------------------------------------------------------------------------------- students
+
+
+def student_of(user: User) -> Student:
+    """The student record of the person asking (PermissionDenied for anyone who is not a student)."""
+    student = getattr(user, "student", None) if user.is_authenticated else None
+    if student is None:
+        raise PermissionDenied("students only")
+    return student
+
+
+def open_offerings(student: Student, today: dt.date | None = None) -> QuerySet[Offering]:
+    """Offerings of the student's institution still open for sign-up: not closed, not yet held."""
+    today = today or timezone.localdate()
+    return (
+        Offering.objects.filter(institution_id=student.institution_id, closed=False, date__gte=today)
+        .annotate(taken=Count("signups"))
+        .order_by("date", "title")
+    )
+
+
+def signed_up_ids(student: Student) -> set[int]:
+    return set(SignUp.objects.filter(student=student).values_list("offering_id", flat=True))
+
+
+def _find(nodes: list[dict[str, Any]], requirement_id: str) -> dict[str, Any] | None:
+    for node in nodes:
+        if node.get("id") == requirement_id:
+            return node
+        found = _find(node.get("children") or [], requirement_id)
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    id: str
+    title: dict[str, str]
+    display: str
+    passed: bool | None  # None: shown in another item (美學, merged into 社會接軌), no status of its own
+
+
+def self_learning_summary(student: Student) -> list[SummaryLine] | None:
+    """The summary card (畢業門檻認證摘要) from the student's audit: the group, then each item with its
+    progress as the engine formats it (`4 / 3`, `24 + 4 / 24`, `4 (納入社會接軌)`). None when the
+    requirement does not concern the student."""
+    from menkan.web.audits.selectors import audit_for_display
+
+    document = audit_for_display(student)
+    group = _find(document.get("requirements") or [], GROUP) if document else None
+    if group is None:
+        return None
+    lines = [SummaryLine(group["id"], group["title"], "", group["status"] == "met")]
+    for child in group.get("children") or []:
+        passed = None if child.get("advisory") else child["status"] == "met"
+        lines.append(SummaryLine(child["id"], child["title"], child["display"], passed))
+    return lines
