@@ -21,7 +21,9 @@ class PassRateForm(forms.Form):
         label=_("Cut-off date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Activities dated after this day, and records of terms that begin after it, do not count; empty: every record counts."),  # noqa: E501 (one string: the catalogue is keyed by it)
+        help_text=_(
+            "Activities dated after this day, and records of terms that begin after it, do not count; empty: every record counts."  # noqa: E501
+        ),
     )
 
     def __init__(self, *args: Any, institutions: QuerySet[Institution], **kwargs: Any) -> None:
