@@ -75,7 +75,7 @@ policy-docs: $(STAMP)
 # Refresh the zh-TW translations after changing page text (needs GNU gettext); commit the .po and .mo.
 # The portal's catalogue is web/locale; apps with their own locale/ folder keep their own catalogue.
 APP_CATALOGUES := $(patsubst src/menkan/web/%/locale,%,$(wildcard src/menkan/web/*/locale))
-DJANGO_ADMIN := DJANGO_SETTINGS_MODULE=menkan.web.settings $(abspath $(BIN))/django-admin
+DJANGO_ADMIN := MENKAN_VAR=$(abspath var) DJANGO_SETTINGS_MODULE=menkan.web.settings $(abspath $(BIN))/django-admin
 messages: $(STAMP)
 	cd src/menkan/web && $(DJANGO_ADMIN) makemessages -l zh_Hant --ignore "*/migrations/*" --no-location \
 		$(foreach app,$(APP_CATALOGUES),--ignore "$(app)/*")
