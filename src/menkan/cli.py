@@ -232,6 +232,19 @@ def command_batch_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     return portal.batch_audit(args.institution, out, err, chunk=args.chunk)
 
 
+def command_notices_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from datetime import date
+
+    from menkan.web.notices.commands import notices_send
+
+    try:
+        today = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        err.write(f"menkan: --date {args.date!r}: expected YYYY-MM-DD\n")
+        return EXIT_INPUT
+    return notices_send(today, args.dry_run, args.institution, out, err)
+
+
 def command_demo_print(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files = sorted(DEMO_DIR.glob("*.jsonl"))
     if not files:
@@ -316,6 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     batch_parser.add_argument("--institution", help="only this institution's students")
     batch_parser.add_argument("--chunk", type=int, help="students per task (default: MENKAN_BATCH_CHUNK or 500)")
     batch_parser.set_defaults(handler=command_batch_audit)
+
+    notices_parser = commands.add_parser("notices", help="scheduled notices to seniors, mentors and department heads")
+    notices_commands = notices_parser.add_subparsers(dest="notices_command", required=True)
+    send_parser = notices_commands.add_parser("send", help="send the notices due today (each person gets one once)")
+    send_parser.add_argument("--date", help="act as if today were this day (YYYY-MM-DD)")
+    send_parser.add_argument("--dry-run", action="store_true", help="list what would be sent; send nothing")
+    send_parser.add_argument("--institution", help="only this institution's notices")
+    send_parser.set_defaults(handler=command_notices_send)
     return parser
 
 

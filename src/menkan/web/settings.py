@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MENKAN_VAR", Path.cwd() / "var")).resolve()
@@ -143,6 +144,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (`celery -A menkan.web beat`): the notices due each day go out at 08:00 local time (docs/notices.md).
+CELERY_BEAT_SCHEDULE = {
+    "notices-send-due": {"task": "menkan.notices_send_due", "schedule": crontab(hour=8, minute=0)},
+}
 
 MENKAN_BATCH_CHUNK = int(os.environ.get("MENKAN_BATCH_CHUNK", "500"))
 
