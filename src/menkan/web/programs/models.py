@@ -1,0 +1,166 @@
+"""Micro-programs in the portal: each term's calendar (registration window, add/drop week, semester start),
+students' registrations, certificate applications with their four review steps, and issued certificates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class ProgramTerm(models.Model):
+    """One term of an institution's calendar, as micro-programs need it (edited by the registrar).
+
+    Registration is open from `registration_opens` to `registration_closes` (114-1: 9/8–9/26); the add/drop week
+    ends on `add_drop_ends` (the latest point of registration is that day in the second semester of study
+    year 2); certificate applications are taken in weeks 13–18 counted from `semester_starts`."""
+
+    institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="program_terms")
+    term = models.CharField(max_length=8)
+    semester_starts = models.DateField()
+    add_drop_ends = models.DateField()
+    registration_opens = models.DateField()
+    registration_closes = models.DateField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["institution", "semester_starts"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "term"], name="unique_program_term"),
+            models.CheckConstraint(
+                condition=models.Q(registration_opens__lte=models.F("registration_closes")),
+                name="program_term_window_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.term}"
+
+
+class Registration(models.Model):
+    """A student's registration (登記修讀) in a micro-program; a change withdraws it and registers another.
+    The student's record (`standing["programs"]`) mirrors these rows for the engine."""
+
+    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="program_registrations")
+    program = models.CharField(max_length=32)
+    registered_term = models.CharField(max_length=8)
+    withdrawn_term = models.CharField(max_length=8, blank=True)
+    registered_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["student", "registered_at", "pk"]
+        constraints = [
+            # one live registration per program (a withdrawn one may be followed by a new one)
+            models.UniqueConstraint(
+                fields=["student", "program"], condition=models.Q(withdrawn_term=""), name="one_live_registration"
+            )
+        ]
+
+    @property
+    def active(self) -> bool:
+        return not self.withdrawn_term
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.program} {self.registered_term}"
+
+
+class Step(models.IntegerChoices):
+    """The four review steps, in order (NTUT: 證書審核順序)."""
+
+    PROGRAM_CONTACT = 1, _("Program contact")
+    PROGRAM_HEAD = 2, _("Program head")
+    DEPARTMENT_OFFICER = 3, _("Department officer")
+    DEPARTMENT_HEAD = 4, _("Department head")
+
+
+class Application(models.Model):
+    """A certificate application: the audit it was filed with, where it stands, and its steps (see Event)."""
+
+    class State(models.TextChoices):
+        REVIEW = "review", _("Under review")
+        RETURNED = "returned", _("Returned to the student")
+        REJECTED = "rejected", _("Not approved")
+        ISSUED = "issued", _("Certificate issued")
+
+    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="program_applications")
+    program = models.CharField(max_length=32)
+    term = models.CharField(max_length=8)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.REVIEW)
+    step = models.PositiveSmallIntegerField(choices=Step.choices, default=Step.PROGRAM_CONTACT)
+    audit = models.JSONField(help_text="the menkan.audit/1 document the application was (re)submitted with")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            # one open application per student and program: a returned one is resubmitted, not filed again
+            models.UniqueConstraint(
+                fields=["student", "program"],
+                condition=models.Q(state__in=["review", "returned"]),
+                name="one_open_application",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "step", "program"])]
+
+    @property
+    def open(self) -> bool:
+        return self.state in (self.State.REVIEW, self.State.RETURNED)
+
+    @property
+    def program_result(self) -> dict[str, Any] | None:
+        """The program's requirement in the attached audit (`micro-program.<CODE>`), if there."""
+        from menkan.web.programs.selectors import PREFIX, program_nodes
+
+        return program_nodes(self.audit or {}).get(PREFIX + self.program)
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.program} ({self.state}, step {self.step})"
+
+
+class Event(models.Model):
+    """One thing that happened to an application: who, when, at which step, what, and why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Submitted")
+        RESUBMIT = "resubmit", _("Resubmitted")
+        APPROVE = "approve", _("Approved")
+        RETURN = "return", _("Returned")
+        REJECT = "reject", _("Not approved")
+        ISSUE = "issue", _("Certificate issued")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    step = models.PositiveSmallIntegerField(choices=Step.choices, null=True, blank=True)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.action} step {self.step}"
+
+
+class IssuedCertificate(models.Model):
+    """The certificate of an approved application, once; `code` (random, unguessable) opens the public
+    verification page, which shows only the name, the program and the date."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="certificate")
+    code = models.CharField(max_length=64, unique=True)
+    student_name = models.CharField(max_length=128)
+    program_name = models.CharField(max_length=256)
+    program_name_en = models.CharField(max_length=256, blank=True)
+    issued_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.program_name} · {self.student_name} · {self.issued_on}"

@@ -1,0 +1,338 @@
+"""Reads for micro-programs: the programs of an institution (policy + catalogue), the calendar, who may see and
+review which applications, review queues, and a student's progress on every program (what-if, ranked)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from menkan.engine import Term
+from menkan.engine.policy.loader import walk
+from menkan.engine.policy.models import Tiered
+from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.web.accounts.selectors import is_registrar
+from menkan.web.programs.catalogue import catalogue_of
+from menkan.web.programs.models import Application, IssuedCertificate, ProgramTerm, Registration, Step
+from menkan.web.records.models import Institution, Student
+from menkan.web.records.selectors import students_visible_to
+
+PREFIX = "micro-program."
+APPLICATION_WEEKS = (13, 18)  # NTUT: 學期第13週-第18週
+#: who reviews each step: the role, and whether its scope is the program (else the student's department)
+STEP_ROLES: dict[int, tuple[Role, bool]] = {
+    Step.PROGRAM_CONTACT: (Role.PROGRAM_CONTACT, True),
+    Step.PROGRAM_HEAD: (Role.PROGRAM_HEAD, True),
+    Step.DEPARTMENT_OFFICER: (Role.DEPARTMENT_OFFICER, False),
+    Step.DEPARTMENT_HEAD: (Role.DEPARTMENT_HEAD, False),
+}
+
+
+# --------------------------------------------------------------------------------------------------- programs
+
+
+@dataclass(frozen=True)
+class Program:
+    """One micro-program: its policy node (the conditions the audit checks) and its catalogue entry."""
+
+    code: str
+    full_id: str
+    title: dict[str, str]
+    node: Tiered | None
+    entry: dict[str, Any]
+    review: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def host(self) -> str:
+        return str(self.entry.get("host", ""))
+
+    @property
+    def contact(self) -> str:
+        return str(self.entry.get("contact", ""))
+
+
+def _review_steps(node: Tiered) -> list[dict[str, str]]:
+    """What the policy leaves to the reviewers' judgement (its `review_steps`), as {"zh-TW", "en"} texts."""
+    return [_localized(item) for item in getattr(node, "review_steps", None) or []]
+
+
+def _localized(item: Any) -> dict[str, str]:
+    for value in (item, getattr(item, "text", None), getattr(item, "title", None)):
+        if isinstance(value, dict):
+            return {"zh-TW": str(value.get("zh-TW", "")), "en": str(value.get("en", ""))}
+        if value is not None and hasattr(value, "zh_tw"):
+            return {"zh-TW": value.zh_tw, "en": value.en}
+    return {"zh-TW": str(item), "en": str(item)}
+
+
+def registration_code(program: Program) -> str:
+    """The code registrations use for the program (the policy may name it; by default the program's code)."""
+    return str(getattr(program.node, "program_code", None) or program.code)
+
+
+_PROGRAMS: dict[tuple[str, str | None], dict[str, Program]] = {}
+
+
+def programs_of(institution: Institution) -> dict[str, Program]:
+    """Program code -> Program: the tiered requirements `micro-program.<CODE>` of the institution's current
+    policies, and the programs of its catalogue that the policies do not (yet) hold, in code order."""
+    from menkan.web.audits.services import policy_current, policy_set_of
+
+    version = policy_current(institution)
+    # keyed by the files' checksum: the same policy files give the same programs (a version's pk may be reused)
+    key = (institution.code, version.checksum if version is not None else None)
+    cached = _PROGRAMS.get(key)
+    if cached is not None:
+        return cached
+    nodes: dict[str, tuple[str, Tiered]] = {}
+    if version is not None:
+        for policy in policy_set_of(version).policies:
+            for full_id, node in walk(policy.requirements):
+                if isinstance(node, Tiered) and full_id.startswith(PREFIX):
+                    nodes[full_id[len(PREFIX) :]] = (full_id, node)
+    catalogue = catalogue_of(institution.code)
+    programs = {}
+    for code in sorted(set(nodes) | set(catalogue)):
+        entry = catalogue.get(code, {})
+        found = nodes.get(code)
+        if found is None:  # in the catalogue, not (yet) in the policies: shown without conditions
+            programs[code] = Program(code, PREFIX + code, {"zh-TW": entry.get("name", code), "en": code}, None, entry)
+            continue
+        full_id, tiered = found
+        programs[code] = Program(code, full_id, tiered.title.as_dict(), tiered, entry, _review_steps(tiered))
+    _PROGRAMS[key] = programs
+    return programs
+
+
+def program_get(institution: Institution, code: str) -> Program | None:
+    return programs_of(institution).get(code)
+
+
+# --------------------------------------------------------------------------------------------------- calendar
+
+
+def terms_of(institution: Institution) -> QuerySet[ProgramTerm]:
+    return ProgramTerm.objects.filter(institution=institution).order_by("semester_starts")
+
+
+def term_current(institution: Institution, today: date) -> ProgramTerm | None:
+    """The term under way on `today`: the latest that has started."""
+    return terms_of(institution).filter(semester_starts__lte=today).order_by("-semester_starts").first()
+
+
+def window_open(institution: Institution, today: date) -> ProgramTerm | None:
+    """The term whose registration window is open on `today`, if any."""
+    return terms_of(institution).filter(registration_opens__lte=today, registration_closes__gte=today).first()
+
+
+def window_next(institution: Institution, today: date) -> ProgramTerm | None:
+    return terms_of(institution).filter(registration_opens__gt=today).order_by("registration_opens").first()
+
+
+def latest_registration_term(student: Student) -> Term:
+    """The second semester of the student's study year 2 (NTUT: 最遲請學生於二年級下學期加退選週前完成登記修讀).
+
+    Study year 1 is the academic year of admission (a student admitted into year 2 or later starts there), so
+    year 2 is admission year + (2 - admitted into year); students admitted into year 2 or later have passed
+    year 2's first semester on arrival, and their latest point is the second semester of their first year here."""
+    admission = Term.parse(student.admission_term)
+    return Term(admission.year + max(0, 2 - student.admitted_into_year), "2")
+
+
+def application_week(term: ProgramTerm, today: date) -> int:
+    """The week of the semester `today` falls in (week 1 starts on the semester's first day)."""
+    return (today - term.semester_starts).days // 7 + 1
+
+
+def application_weeks_dates(term: ProgramTerm) -> tuple[date, date]:
+    """First and last day of the application weeks (13–18) of a term."""
+    first, last = APPLICATION_WEEKS
+    return term.semester_starts + timedelta(weeks=first - 1), term.semester_starts + timedelta(weeks=last, days=-1)
+
+
+# --------------------------------------------------------------------------------------------------- who sees what
+
+
+def _program_scopes(user: User, roles: tuple[Role, ...]) -> Q:
+    scope = Q(pk__in=[])
+    for institution_id, program in RoleAssignment.objects.filter(user=user, role__in=roles).values_list(
+        "institution_id", "program"
+    ):
+        if program:
+            scope |= Q(student__institution_id=institution_id, program=program)
+    return scope
+
+
+def applications_visible_to(user: User) -> QuerySet[Application]:
+    """Applications `user` may open: those of students they may see (the student, mentor, department staff,
+    registrar), and those of the programs they review (program contact and head)."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    scope = Q(student__in=students_visible_to(user)) | _program_scopes(user, (Role.PROGRAM_CONTACT, Role.PROGRAM_HEAD))
+    return Application.objects.filter(scope).select_related("student__institution", "student__department")
+
+
+def application_get_for(user: User, pk: int) -> Application:
+    """One application, if `user` may open it (404 when there is none, 403 when it is not theirs)."""
+    from django.core.exceptions import PermissionDenied
+
+    application = get_object_or_404(Application.objects.select_related("student__institution"), pk=pk)
+    if not applications_visible_to(user).filter(pk=pk).exists():
+        raise PermissionDenied("not an application you may see")
+    return application
+
+
+def may_review(user: User, application: Application, step: int) -> bool:
+    """Does `user` hold the role of `step` for this application (its program, or its student's department)?"""
+    if not user.is_authenticated or step not in STEP_ROLES:
+        return False
+    role, by_program = STEP_ROLES[step]
+    assignments = RoleAssignment.objects.filter(user=user, role=role, institution_id=application.student.institution_id)
+    if by_program:
+        return assignments.filter(program=application.program).exists()
+    return assignments.filter(department_id=application.student.department_id).exists()
+
+
+def review_queue(user: User) -> QuerySet[Application]:
+    """The applications waiting at a step `user` reviews: program contact and head their programs' applications
+    at steps 1 and 2; department officer and head their department's students' at steps 3 and 4."""
+    scope = Q(pk__in=[])
+    for assignment in RoleAssignment.objects.filter(user=user):
+        for step, (role, by_program) in STEP_ROLES.items():
+            if assignment.role != role:
+                continue
+            if by_program and assignment.program:
+                scope |= Q(step=step, student__institution_id=assignment.institution_id, program=assignment.program)
+            elif not by_program and assignment.department_id:
+                scope |= Q(step=step, student__department_id=assignment.department_id)
+    return (
+        Application.objects.filter(scope, state=Application.State.REVIEW)
+        .select_related("student__institution", "student__department")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def is_reviewer(user: User) -> bool:
+    roles = {role for role, _ in STEP_ROLES.values()}
+    return user.is_authenticated and RoleAssignment.objects.filter(user=user, role__in=roles).exists()
+
+
+def registrar_institutions(user: User) -> QuerySet[Institution]:
+    if user.is_superuser:
+        return Institution.objects.all()
+    ids = RoleAssignment.objects.filter(user=user, role=Role.REGISTRAR).values_list("institution_id", flat=True)
+    return Institution.objects.filter(pk__in=ids)
+
+
+def can_edit_calendar(user: User, institution: Institution) -> bool:
+    return is_registrar(user, institution.pk)
+
+
+def registrations_of(student: Student) -> QuerySet[Registration]:
+    return Registration.objects.filter(student=student).order_by("registered_at", "pk")
+
+
+def certificate_by_code(code: str) -> IssuedCertificate:
+    return get_object_or_404(IssuedCertificate, code=code)
+
+
+# --------------------------------------------------------------------------------------------------- progress
+
+
+@dataclass
+class Progress:
+    """How far a student is on one program, as if registered (the engine's outlook), with its catalogue entry."""
+
+    program: Program
+    outlook: Any  # menkan.engine.programs.ProgramOutlook
+
+    @property
+    def status(self) -> str:
+        return str(self.outlook.status)
+
+    @property
+    def eligible(self) -> bool:
+        return bool(self.outlook.eligible)
+
+    @property
+    def excluded_by(self) -> tuple[str, ...]:
+        return tuple(self.outlook.excluded_by)
+
+    @property
+    def completable(self) -> bool:
+        return self.eligible and not self.excluded_by
+
+    @property
+    def counts(self) -> bool:
+        return bool(self.outlook.counts)
+
+    @property
+    def credits_left(self) -> Decimal:
+        return Decimal(self.outlook.credits_left)
+
+    @property
+    def courses_left(self) -> int:
+        return int(self.outlook.courses_left)
+
+    @property
+    def display(self) -> str:
+        return str(self.outlook.result.display or "")
+
+    @property
+    def missing(self) -> dict[str, str]:
+        children = [c for c in self.outlook.result.children if c.id in set(self.outlook.open)]
+        if not self.eligible:
+            return dict(self.outlook.result.missing)
+        return {
+            "zh-TW": "；".join(f"{c.title['zh-TW']}{c.missing['zh-TW']}" for c in children),
+            "en": "; ".join(f"{c.title['en']}: {c.missing['en']}" for c in children),
+        }
+
+
+def program_nodes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Full id -> requirement node, for the micro-program nodes of an audit document."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def visit(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            if str(node.get("id", "")).startswith(PREFIX) and node.get("kind") == "tiered":
+                found[node["id"]] = node
+            visit(node.get("children", []))
+
+    visit(document.get("requirements", []))
+    return found
+
+
+@dataclass
+class ProgressReport:
+    rows: list[Progress]
+    seconds: float  # engine time: the outlook over every program, for this one student
+
+    @property
+    def milliseconds(self) -> int:
+        return round(self.seconds * 1000)
+
+
+def student_progress(student: Student) -> ProgressReport:
+    """The student's progress on every micro-program, as if registered in each (nothing is stored), ranked by
+    the engine: those they can complete first, then met, then fewest credits and courses left."""
+    from menkan.engine import student_from_dict
+    from menkan.engine.programs import program_outlook
+    from menkan.web.audits.services import policy_current, policy_set_of
+    from menkan.web.records.selectors import student_document
+
+    version = policy_current(student.institution)
+    programs = {p.full_id: p for p in programs_of(student.institution).values() if p.node is not None}
+    if version is None or not programs:
+        return ProgressReport([], 0.0)
+    record = student_from_dict(student_document(student), source=f"student {student.student_id}")
+    began = time.perf_counter()
+    outlooks = program_outlook(record, policy_set_of(version), group=PREFIX.rstrip("."))
+    seconds = time.perf_counter() - began
+    rows = [Progress(programs[o.requirement_id], o) for o in outlooks if o.requirement_id in programs]
+    return ProgressReport(rows, seconds)

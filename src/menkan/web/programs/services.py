@@ -1,0 +1,342 @@
+"""Writes for micro-programs: the term calendar, registrations (and changes), certificate applications, the four
+review steps (one decision per step, however many reviewers act at once) and the issued certificate."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from menkan.engine import InputError, Term
+from menkan.web.accounts.models import User
+from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, Registration, Step
+from menkan.web.programs.selectors import (
+    APPLICATION_WEEKS,
+    application_week,
+    application_weeks_dates,
+    latest_registration_term,
+    may_review,
+    program_get,
+    program_nodes,
+    programs_of,
+    registration_code,
+    term_current,
+    window_next,
+    window_open,
+)
+from menkan.web.records.models import Institution, Student
+
+
+class ProgramError(Exception):
+    """A request the rules refuse; the message (translated) says why, for the person who asked."""
+
+
+class StaleStep(ProgramError):
+    """The application is no longer at the step the reviewer's form showed (someone acted first)."""
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _day(value: date) -> str:
+    return date_format(value, "Y-m-d")
+
+
+# --------------------------------------------------------------------------------------------------- calendar
+
+
+def program_term_save(
+    institution: Institution,
+    term: str,
+    *,
+    semester_starts: date,
+    add_drop_ends: date,
+    registration_opens: date,
+    registration_closes: date,
+) -> ProgramTerm:
+    """Create or change a term's dates (the registrar's page and the demo); the dates are checked for order."""
+    text = str(Term.parse(term))
+    if registration_opens > registration_closes:
+        raise ProgramError(_("The registration window must open before it closes."))
+    if add_drop_ends < semester_starts:
+        raise ProgramError(_("The add/drop week cannot end before the semester starts."))
+    saved, _created = ProgramTerm.objects.update_or_create(
+        institution=institution,
+        term=text,
+        defaults={
+            "semester_starts": semester_starts,
+            "add_drop_ends": add_drop_ends,
+            "registration_opens": registration_opens,
+            "registration_closes": registration_closes,
+        },
+    )
+    return saved
+
+
+# --------------------------------------------------------------------------------------------------- registration
+
+
+def student_programs_sync(student: Student) -> None:
+    """Mirror the student's registrations into their record (`standing["programs"]`, the engine's
+    `programs` block); saving the student schedules their re-audit once the transaction commits."""
+    entries = []
+    programs = programs_of(student.institution)
+    for registration in Registration.objects.filter(student=student).order_by("registered_at", "pk"):
+        found = programs.get(registration.program)
+        code = registration_code(found) if found is not None else registration.program
+        entry = {"program": code, "registered_term": registration.registered_term}
+        if registration.withdrawn_term:
+            entry["withdrawn_term"] = registration.withdrawn_term
+        entries.append(entry)
+    standing = dict(student.standing or {})
+    if entries:
+        standing["programs"] = entries
+    else:
+        standing.pop("programs", None)
+    if standing != student.standing:
+        student.standing = standing
+        student.save(update_fields=["standing"])
+
+
+def registration_check(student: Student, program: str, today: date) -> ProgramTerm:
+    """The term whose window takes this registration now, or ProgramError saying why not."""
+    found = program_get(student.institution, program)
+    if found is None or found.node is None:
+        raise ProgramError(_("There is no micro-program %(code)s.") % {"code": program})
+    if Registration.objects.filter(student=student, program=program, withdrawn_term="").exists():
+        raise ProgramError(_("You are already registered in %(code)s.") % {"code": program})
+    window = window_open(student.institution, today)
+    if window is None:
+        upcoming = window_next(student.institution, today)
+        if upcoming is None:
+            raise ProgramError(_("Registration is closed: no registration window is open now."))
+        raise ProgramError(
+            _("Registration is closed: the next window is %(opens)s to %(closes)s (%(term)s).")
+            % {
+                "opens": _day(upcoming.registration_opens),
+                "closes": _day(upcoming.registration_closes),
+                "term": upcoming.term,
+            }
+        )
+    latest = latest_registration_term(student)
+    term = Term.parse(window.term)
+    latest_row = ProgramTerm.objects.filter(institution=student.institution, term=str(latest)).first()
+    too_late = term > latest or (term == latest and latest_row is not None and today > latest_row.add_drop_ends)
+    if too_late:
+        raise ProgramError(
+            _("The latest point to register was the add/drop week of %(term)s (second semester of study year 2).")
+            % {"term": str(latest)}
+        )
+    if not _eligible(student, found.full_id):
+        raise ProgramError(_("You are not eligible for %(code)s (see its rules).") % {"code": program})
+    return window
+
+
+def _eligible(student: Student, full_id: str) -> bool:
+    """Whether the program's eligibility admits the student, as the engine judges it (nothing is stored)."""
+    from menkan.web.programs.selectors import student_progress
+
+    return any(row.program.full_id == full_id and row.eligible for row in student_progress(student).rows)
+
+
+@transaction.atomic
+def registration_create(
+    student: Student, program: str, *, user: User | None, today: date | None = None
+) -> Registration:
+    """Register the student in a program in the open window (登記修讀). If they have a live registration in
+    another program (without a certificate), this is a change: the old one is withdrawn in this term.
+    Courses taken before registering count (the audit reads the whole transcript)."""
+    today = today or _today()
+    student = Student.objects.select_for_update().get(pk=student.pk)  # one change at a time per student
+    window = registration_check(student, program, today)
+    live = list(Registration.objects.filter(student=student, withdrawn_term=""))
+    certified = set(
+        Application.objects.filter(student=student, state=Application.State.ISSUED).values_list("program", flat=True)
+    )
+    now = timezone.now()
+    for registration in live:
+        if registration.program in certified:
+            continue  # a completed program stays registered
+        if Application.objects.filter(student=student, program=registration.program, state="review").exists():
+            raise ProgramError(
+                _("Your application for %(code)s is under review: it must be decided before you change program.")
+                % {"code": registration.program}
+            )
+        registration.withdrawn_term = window.term
+        registration.withdrawn_at = now
+        registration.save(update_fields=["withdrawn_term", "withdrawn_at"])
+    registration = Registration.objects.create(
+        student=student, program=program, registered_term=window.term, registered_by=user
+    )
+    student_programs_sync(student)
+    return registration
+
+
+# --------------------------------------------------------------------------------------------------- applications
+
+
+def _application_term(student: Student, today: date) -> ProgramTerm:
+    term = term_current(student.institution, today)
+    first, last = APPLICATION_WEEKS
+    if term is None:
+        raise ProgramError(_("Applications are taken in weeks 13–18 of a semester; no semester is under way."))
+    week = application_week(term, today)
+    if not first <= week <= last:
+        starts, ends = application_weeks_dates(term)
+        raise ProgramError(
+            _(
+                "Applications are taken in weeks 13–18 of the semester (%(term)s: %(starts)s to %(ends)s); "
+                "today is in week %(week)s."
+            )
+            % {"term": term.term, "starts": _day(starts), "ends": _day(ends), "week": week}
+        )
+    return term
+
+
+def audit_as_of(student: Student, term: str) -> dict[str, Any]:
+    """The student's audit as of `term` (or the last term of their record, if later), as a `menkan.audit/1`
+    document. A registration made this term counts only in an audit as of this term, and a record may end
+    with the last graded term, so the stored audit (as of the record's last term) may not show it yet."""
+    from menkan.engine import audit, student_from_dict
+    from menkan.engine.audit import latest_term
+    from menkan.web.audits.services import policy_current, policy_set_of
+    from menkan.web.records.selectors import student_document
+
+    version = policy_current(student.institution)
+    if version is None:
+        raise ProgramError(_("No policy is published for your institution."))
+    try:
+        record = student_from_dict(student_document(student), source=f"student {student.student_id}")
+    except InputError as exc:
+        raise ProgramError(_("Your record could not be audited; ask the registrar.")) from exc
+    as_of = max(latest_term(record), Term.parse(term))
+    return audit(record, policy_set_of(version), as_of=as_of).as_dict()
+
+
+def _met_audit(student: Student, program: str, term: str) -> dict[str, Any]:
+    """The student's audit, which must show the program met; ProgramError says what is missing."""
+    document = audit_as_of(student, term)
+    found = program_get(student.institution, program)
+    node = program_nodes(document).get(found.full_id) if found is not None else None
+    if node is None:
+        raise ProgramError(_("Your audit has no result for %(code)s.") % {"code": program})
+    if node.get("status") != "met":
+        missing = node.get("missing") or {}
+        lang_missing = missing.get("en") if (get_language() or "").startswith("en") else missing.get("zh-TW")
+        raise ProgramError(
+            _("%(code)s is not met yet: %(missing)s") % {"code": program, "missing": lang_missing or node["status"]}
+        )
+    return document
+
+
+@transaction.atomic
+def application_submit(student: Student, program: str, *, user: User | None, today: date | None = None) -> Application:
+    """File a certificate application in weeks 13–18, with the audit that shows the program met attached."""
+    today = today or _today()
+    student = Student.objects.select_for_update().get(pk=student.pk)  # one filing at a time per student
+    if not Registration.objects.filter(student=student, program=program, withdrawn_term="").exists():
+        raise ProgramError(_("You are not registered in %(code)s: register first.") % {"code": program})
+    existing = Application.objects.filter(student=student, program=program).exclude(state="rejected").first()
+    if existing is not None:
+        if existing.state == Application.State.ISSUED:
+            raise ProgramError(_("Your certificate for %(code)s has been issued already.") % {"code": program})
+        raise ProgramError(_("You have an application for %(code)s already.") % {"code": program})
+    term = _application_term(student, today)
+    document = _met_audit(student, program, term.term)
+    application = Application.objects.create(student=student, program=program, term=term.term, audit=document)
+    Event.objects.create(application=application, action=Event.Action.SUBMIT, actor=user)
+    return application
+
+
+@transaction.atomic
+def application_resubmit(application: Application, *, user: User | None) -> Application:
+    """A returned application goes back to step 1 with a fresh audit (the record may have changed since).
+    It was filed in weeks 13–18 already, so resubmitting is not bound to them."""
+    application = Application.objects.select_for_update().select_related("student__institution").get(pk=application.pk)
+    if application.state != Application.State.RETURNED:
+        raise ProgramError(_("Only a returned application can be resubmitted."))
+    application.audit = _met_audit(application.student, application.program, application.term)
+    application.state = Application.State.REVIEW
+    application.step = Step.PROGRAM_CONTACT
+    application.save(update_fields=["audit", "state", "step", "updated_at"])
+    Event.objects.create(application=application, action=Event.Action.RESUBMIT, actor=user)
+    return application
+
+
+DECISIONS = ("approve", "return", "reject")
+
+
+def application_decide(
+    application_pk: int, *, user: User, expected_step: int, decision: str, reason: str = ""
+) -> Application:
+    """One reviewer's decision at the application's current step: approve (on to the next step; after the
+    fourth, the certificate is issued), return to the student, or reject (final). Return and reject need a reason.
+
+    The application row is locked for the decision, and `expected_step` (the step the reviewer's form showed)
+    must still be the current one: two reviewers acting at once make one decision, the other is told it moved
+    on (StaleStep), and no application is approved twice or issued two certificates."""
+    if decision not in DECISIONS:
+        raise ProgramError(_("Unknown decision."))
+    reason = reason.strip()
+    if decision in ("return", "reject") and not reason:
+        raise ProgramError(_("Say why: a return or a rejection needs a reason."))
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update().select_related("student__institution").get(pk=application_pk)
+        )
+        if application.state != Application.State.REVIEW or application.step != expected_step:
+            raise StaleStep(
+                _(
+                    "This application has moved on since your page was shown (now: %(state)s, step %(step)s); "
+                    "nothing was changed."
+                )
+                % {"state": application.get_state_display(), "step": application.step}
+            )
+        if not may_review(user, application, application.step):
+            raise PermissionDenied(
+                _("Step %(step)s (%(label)s) is not yours to decide.")
+                % {"step": application.step, "label": Step(application.step).label}
+            )
+        action = {"approve": Event.Action.APPROVE, "return": Event.Action.RETURN, "reject": Event.Action.REJECT}
+        Event.objects.create(
+            application=application, step=application.step, action=action[decision], actor=user, reason=reason
+        )
+        if decision == "return":
+            application.state = Application.State.RETURNED
+        elif decision == "reject":
+            application.state = Application.State.REJECTED
+        elif application.step < Step.DEPARTMENT_HEAD:
+            application.step += 1
+        else:
+            application.state = Application.State.ISSUED
+            _certificate_issue(application, user)
+        application.save(update_fields=["state", "step", "updated_at"])
+        return application
+
+
+def verification_code() -> str:
+    """A random, unguessable code (128 bits) for the public verification page."""
+    return secrets.token_urlsafe(16)
+
+
+def _certificate_issue(application: Application, user: User) -> IssuedCertificate:
+    found = program_get(application.student.institution, application.program)
+    title = found.title if found is not None else {"zh-TW": application.program, "en": application.program}
+    certificate = IssuedCertificate.objects.create(
+        application=application,
+        code=verification_code(),
+        student_name=application.student.name or application.student.student_id,
+        program_name=title.get("zh-TW", application.program),
+        program_name_en=title.get("en", ""),
+        issued_on=_today(),
+    )
+    Event.objects.create(application=application, action=Event.Action.ISSUE, actor=user)
+    return certificate
