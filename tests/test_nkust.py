@@ -245,3 +245,19 @@ def test_the_demo_cohort_is_what_the_script_generates() -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_imported_micro_credit_courses_show_in_the_audit(nkust: PolicySet) -> None:
+    # After certification the credits come as courses of category micro-credit (one per step, 1 credit, P).
+    imported = [
+        course("GEMC1", "通識微學分課程(一)", 1, "113-2", "P", category="micro-credit"),
+        course("GEMC2", "通識微學分課程(二)", 1, "113-2", "P", category="micro-credit"),
+    ]
+    result = audit_nkust(nkust, activities=split(36), courses=imported)
+    node = node_of(result, "ge-micro-credits-imported")
+    assert node.advisory
+    assert node.status == "met"
+    assert [(item.ref, item.amount) for item in node.applied] == [("GEMC1@113-2", 1), ("GEMC2@113-2", 1)]
+    half = node_of(audit_nkust(nkust, activities=split(18), courses=imported[:1]), "ge-micro-credits-imported")
+    assert half.status == "not-met"
+    assert half.earned == 1

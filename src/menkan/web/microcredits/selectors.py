@@ -1,0 +1,232 @@
+"""Reads of micro-credits: the institution's settings, who is Center staff, offerings a user may see, a student's
+bans, hours and certification/offset state."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.web.microcredits.models import (
+    Ban,
+    Certification,
+    Enrollment,
+    Offering,
+    OffsetApplication,
+    Review,
+    Session,
+)
+from menkan.web.records.models import Activity, CourseRecord, Institution, Student
+
+T = TypeVar("T")
+
+# The Center for the Liberal Arts as a unit of the role assignments (unit staff with this unit are "Center
+# staff"); institution.yaml extra.micro_credits.owner.unit says the same, this is the fallback.
+CENTER_UNIT = "通識教育中心"
+ITEM = "ge-micro"
+REQUIREMENT = "ge-micro-credits"
+IMPORTED_REQUIREMENT = "ge-micro-credits-imported"
+CATEGORY = "micro-credit"  # category of the imported course records (micro-credits.yaml)
+
+
+def micro_settings(institution: Institution) -> dict[str, Any] | None:
+    """extra.micro_credits of the institution's current policy, or None where it offers no micro-credits."""
+    from menkan.web.audits.services import policy_current, policy_set_of
+
+    version = policy_current(institution)
+    if version is None:
+        return None
+    value = policy_set_of(version).institution.extra.get("micro_credits")
+    return value if isinstance(value, dict) else None
+
+
+def center_unit(institution: Institution) -> str:
+    config = micro_settings(institution) or {}
+    return str((config.get("owner") or {}).get("unit") or CENTER_UNIT)
+
+
+def center_institution_ids(user: User) -> set[int]:
+    """Institutions whose micro-credits `user` runs: as Center staff (unit staff of the Center) or registrar."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return set(Institution.objects.values_list("pk", flat=True))
+    scope = Q(role=Role.REGISTRAR) | Q(role=Role.UNIT_STAFF, unit=CENTER_UNIT)
+    return set(RoleAssignment.objects.filter(scope, user=user).values_list("institution_id", flat=True))
+
+
+def is_center_staff(user: User, institution_id: int) -> bool:
+    return institution_id in center_institution_ids(user)
+
+
+def student_of(user: User) -> Student | None:
+    return getattr(user, "student", None) if user.is_authenticated else None
+
+
+def offerings_visible_to(user: User) -> QuerySet[Offering]:
+    """Offerings of the institutions the user runs, or of the user's own institution for a student."""
+    ids = center_institution_ids(user)
+    student = student_of(user)
+    if student is not None:
+        ids.add(student.institution_id)
+    return Offering.objects.filter(institution_id__in=ids).select_related("institution")
+
+
+def offering_get_for(user: User, pk: int) -> Offering:
+    offering = get_object_or_404(Offering.objects.select_related("institution"), pk=pk)
+    if not offerings_visible_to(user).filter(pk=offering.pk).exists():
+        raise PermissionDenied("not an offering of your institution")
+    return offering
+
+
+def _staff_get(user: User, rows: QuerySet[T], pk: int, institution_id: Callable[[T], int]) -> T:
+    """One row for Center staff of its institution: 404 when there is no such row, 403 for anyone else."""
+    row = get_object_or_404(rows, pk=pk)
+    if not is_center_staff(user, institution_id(row)):
+        raise PermissionDenied("only the Center for the Liberal Arts")
+    return row
+
+
+def offering_get_for_staff(user: User, pk: int) -> Offering:
+    return _staff_get(user, Offering.objects.select_related("institution"), pk, lambda o: o.institution_id)
+
+
+def session_get_for_staff(user: User, pk: int) -> Session:
+    rows = Session.objects.select_related("offering__institution")
+    return _staff_get(user, rows, pk, lambda s: s.offering.institution_id)
+
+
+def enrollment_get_own(user: User, pk: int) -> Enrollment:
+    enrollment = get_object_or_404(Enrollment.objects.select_related("offering", "student"), pk=pk)
+    if student_of(user) != enrollment.student:
+        raise PermissionDenied("not your enrollment")
+    return enrollment
+
+
+def enrollment_get_for_staff(user: User, pk: int) -> Enrollment:
+    rows = Enrollment.objects.select_related("offering", "student")
+    return _staff_get(user, rows, pk, lambda e: e.offering.institution_id)
+
+
+def own_student_get(user: User, institution: str, student_id: str) -> Student:
+    """The student themself (forms only they may file): 404 for no such student, 403 for anyone else."""
+    student = get_object_or_404(
+        Student.objects.select_related("institution", "department"),
+        institution__code=institution,
+        student_id=student_id,
+    )
+    if student_of(user) != student:
+        raise PermissionDenied("only the student themself")
+    return student
+
+
+def bans_active(student: Student, term: str | None = None) -> QuerySet[Ban]:
+    bans = Ban.objects.filter(student=student, lifted_at__isnull=True)
+    return bans.filter(term=term) if term is not None else bans
+
+
+def bans_active_in(term: str) -> QuerySet[Ban]:
+    return Ban.objects.filter(term=term, lifted_at__isnull=True)
+
+
+def bans_for_staff(user: User) -> QuerySet[Ban]:
+    return Ban.objects.filter(student__institution_id__in=center_institution_ids(user)).select_related(
+        "student", "session__offering", "lifted_by"
+    )
+
+
+def enrollments_of(student: Student) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.filter(student=student)
+        .select_related("offering")
+        .prefetch_related("attendance__session", "offering__sessions")
+        .order_by("-offering__term", "offering__title")
+    )
+
+
+def micro_activities(student: Student) -> QuerySet[Activity]:
+    """The student's passed micro-credit courses: what the certification form is pre-filled with."""
+    return Activity.objects.filter(student=student, item=ITEM, passed=True).order_by("term", "title")
+
+
+def micro_courses_on_record(student: Student) -> QuerySet[CourseRecord]:
+    """The imported micro-credit courses (通識微學分課程(一)/(二)) on the student's record."""
+    return CourseRecord.objects.filter(student=student, category=CATEGORY).order_by("term", "code")
+
+
+def micro_credits_on_record(student: Student) -> Decimal:
+    return sum((c.credits for c in micro_courses_on_record(student).filter(grade="P")), Decimal(0))
+
+
+def requirement_nodes(audit: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The micro-credit requirements of a stored audit document, by id."""
+    wanted = {REQUIREMENT, IMPORTED_REQUIREMENT}
+    found: dict[str, dict[str, Any]] = {}
+
+    def visit(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            if node.get("id") in wanted:
+                found[node["id"]] = node
+            visit(node.get("children") or [])
+
+    visit((audit or {}).get("requirements") or [])
+    return found
+
+
+def certifications_for_staff(user: User) -> QuerySet[Certification]:
+    ids = center_institution_ids(user)
+    return (
+        Certification.objects.filter(student__institution_id__in=ids)
+        .select_related("student")
+        .prefetch_related("lines")
+    )
+
+
+def offsets_for_staff(user: User) -> QuerySet[OffsetApplication]:
+    ids = center_institution_ids(user)
+    return OffsetApplication.objects.filter(student__institution_id__in=ids).select_related("student", "course")
+
+
+def certification_get_for_staff(user: User, pk: int) -> Certification:
+    rows = Certification.objects.select_related("student")
+    return _staff_get(user, rows, pk, lambda c: c.student.institution_id)
+
+
+def offset_get_for_staff(user: User, pk: int) -> OffsetApplication:
+    rows = OffsetApplication.objects.select_related("student")
+    return _staff_get(user, rows, pk, lambda a: a.student.institution_id)
+
+
+def ban_get_for_staff(user: User, pk: int) -> Ban:
+    return _staff_get(user, Ban.objects.select_related("student"), pk, lambda b: b.student.institution_id)
+
+
+def offset_get_for(user: User, pk: int) -> OffsetApplication:
+    """The student's own application, or any of the institution for Center staff."""
+    application = get_object_or_404(OffsetApplication.objects.select_related("student__institution"), pk=pk)
+    if student_of(user) != application.student and not is_center_staff(user, application.student.institution_id):
+        raise PermissionDenied("not your application")
+    return application
+
+
+def pending_reviews(user: User) -> tuple[QuerySet[Certification], QuerySet[OffsetApplication]]:
+    return (
+        certifications_for_staff(user).filter(status=Review.SUBMITTED),
+        offsets_for_staff(user).filter(status=Review.SUBMITTED),
+    )
+
+
+def term_current(today: datetime.date | None = None) -> str:
+    """The ROC term of a date: August–January is the first semester, February–July the second."""
+    today = today or datetime.date.today()
+    if today.month >= 8:
+        return f"{today.year - 1911}-1"
+    if today.month == 1:
+        return f"{today.year - 1912}-1"
+    return f"{today.year - 1912}-2"

@@ -1,0 +1,431 @@
+"""Writes of micro-credits: offerings and sessions, seats (locked), attendance, the no-show ban, grading into the
+student's activities, the certification with its credit import, and the gen-ed offset."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from menkan.engine import Term
+from menkan.web.accounts.models import User
+from menkan.web.microcredits.models import (
+    Attendance,
+    Ban,
+    Certification,
+    CertificationLine,
+    Enrollment,
+    Offering,
+    OffsetApplication,
+    Review,
+    Session,
+)
+from menkan.web.microcredits.selectors import (
+    CATEGORY,
+    ITEM,
+    REQUIREMENT,
+    bans_active,
+    bans_active_in,
+    center_unit,
+    micro_activities,
+    micro_courses_on_record,
+    micro_credits_on_record,
+    micro_settings,
+    requirement_nodes,
+)
+from menkan.web.records.models import Activity, CourseRecord, Institution, Student
+
+
+class MicroCreditError(Exception):
+    """A request the rules refuse; the message is the reason shown to the person."""
+
+
+# The imported courses: one per certification step (institution.yaml extra.micro_credits.certification.steps,
+# which gives their codes and titles); these are the fallback. The document names the courses 通識微學分課程(一)/(二)
+# but gives no course codes: GEMC1 and GEMC2 are menkan's.
+STEPS = (("GEMC1", "通識微學分課程(一)"), ("GEMC2", "通識微學分課程(二)"))
+OFFSET_CODE = "GEMC-OFFSET"
+
+
+def certification_steps(institution: Institution) -> list[tuple[str, str]]:
+    """(course code, title) of each certification step, 1 credit each, in order."""
+    steps = ((micro_settings(institution) or {}).get("certification") or {}).get("steps") or []
+    found = [(str(s["code"]), str((s.get("course") or {}).get("zh-TW", s["code"]))) for s in steps if s.get("code")]
+    return found or list(STEPS)
+
+
+def _module_seats(institution: Institution) -> int:
+    config = micro_settings(institution) or {}
+    return int((config.get("modules") or {}).get("seats_per_module") or 5)
+
+
+def offering_create(
+    institution: Institution, *, term: str, title: str, hours: Decimal, area: str = "", seats: int | None = None
+) -> Offering:
+    """A micro-credit course (no `area`) or a modular course (one module of an area: the module's seats, 5 by the
+    policy unless given)."""
+    Term.parse(term)  # a malformed term is refused before anything is stored
+    config = micro_settings(institution)
+    if config is None:
+        raise MicroCreditError(_("This institution offers no micro-credit courses."))
+    if not title.strip() or hours <= 0:
+        raise MicroCreditError(_("Give the course's title and hours."))
+    if area:
+        areas = {a["id"] for a in (config.get("modules") or {}).get("areas", [])}
+        if area not in areas:
+            raise MicroCreditError(_("Unknown module area."))
+        seats = seats or _module_seats(institution)
+    return Offering.objects.create(
+        institution=institution, term=term, title=title.strip(), hours=hours, area=area, seats=seats
+    )
+
+
+def session_create(offering: Offering, *, day: date, starts: time, ends: time, hours: Decimal) -> Session:
+    """A class meeting; its check-in code is random (students type it to sign themselves in and out)."""
+    code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _n in range(6))
+    return Session.objects.create(offering=offering, date=day, starts=starts, ends=ends, hours=hours, code=code)
+
+
+def enrollment_create(offering: Offering, student: Student, confirmed: Iterable[int] = ()) -> Enrollment:
+    """Sign a student up. Refused (MicroCreditError with the reason) for another institution's student, a student
+    barred for the term by the no-show rule, a second sign-up, a modular course whose every session was not
+    confirmed, or a full module. The offering row is locked (select_for_update) while seats are counted, so
+    concurrent sign-ups for the last seat cannot both succeed."""
+    with transaction.atomic():
+        locked = Offering.objects.select_for_update().get(pk=offering.pk)
+        if student.institution_id != locked.institution_id:
+            raise MicroCreditError(_("This course is offered by another institution."))
+        ban = bans_active(student, locked.term).first()
+        if ban is not None:
+            raise MicroCreditError(
+                _("You may not take micro-credit courses in %(term)s (no-show rule): %(reason)s")
+                % {"term": locked.term, "reason": ban.reason}
+            )
+        if Enrollment.objects.filter(offering=locked, student=student).exists():
+            raise MicroCreditError(_("You are already signed up for this course."))
+        sessions = set(locked.sessions.values_list("pk", flat=True))
+        chosen = {int(pk) for pk in confirmed}
+        if locked.modular and (not sessions or not sessions <= chosen):
+            raise MicroCreditError(_("Confirm that you can attend every session before taking a seat."))
+        if locked.seats is not None and locked.taken >= locked.seats:
+            raise MicroCreditError(_("No seats left."))
+        locked.taken += 1
+        locked.save(update_fields=["taken"])
+        return Enrollment.objects.create(offering=locked, student=student, confirmed_sessions=sorted(chosen & sessions))
+
+
+def _enrollment_at(session: Session, student_id: str) -> Enrollment:
+    enrollment = (
+        Enrollment.objects.filter(offering=session.offering, student__student_id=student_id.strip())
+        .select_related("student")
+        .first()
+    )
+    if enrollment is None:
+        raise MicroCreditError(_("%(id)s is not signed up for this course.") % {"id": student_id})
+    return enrollment
+
+
+def attendance_mark(session: Session, enrollment: Enrollment, action: str, by: User | None) -> Attendance:
+    """Sign in (`in`) or out (`out`); signing out needs a sign-in first. Repeats keep the first time."""
+    mark, _created = Attendance.objects.get_or_create(enrollment=enrollment, session=session)
+    now = timezone.now()
+    if action == "in" and mark.signed_in_at is None:
+        mark.signed_in_at = now
+    elif action == "out":
+        if mark.signed_in_at is None:
+            raise MicroCreditError(_("Sign in before signing out."))
+        mark.signed_out_at = mark.signed_out_at or now
+    mark.recorded_by = by
+    mark.save()
+    return mark
+
+
+def attendance_enter(session: Session, student_ids: str, action: str, by: User) -> tuple[int, list[str]]:
+    """Staff enter or scan student ids (one per line or separated by spaces/commas). Returns (marked, problems)."""
+    marked, problems = 0, []
+    for sid in student_ids.replace(",", " ").split():
+        try:
+            attendance_mark(session, _enrollment_at(session, sid), action, by)
+            marked += 1
+        except MicroCreditError as exc:
+            problems.append(str(exc))
+    return marked, problems
+
+
+def attendance_check_in(session: Session, student: Student, code: str, action: str) -> Attendance:
+    """A student checks themself in or out with the session's code (given out in class)."""
+    if Session.objects.filter(pk=session.pk, closed_at__isnull=False).exists():  # as stored, not as loaded
+        raise MicroCreditError(_("Attendance of this session is closed."))
+    if not secrets.compare_digest(code.strip().upper(), session.code):
+        raise MicroCreditError(_("Wrong check-in code."))
+    enrollment = Enrollment.objects.filter(offering=session.offering, student=student).first()
+    if enrollment is None:
+        raise MicroCreditError(_("You are not signed up for this course."))
+    return attendance_mark(session, enrollment, action, None)
+
+
+@transaction.atomic
+def session_close(session: Session, by: User) -> list[Ban]:
+    """Close a session's attendance: a seat holder of a modular course who did not sign in is absent, and is
+    barred from micro-credit courses for the rest of the term (the no-show rule). Returns the new bans."""
+    session = Session.objects.select_for_update().select_related("offering").get(pk=session.pk)
+    if session.closed_at is not None:
+        return []
+    session.closed_at = timezone.now()
+    session.save(update_fields=["closed_at"])
+    if not session.offering.modular:
+        return []
+    present = set(
+        Attendance.objects.filter(session=session, signed_in_at__isnull=False).values_list("enrollment_id", flat=True)
+    )
+    barred = set(bans_active_in(session.offering.term).values_list("student_id", flat=True))
+    bans = []
+    for enrollment in session.offering.enrollments.select_related("student"):
+        if enrollment.pk in present or enrollment.student_id in barred:
+            continue  # present, or barred for the term already (one ban is enough; a lifted one may be renewed)
+        reason = _("Absent from %(course)s on %(date)s while holding a modular seat.") % {
+            "course": session.offering.title,
+            "date": session.date.isoformat(),
+        }
+        bans.append(
+            Ban.objects.create(student=enrollment.student, term=session.offering.term, session=session, reason=reason)
+        )
+    return bans
+
+
+def ban_lift(ban: Ban, by: User, reason: str) -> Ban:
+    """Lift a no-show ban; the reason is required and kept with who lifted it and when."""
+    if not reason.strip():
+        raise MicroCreditError(_("Give the reason for lifting the ban."))
+    if ban.lifted_at is None:
+        ban.lifted_at, ban.lifted_by, ban.lift_reason = timezone.now(), by, reason.strip()
+        ban.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    return ban
+
+
+def work_submit(enrollment: Enrollment, upload: File) -> Enrollment:
+    """The student hands in the work or worksheet of the course (a file)."""
+    if enrollment.result:
+        raise MicroCreditError(_("This course is graded already."))
+    enrollment.work.save(upload.name or "work", upload, save=False)
+    enrollment.work_submitted_at = timezone.now()
+    enrollment.save(update_fields=["work", "work_submitted_at"])
+    return enrollment
+
+
+def completion_problems(enrollment: Enrollment) -> list[str]:
+    """What keeps the course from being completed: the hours attended, the work."""
+    problems = []
+    attended = enrollment.hours_attended()
+    if attended < enrollment.offering.hours:
+        problems.append(
+            _("%(attended)s of %(required)s hours attended (signed in and out).")
+            % {"attended": attended, "required": enrollment.offering.hours}
+        )
+    if enrollment.work_submitted_at is None:
+        problems.append(_("No work or worksheet handed in."))
+    return problems
+
+
+@transaction.atomic
+def enrollment_grade(enrollment: Enrollment, result: str, by: User) -> Enrollment:
+    """Pass or fail. A pass needs the course completed; either way the course becomes an activity of item
+    `ge-micro` on the student's record (failed: passed=false), which the engine counts in hours."""
+    if result not in (Enrollment.Result.PASS, Enrollment.Result.FAIL):
+        raise MicroCreditError(_("Choose pass or fail."))
+    if result == Enrollment.Result.PASS:
+        problems = completion_problems(enrollment)
+        if problems:
+            raise MicroCreditError(" ".join(problems))
+    offering = enrollment.offering
+    last = offering.sessions.order_by("-date").values_list("date", flat=True).first()
+    activity, _created = Activity.objects.update_or_create(
+        student=enrollment.student,
+        item=ITEM,
+        title=offering.title,
+        term=offering.term,
+        date=last,
+        defaults={
+            "hours": offering.hours,
+            "unit": center_unit(offering.institution),
+            "passed": result == Enrollment.Result.PASS,
+        },
+    )
+    enrollment.result, enrollment.graded_by, enrollment.graded_at = result, by, timezone.now()
+    enrollment.activity = activity
+    enrollment.save(update_fields=["result", "graded_by", "graded_at", "activity"])
+    return enrollment
+
+
+# --- certification -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def certification_file(student: Student, term: str, activity_ids: Iterable[int], declared: bool) -> Certification:
+    """File the certification form in `term`, listing the chosen passed micro-credit courses. An incomplete form
+    (no course, or the declaration not ticked) is refused."""
+    Term.parse(term)
+    chosen = list(micro_activities(student).filter(pk__in=list(activity_ids)))
+    if not chosen:
+        raise MicroCreditError(_("The form is incomplete: list the courses you have taken."))
+    if not declared:
+        raise MicroCreditError(_("The form is incomplete: confirm that you completed every course listed."))
+    if Certification.objects.filter(student=student, status=Review.SUBMITTED).exists():
+        raise MicroCreditError(_("A certification form of yours is already waiting for review."))
+    certification = Certification.objects.create(student=student, term=term)
+    CertificationLine.objects.bulk_create(
+        CertificationLine(certification=certification, activity=a, title=a.title, term=a.term, hours=a.hours)
+        for a in chosen
+    )
+    return certification
+
+
+def certification_credits(certification: Certification) -> tuple[int, list[str]]:
+    """(credits to import now, reasons to refuse). The credits come from the engine's audit of the student
+    (requirement ge-micro-credits: hours counted, at most 36, titles once), less those already on record."""
+    from menkan.web.audits.services import student_audit
+
+    problems = []
+    student = certification.student
+    for line in certification.lines.all():
+        if line.activity is None or not line.activity.passed or line.activity.student_id != student.pk:
+            problems.append(_("%(title)s (%(term)s) was not completed.") % {"title": line.title, "term": line.term})
+    # audited now, not the stored result: a re-audit scheduled by a recent change may not have run yet
+    stored = student_audit(student)
+    node = requirement_nodes(stored.document if stored else None).get(REQUIREMENT)
+    earned = int((node or {}).get("details", {}).get("credits") or 0)
+    if earned == 0:
+        problems.append(_("Fewer than 18 hours counted: keep taking micro-credit courses."))
+    steps = certification_steps(student.institution)
+    already = micro_courses_on_record(student).filter(code__in=[code for code, _title in steps]).count()
+    due = max(0, min(earned, len(steps)) - already)
+    if earned and not due:
+        problems.append(_("The credits these hours earn are on the record already."))
+    return due, problems
+
+
+@transaction.atomic
+def certification_approve(
+    certification: Certification, by: User, *, exception: bool = False, exception_reason: str = ""
+) -> Certification:
+    """Approve and import the credits as courses into the next term (filed in 110-1 → 110-2), or into the filing
+    term when staff mark an exception with its reason. A form whose courses were not completed, or whose hours
+    earn nothing new, is refused instead, with the reasons."""
+    certification = Certification.objects.select_for_update().get(pk=certification.pk)
+    if certification.status != Review.SUBMITTED:
+        raise MicroCreditError(_("This form has been reviewed already."))
+    if exception and not exception_reason.strip():
+        raise MicroCreditError(_("Give the reason for importing into the current semester."))
+    due, problems = certification_credits(certification)
+    if problems:
+        return certification_refuse(certification, by, " ".join(problems))
+    term = certification.term if exception else str(Term.parse(certification.term).next_regular())
+    already = set(micro_courses_on_record(certification.student).values_list("code", flat=True))
+    steps = [
+        (code, title) for code, title in certification_steps(certification.student.institution) if code not in already
+    ]
+    for code, title in steps[:due]:
+        course = CourseRecord.objects.create(
+            student=certification.student,
+            code=code,
+            title=title,
+            credits=Decimal(1),
+            term=term,
+            grade="P",
+            category=CATEGORY,
+        )
+        certification.imported.add(course)
+    certification.status, certification.reviewed_by, certification.reviewed_at = Review.APPROVED, by, timezone.now()
+    certification.current_term_exception, certification.exception_reason = exception, exception_reason.strip()
+    certification.imported_term = term
+    certification.save()
+    return certification
+
+
+def certification_refuse(certification: Certification, by: User, reason: str) -> Certification:
+    if not reason.strip():
+        raise MicroCreditError(_("Give the reason for refusing."))
+    if Certification.objects.filter(pk=certification.pk).exclude(status=Review.SUBMITTED).exists():
+        raise MicroCreditError(_("This form has been reviewed already."))
+    certification.status, certification.reviewed_by, certification.reviewed_at = Review.REFUSED, by, timezone.now()
+    certification.reason = reason.strip()
+    certification.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
+    return certification
+
+
+# --- gen-ed offset -----------------------------------------------------------------------------------------------
+
+
+def offset_categories(institution: Institution) -> list[dict[str, Any]]:
+    return list((micro_settings(institution) or {}).get("gen_ed_categories") or [])
+
+
+def _offset_limits(institution: Institution) -> tuple[int, int]:
+    config = (micro_settings(institution) or {}).get("offset") or {}
+    return int(config.get("requires_credits", 2)), int(config.get("max_credits", 2))
+
+
+@transaction.atomic
+def offset_file(student: Student, term: str, category: str, credits: int) -> OffsetApplication:
+    """Apply to offset gen-ed credits: needs the 2 micro-credits on record; at most 2 credits, one category of
+    the five. A second application while one is pending or approved is refused."""
+    Term.parse(term)
+    needs, most = _offset_limits(student.institution)
+    if micro_credits_on_record(student) < needs:
+        raise MicroCreditError(
+            _("You need %(n)s micro-credits on your record before applying for an offset.") % {"n": needs}
+        )
+    if category not in {c["tag"] for c in offset_categories(student.institution)}:
+        raise MicroCreditError(_("Choose one of the five gen-ed categories."))
+    if not 1 <= credits <= most:
+        raise MicroCreditError(_("At most %(n)s credits may be offset.") % {"n": most})
+    if OffsetApplication.objects.filter(student=student, status__in=[Review.SUBMITTED, Review.APPROVED]).exists():
+        raise MicroCreditError(_("You have an offset application pending or approved already."))
+    return OffsetApplication.objects.create(student=student, term=term, category=category, credits=credits)
+
+
+@transaction.atomic
+def offset_approve(application: OffsetApplication, by: User) -> OffsetApplication:
+    """Approve: the registrar's course record of the policy (code GEMC-OFFSET, category gen-ed, tag ge-offset,
+    grade P, in the term filed) is written, and the NKUST audit counts it toward the gen-ed total (≤ 2 credits).
+    The chosen category is kept as the tag `offset-for:<category>` (information: per the policy the offset
+    counts toward the five categories' total, not a single category's minimum)."""
+    application = OffsetApplication.objects.select_for_update().select_related("student").get(pk=application.pk)
+    if application.status != Review.SUBMITTED:
+        raise MicroCreditError(_("This application has been reviewed already."))
+    names = {c["tag"]: c["name"] for c in offset_categories(application.student.institution)}
+    name = names.get(application.category, {}).get("zh-TW", application.category)
+    course, _created = CourseRecord.objects.update_or_create(
+        student=application.student,
+        code=OFFSET_CODE,
+        term=application.term,
+        defaults={
+            "title": f"通識微學分抵免（{name}）",
+            "credits": Decimal(application.credits),
+            "grade": "P",
+            "category": "gen-ed",
+            "tags": ["ge-offset", f"offset-for:{application.category}"],
+        },
+    )
+    application.status, application.reviewed_by, application.reviewed_at = Review.APPROVED, by, timezone.now()
+    application.course = course
+    application.save(update_fields=["status", "reviewed_by", "reviewed_at", "course"])
+    return application
+
+
+def offset_refuse(application: OffsetApplication, by: User, reason: str) -> OffsetApplication:
+    if not reason.strip():
+        raise MicroCreditError(_("Give the reason for refusing."))
+    if application.status != Review.SUBMITTED:
+        raise MicroCreditError(_("This application has been reviewed already."))
+    application.status, application.reviewed_by, application.reviewed_at = Review.REFUSED, by, timezone.now()
+    application.reason = reason.strip()
+    application.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
+    return application

@@ -1,0 +1,508 @@
+"""NKUST micro-credits end to end: offerings and seats, attendance and hours, the no-show ban, grading into the
+record, the student's page, certification with its credit import into the next term, and the gen-ed offset."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from menkan.web.accounts.models import Role, User
+from menkan.web.accounts.services import role_assign, user_create, user_password_change
+from menkan.web.audits.services import policy_publish_shipped, student_audit
+from menkan.web.microcredits import services
+from menkan.web.microcredits.models import Ban, Enrollment, Offering, Review
+from menkan.web.microcredits.selectors import requirement_nodes, term_current
+from menkan.web.microcredits.services import MicroCreditError
+from menkan.web.records.models import Activity, CourseRecord, Institution, Student
+from menkan.web.records.services import student_import_document
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Reasons are matched in English (the portal's default language is zh-TW)."""
+    with translation.override("en"):
+        yield
+
+
+def audit_for_display(student: Student) -> dict[str, Any]:
+    """The student's audit now (in these tests transactions never commit, so no scheduled re-audit runs)."""
+    stored = student_audit(student)
+    assert stored is not None
+    return stored.document
+
+
+GEN_ED = [
+    {"code": f"GE{n}", "title": f"通識{n}", "credits": 2, "term": "111-1", "grade": "80", "category": "gen-ed",
+     "tags": [f"ge:{tag}"]}
+    for n, tag in enumerate(["humanities", "social", "natural", "technology", "life"], start=1)
+]  # fmt: skip
+
+
+def account(username: str) -> User:
+    user, _ = user_create(username)
+    user_password_change(user, "correct-Horse-battery-9")
+    return user
+
+
+def nkust_student(student_id: str, **extra: Any) -> Student:
+    document = {
+        "schema": "menkan.student/1",
+        "student_id": student_id,
+        "name": f"學生{student_id[-3:]}",
+        "institution": "nkust",
+        "department": "CSIE",
+        "admission_term": "111-1",
+        "courses": [],
+        **extra,
+    }
+    student, _ = student_import_document(Institution.objects.get(code="nkust"), document)
+    return student
+
+
+class Nkust:
+    def __init__(self) -> None:
+        policy_publish_shipped("nkust", reaudit=False)
+        self.institution = Institution.objects.get(code="nkust")
+        self.staff = account("center")
+        role_assign(self.staff, Role.UNIT_STAFF, self.institution.pk, unit="通識教育中心")
+        self.student = nkust_student("N11100001")
+        self.user = account("nstudent")
+        role_assign(self.user, Role.STUDENT, self.institution.pk)
+        self.student.user = self.user
+        self.student.save(update_fields=["user"])
+
+    def client(self, user: User) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def nk(db: Any) -> Nkust:
+    return Nkust()
+
+
+def modular(nk: Nkust, title: str = "感知美學：攝影", term: str = "114-1", sessions: int = 2) -> Offering:
+    offering = services.offering_create(
+        nk.institution, term=term, title=title, hours=Decimal(3 * sessions), area="perceptual-aesthetics"
+    )
+    for n in range(sessions):
+        services.session_create(
+            offering,
+            day=datetime.date(2025, 10, 1 + n),
+            starts=datetime.time(13),
+            ends=datetime.time(16),
+            hours=Decimal(3),
+        )
+    return offering
+
+
+def all_sessions(offering: Offering) -> list[int]:
+    return list(offering.sessions.values_list("pk", flat=True))
+
+
+def test_a_modular_course_has_five_seats_and_needs_every_session_confirmed(nk: Nkust) -> None:
+    offering = modular(nk)
+    assert offering.seats == 5
+    with pytest.raises(MicroCreditError, match="every session"):
+        services.enrollment_create(offering, nk.student, all_sessions(offering)[:1])
+    services.enrollment_create(offering, nk.student, all_sessions(offering))
+    with pytest.raises(MicroCreditError, match="already"):
+        services.enrollment_create(offering, nk.student, all_sessions(offering))
+    others = [nkust_student(f"N1110010{n}") for n in range(5)]
+    for other in others[:4]:
+        services.enrollment_create(offering, other, all_sessions(offering))
+    with pytest.raises(MicroCreditError, match="No seats left"):
+        services.enrollment_create(offering, others[4], all_sessions(offering))
+    offering.refresh_from_db()
+    assert offering.taken == 5
+    assert offering.enrollments.count() == 5
+
+
+def test_the_signup_page_lists_each_session_with_a_checkbox(nk: Nkust) -> None:
+    offering = modular(nk)
+    client = nk.client(nk.user)
+    page = client.get(reverse("microcredits:offering-detail", kwargs={"pk": offering.pk})).content.decode()
+    for pk in all_sessions(offering):
+        assert f'name="session" value="{pk}"' in page
+    url = reverse("microcredits:offering-signup", kwargs={"pk": offering.pk})
+    client.post(url, {"session": all_sessions(offering)[:1]})
+    assert not Enrollment.objects.filter(student=nk.student).exists()
+    client.post(url, {"session": all_sessions(offering)})
+    assert Enrollment.objects.filter(student=nk.student, offering=offering).exists()
+
+
+def test_hours_come_from_sessions_signed_in_and_out_and_a_pass_writes_the_activity(nk: Nkust) -> None:
+    offering = modular(nk)
+    enrollment = services.enrollment_create(offering, nk.student, all_sessions(offering))
+    first, second = offering.sessions.all()
+    # staff scan the id at the door; the student signs out with the session's code
+    services.attendance_enter(first, "N11100001", "in", nk.staff)
+    services.attendance_check_in(first, nk.student, first.code.lower(), "out")
+    services.attendance_check_in(second, nk.student, second.code, "in")
+    with pytest.raises(MicroCreditError, match="Wrong"):
+        services.attendance_check_in(second, nk.student, "NOPE", "out")
+    assert enrollment.hours_attended() == 3  # the second session has no sign-out
+    with pytest.raises(MicroCreditError, match="hours attended"):
+        services.enrollment_grade(enrollment, "pass", nk.staff)
+    services.attendance_enter(second, "N11100001", "out", nk.staff)
+    assert enrollment.hours_attended() == 6
+    with pytest.raises(MicroCreditError, match="work"):
+        services.enrollment_grade(enrollment, "pass", nk.staff)
+    services.work_submit(enrollment, SimpleUploadedFile("worksheet.pdf", b"%PDF-1.4 done"))
+    services.enrollment_grade(enrollment, "pass", nk.staff)
+    activity = Activity.objects.get(student=nk.student, item="ge-micro")
+    assert (activity.title, activity.hours, activity.term, activity.passed) == ("感知美學：攝影", 6, "114-1", True)
+    assert activity.unit == "通識教育中心"
+    node = requirement_nodes(audit_for_display(nk.student))["ge-micro-credits"]
+    assert node["details"]["hours_counted"] == 6
+
+
+def test_work_is_handed_in_through_the_page_by_the_student_only(nk: Nkust) -> None:
+    offering = modular(nk)
+    enrollment = services.enrollment_create(offering, nk.student, all_sessions(offering))
+    url = reverse("microcredits:work-submit", kwargs={"pk": enrollment.pk})
+    stranger = account("stranger")
+    assert nk.client(stranger).post(url, {"work": SimpleUploadedFile("w.txt", b"x")}).status_code == 403
+    nk.client(nk.user).post(url, {"work": SimpleUploadedFile("w.txt", b"my work")})
+    enrollment.refresh_from_db()
+    assert enrollment.work_submitted_at is not None
+
+
+def test_a_failed_course_is_on_the_record_and_does_not_count(nk: Nkust) -> None:
+    offering = modular(nk)
+    enrollment = services.enrollment_create(offering, nk.student, all_sessions(offering))
+    services.enrollment_grade(enrollment, "fail", nk.staff)
+    assert not Activity.objects.get(student=nk.student).passed
+    node = requirement_nodes(audit_for_display(nk.student))["ge-micro-credits"]
+    assert node["details"]["hours_counted"] == 0
+    assert [n["reason"] for n in node["not_applied"]] == ["failed"]
+
+
+def test_an_absent_seat_holder_is_barred_for_the_semester_until_staff_lift_it(nk: Nkust) -> None:
+    offering = modular(nk)
+    services.enrollment_create(offering, nk.student, all_sessions(offering))
+    present = nkust_student("N11100200")
+    services.enrollment_create(offering, present, all_sessions(offering))
+    first = offering.sessions.first()
+    assert first is not None
+    services.attendance_enter(first, "N11100200", "in", nk.staff)
+    bans = services.session_close(first, nk.staff)
+    assert [ban.student for ban in bans] == [nk.student]
+    # any micro-credit course of that term is refused, with the reason; another term is not
+    plain = services.offering_create(nk.institution, term="114-1", title="在地實踐講座", hours=Decimal(3))
+    with pytest.raises(MicroCreditError, match="no-show"):
+        services.enrollment_create(plain, nk.student)
+    later = services.offering_create(nk.institution, term="114-2", title="在地實踐講座", hours=Decimal(3))
+    services.enrollment_create(later, nk.student)
+    # the ban is shown on the student's page and at sign-up
+    client = nk.client(nk.user)
+    page = client.get(
+        reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    ).content.decode()
+    assert 'data-ban="active"' in page
+    assert "感知美學：攝影" in page
+    response = client.post(reverse("microcredits:offering-signup", kwargs={"pk": plain.pk}), follow=True)
+    assert "no-show" in response.content.decode()
+    assert not Enrollment.objects.filter(student=nk.student, offering=plain).exists()
+    # lifting needs a reason, which is kept with who and when
+    ban = Ban.objects.get(student=nk.student)
+    staff = nk.client(nk.staff)
+    lift = reverse("microcredits:ban-lift", kwargs={"pk": ban.pk})
+    staff.post(lift, {"reason": ""})
+    ban.refresh_from_db()
+    assert ban.active
+    staff.post(lift, {"reason": "病假，附診斷證明"})
+    ban.refresh_from_db()
+    assert (ban.active, ban.lifted_by, ban.lift_reason) == (False, nk.staff, "病假，附診斷證明")
+    services.enrollment_create(plain, nk.student)
+    page = client.get(
+        reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    ).content.decode()
+    assert 'data-ban="lifted"' in page and "病假，附診斷證明" in page
+
+
+def test_a_plain_course_absence_bars_nobody(nk: Nkust) -> None:
+    plain = services.offering_create(nk.institution, term="114-1", title="講座", hours=Decimal(2))
+    session = services.session_create(
+        plain, day=datetime.date(2025, 10, 1), starts=datetime.time(9), ends=datetime.time(11), hours=Decimal(2)
+    )
+    services.enrollment_create(plain, nk.student)
+    assert services.session_close(session, nk.staff) == []
+
+
+def test_the_student_page_shows_hours_counted_ignored_and_why_and_credits(nk: Nkust) -> None:
+    student = nkust_student(
+        "N11100300",
+        activities=[
+            {"item": "ge-micro", "hours": 20, "term": "112-1", "title": "課程A", "unit": "通識教育中心"},
+            {"item": "ge-micro", "hours": 20, "term": "112-2", "title": "課程B", "unit": "通識教育中心"},
+            {"item": "ge-micro", "hours": 6, "term": "113-1", "title": "課程A", "unit": "通識教育中心"},
+        ],
+    )
+    user = account("n300")
+    student.user = user
+    student.save(update_fields=["user"])
+    page = (
+        nk.client(user)
+        .get(reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100300"}))
+        .content.decode()
+    )
+    assert '<strong id="hours-counted">36' in page
+    assert '<strong id="hours-ignored">10' in page  # 4 over the cap + 6 of a duplicate title
+    assert '<strong id="credits-earned">2' in page
+    assert "超過上限" in page or "over" in page.lower()
+    assert "重複" in page or "duplicate" in page.lower()
+
+
+def certify(nk: Nkust, term: str, hours: int = 18, titles: tuple[str, ...] = ("課程A",)) -> Any:
+    for title in titles:
+        Activity.objects.create(
+            student=nk.student, item="ge-micro", hours=hours, term=term, title=title, unit="通識教育中心"
+        )
+    ids = list(Activity.objects.filter(student=nk.student).values_list("pk", flat=True))
+    return services.certification_file(nk.student, term, ids, True)
+
+
+def test_a_certification_filed_in_113_1_puts_the_credits_on_the_113_2_record(nk: Nkust) -> None:
+    certification = certify(nk, "113-1", 18, ("課程A", "課程B"))
+    staff = nk.client(nk.staff)
+    assert "課程A" in staff.get(reverse("microcredits:review-list")).content.decode()
+    staff.post(reverse("microcredits:certification-review", kwargs={"pk": certification.pk}), {"decision": "approve"})
+    certification.refresh_from_db()
+    assert certification.status == Review.APPROVED
+    assert certification.imported_term == "113-2"
+    courses = CourseRecord.objects.filter(student=nk.student, category="micro-credit").order_by("code")
+    assert [(c.code, c.term, c.credits, c.grade) for c in courses] == [
+        ("GEMC1", "113-2", 1, "P"),
+        ("GEMC2", "113-2", 1, "P"),
+    ]
+    node = requirement_nodes(audit_for_display(nk.student))["ge-micro-credits-imported"]
+    assert node["status"] == "met"
+    assert [item["ref"] for item in node["applied"]] == ["GEMC1@113-2", "GEMC2@113-2"]
+    student_audit(nk.student)
+    page = (
+        nk.client(nk.user)
+        .get(reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100001"}))
+        .content.decode()
+    )
+    assert "GEMC1@113-2" in page
+
+
+def test_one_step_then_the_second_later_and_nothing_twice(nk: Nkust) -> None:
+    first = certify(nk, "112-1", 18)
+    services.certification_approve(first, nk.staff)
+    assert list(CourseRecord.objects.filter(student=nk.student).values_list("code", "term")) == [("GEMC1", "112-2")]
+    again = services.certification_file(nk.student, "112-2", [Activity.objects.get().pk], True)
+    refused = services.certification_approve(again, nk.staff)
+    assert refused.status == Review.REFUSED
+    assert "on the record already" in refused.reason
+    second = certify(nk, "113-1", 18, ("課程B",))
+    services.certification_approve(second, nk.staff)
+    assert sorted(CourseRecord.objects.filter(student=nk.student).values_list("code", "term")) == [
+        ("GEMC1", "112-2"),
+        ("GEMC2", "113-2"),
+    ]
+
+
+def test_a_current_semester_exception_needs_a_reason_and_imports_into_the_filing_term(nk: Nkust) -> None:
+    certification = certify(nk, "113-1", 18)
+    with pytest.raises(MicroCreditError, match="reason"):
+        services.certification_approve(certification, nk.staff, exception=True)
+    services.certification_approve(certification, nk.staff, exception=True, exception_reason="下學期校外實習")
+    course = CourseRecord.objects.get(student=nk.student)
+    assert (course.code, course.term) == ("GEMC1", "113-1")
+    certification.refresh_from_db()
+    assert certification.current_term_exception and certification.exception_reason == "下學期校外實習"
+
+
+def test_incomplete_forms_and_uncompleted_courses_are_refused_with_the_reason(nk: Nkust) -> None:
+    Activity.objects.create(student=nk.student, item="ge-micro", hours=9, term="113-1", title="課程A")
+    ids = list(Activity.objects.values_list("pk", flat=True))
+    with pytest.raises(MicroCreditError, match="incomplete"):
+        services.certification_file(nk.student, "113-1", [], True)
+    with pytest.raises(MicroCreditError, match="incomplete"):
+        services.certification_file(nk.student, "113-1", ids, False)
+    certification = services.certification_file(nk.student, "113-1", ids, True)
+    refused = services.certification_approve(certification, nk.staff)
+    assert refused.status == Review.REFUSED and "18 hours" in refused.reason
+    # a course listed that was later found failed is "not completed"
+    more = certify(nk, "113-2", 18, ("課程B",))
+    Activity.objects.filter(title="課程B").update(passed=False)
+    refused = services.certification_approve(more, nk.staff)
+    assert "課程B (113-2) was not completed" in refused.reason
+    assert not CourseRecord.objects.filter(student=nk.student).exists()
+    # staff may refuse by hand with a reason; the student sees it
+    manual = certify(nk, "114-1", 18, ("課程C",))
+    nk.client(nk.staff).post(
+        reverse("microcredits:certification-review", kwargs={"pk": manual.pk}),
+        {"decision": "refuse", "reason": "缺學習單"},
+    )
+    manual.refresh_from_db()
+    assert (manual.status, manual.reason) == (Review.REFUSED, "缺學習單")
+
+
+def test_the_certification_form_is_prefilled_from_the_passed_courses(nk: Nkust) -> None:
+    Activity.objects.create(student=nk.student, item="ge-micro", hours=9, term="113-1", title="課程A")
+    Activity.objects.create(student=nk.student, item="ge-micro", hours=9, term="113-1", title="不及格", passed=False)
+    client = nk.client(nk.user)
+    url = reverse("microcredits:certification-file", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    page = client.get(url).content.decode()
+    assert "課程A" in page and "不及格" not in page
+    client.post(url, {"activity": [Activity.objects.get(title="課程A").pk], "declare": "1"})
+    assert nk.student.micro_certifications.get().lines.get().title == "課程A"
+
+
+def test_the_offset_needs_two_credits_on_record_and_changes_the_audit_once_approved(nk: Nkust) -> None:
+    nk.student.courses.all().delete()
+    for course in GEN_ED[:4]:
+        CourseRecord.objects.create(student=nk.student, **course)
+    with pytest.raises(MicroCreditError, match="2 micro-credits"):
+        services.offset_file(nk.student, "114-1", "ge:life", 2)
+    certification = certify(nk, "113-1", 18, ("課程A", "課程B"))
+    services.certification_approve(certification, nk.staff)
+    before = requirement_nodes_all(nk.student)["general-education.total"]
+    assert before["earned"] == 8
+    client = nk.client(nk.user)
+    url = reverse("microcredits:offset-file", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    response = client.post(url, {"category": "ge:life", "credits": "2"})
+    application = nk.student.micro_offsets.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "microcredits:offset-pdf", kwargs={"pk": application.pk}
+    )
+    pdf = client.get(response.url)
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    with pytest.raises(MicroCreditError, match="pending or approved"):
+        services.offset_file(nk.student, "114-1", "ge:life", 2)
+    nk.client(nk.staff).post(
+        reverse("microcredits:offset-review", kwargs={"pk": application.pk}), {"decision": "approve"}
+    )
+    application.refresh_from_db()
+    assert application.status == Review.APPROVED
+    record = application.course
+    assert record is not None
+    assert (record.code, record.category, record.grade, record.credits) == ("GEMC-OFFSET", "gen-ed", "P", 2)
+    assert record.tags == ["ge-offset", "offset-for:ge:life"]
+    after = requirement_nodes_all(nk.student)["general-education.total"]
+    assert after["earned"] == 10
+    assert (f"GEMC-OFFSET@{term_current()}", 2) in [(item["ref"], item["amount"]) for item in after["applied"]]
+
+
+def test_the_offset_pdf_attaches_the_transcript(nk: Nkust) -> None:
+    from menkan.web.microcredits.models import OffsetApplication
+
+    CourseRecord.objects.create(student=nk.student, **GEN_ED[0])
+    application = OffsetApplication.objects.create(student=nk.student, term="114-1", category="ge:life", credits=2)
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "microcredits/offset_pdf.html",
+        {"application": application, "student": nk.student, "courses": nk.student.courses.all(), "micro": []},
+    )
+    assert 'id="transcript"' in html and "通識1" in html and "GE1" in html
+
+
+def requirement_nodes_all(student: Student) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+
+    def visit(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            found[node["id"]] = node
+            visit(node.get("children") or [])
+
+    visit((audit_for_display(student) or {})["requirements"])
+    return found
+
+
+def test_center_staff_act_only_for_their_institution(nk: Nkust) -> None:
+    policy_publish_shipped("ntut", reaudit=False)
+    ntut = Institution.objects.get(code="ntut")
+    outsider = account("ntut-center")
+    role_assign(outsider, Role.UNIT_STAFF, ntut.pk, unit="通識教育中心")
+    offering = modular(nk)
+    client = nk.client(outsider)
+    assert client.get(reverse("microcredits:offering-detail", kwargs={"pk": offering.pk})).status_code == 403
+    assert client.get(reverse("microcredits:offering-create", kwargs={"institution": "nkust"})).status_code == 403
+    session = offering.sessions.first()
+    assert session is not None
+    assert (
+        client.post(reverse("microcredits:session-attendance", kwargs={"pk": session.pk}), {"close": "1"}).status_code
+        == 403
+    )
+    ours = nk.client(nk.staff)
+    response = ours.post(
+        reverse("microcredits:offering-create", kwargs={"institution": "nkust"}),
+        {"term": "114-1", "title": "數位科技：AI", "hours": "9", "area": "digital-technology"},
+    )
+    created = Offering.objects.get(title="數位科技：AI")
+    assert response.status_code == 302 and created.seats == 5
+    # a student sees only their own micro-credits page
+    other = nkust_student("N11100999")
+    url = reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": other.student_id})
+    assert nk.client(nk.user).get(url).status_code == 403
+
+
+def test_staff_pages_run_the_course_sessions_attendance_and_grades(nk: Nkust) -> None:
+    staff = nk.client(nk.staff)
+    offering = modular(nk, sessions=1)
+    services.enrollment_create(offering, nk.student, all_sessions(offering))
+    detail = reverse("microcredits:offering-detail", kwargs={"pk": offering.pk})
+    staff.post(
+        reverse("microcredits:session-create", kwargs={"pk": offering.pk}),
+        {"date": "2025-10-20", "starts": "09:00", "ends": "12:00", "hours": "3"},
+    )
+    assert offering.sessions.count() == 2
+    page = staff.get(detail).content.decode()
+    assert 'id="roster"' in page and "N11100001" in page
+    first, second = offering.sessions.order_by("date")
+    url = reverse("microcredits:session-attendance", kwargs={"pk": first.pk})
+    assert first.code in staff.get(url).content.decode()
+    staff.post(url, {"ids": "N11100001\nN99999999", "action": "in"})
+    staff.post(url, {"ids": "N11100001", "action": "out"})
+    enrollment = Enrollment.objects.get(student=nk.student)
+    assert enrollment.hours_attended() == 3
+    staff.post(url, {"close": "1"})
+    assert not Ban.objects.exists()  # present at the first session
+    staff.post(reverse("microcredits:session-attendance", kwargs={"pk": second.pk}), {"close": "1"})
+    assert Ban.objects.get().student == nk.student  # absent from the second (joined after sign-up)
+    staff.post(reverse("microcredits:enrollment-grade", kwargs={"pk": enrollment.pk}), {"result": "pass"})
+    enrollment.refresh_from_db()
+    assert enrollment.result == ""  # not completed: 3 of 6 hours, no work
+    staff.post(reverse("microcredits:enrollment-grade", kwargs={"pk": enrollment.pk}), {"result": "fail"})
+    enrollment.refresh_from_db()
+    assert enrollment.result == "fail"
+    listing = staff.get(reverse("microcredits:offering-list")).content.decode()
+    assert offering.title in listing and "1 / 5" in listing
+
+
+def test_offerings_only_where_micro_credits_are_offered_and_in_a_known_area(nk: Nkust) -> None:
+    policy_publish_shipped("ntut", reaudit=False)
+    with pytest.raises(MicroCreditError, match="offers no micro-credit"):
+        services.offering_create(Institution.objects.get(code="ntut"), term="114-1", title="x", hours=Decimal(3))
+    with pytest.raises(MicroCreditError, match="module area"):
+        services.offering_create(nk.institution, term="114-1", title="x", hours=Decimal(3), area="cooking")
+    with pytest.raises(ValueError):
+        services.offering_create(nk.institution, term="114-9", title="x", hours=Decimal(3))
+    plain = services.offering_create(nk.institution, term="114-1", title="講座", hours=Decimal(3))
+    assert plain.seats is None and not plain.modular
+
+
+def test_one_ban_per_term_and_no_self_check_in_after_closing(nk: Nkust) -> None:
+    offering = modular(nk)
+    services.enrollment_create(offering, nk.student, all_sessions(offering))
+    first, second = offering.sessions.all()
+    assert len(services.session_close(first, nk.staff)) == 1
+    assert services.session_close(second, nk.staff) == []  # barred already
+    assert services.session_close(first, nk.staff) == []  # closing twice records nothing
+    with pytest.raises(MicroCreditError, match="closed"):
+        services.attendance_check_in(first, nk.student, first.code, "in")
+    assert Ban.objects.count() == 1
