@@ -322,16 +322,672 @@ def _export_cases(ctx: Ctx) -> list[Case]:
 
 
 # --- cases of the activities app's pages and endpoints
+# Self-learning (activities): students use their own page (sign-ups, uploads, their own files); unit staff their
+# office's offerings. The world is NTUT, whose policy names no self-learning office: its 教務處 staff keep their
+# own offerings but handle no MOOC or licence work, and the NCUT objects below belong to nobody of the world.
+def _activities_objects(ctx: Ctx) -> dict[str, Any]:
+    cached = ctx.__dict__.get("activities")
+    if cached is not None:
+        return cached
+    import datetime
+
+    from menkan.web.activities.models import LicenceListEntry, MoocCourse, MoocUpload, Offering, SubsidyApplication
+    from menkan.web.records.models import Department
+
+    ntut = ctx.world.institution
+    ncut, _ = Institution.objects.get_or_create(code="ncut", defaults={"name_zh": "勤益", "name_en": "NCUT"})
+    department, _ = Department.objects.get_or_create(institution=ncut, code="資工", defaults={"name_zh": "資工"})
+    stranger = Student.objects.create(
+        institution=ncut, student_id="NC11107999", department=department, admission_term="111-1"
+    )
+    day = datetime.date.today() + datetime.timedelta(days=30)
+    fields = {"date": day, "hours": 2, "capacity": 5, "term": "114-1"}
+    pdf = b"%PDF-1.4\n"
+    own_course = MoocCourse.objects.create(institution=ntut, title="matrix", hours=1)
+    ncut_course = MoocCourse.objects.create(institution=ncut, title="matrix", hours=1)
+    objects = {
+        "own-office": Offering.objects.create(
+            institution=ntut, office="教務處", item="resilience", title="m1", **fields
+        ),
+        "other-office": Offering.objects.create(
+            institution=ntut, office="圖書館", item="improvement", title="m2", **fields
+        ),
+        "ncut": Offering.objects.create(institution=ncut, office="教務處", item="resilience", title="m3", **fields),
+        "own-upload": MoocUpload.objects.create(
+            student=ctx.world.own, course=own_course, file=SimpleUploadedFile("c.pdf", pdf)
+        ),
+        "ncut-upload": MoocUpload.objects.create(student=stranger, course=ncut_course, file="x.pdf"),
+        "ncut-course": ncut_course,
+        "own-application": SubsidyApplication.objects.create(
+            student=ctx.world.own,
+            code="X",
+            title="X",
+            exam_date=day,
+            fee=3000,
+            receipt=SimpleUploadedFile("r.pdf", pdf),
+        ),
+        "ncut-application": SubsidyApplication.objects.create(
+            student=stranger, code="X", title="X", exam_date=day, fee=3000, receipt="r.pdf"
+        ),
+        "ncut-entry": LicenceListEntry.objects.create(institution=ncut, department="資工", code="X"),
+    }
+    ctx.__dict__["activities"] = objects
+    return objects
+
+
+ACTIVITY_STUDENTS = {"student", "other-student"}
+
+
+def _activities_student_case(ok: int, body: dict[str, Any] | None = None) -> Callable[[Ctx], list[Case]]:
+    return lambda ctx: [Case("-", {}, _may(ctx, ACTIVITY_STUDENTS), ok, body=body)]
+
+
+def _activities_signup_cases(ctx: Ctx) -> list[Case]:
+    # the world's students are NTUT's: the requirement does not apply, so the page says so (a redirect back)
+    offering = _activities_objects(ctx)["own-office"]
+    return [Case("own institution", {"pk": offering.pk}, _may(ctx, ACTIVITY_STUDENTS), 302)]
+
+
+def _activities_file_cases(own: str, other: str) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        objects = _activities_objects(ctx)
+        return [
+            Case("own student's", {"pk": objects[own].pk}, _may(ctx, {"student"}), 200),
+            Case("an NCUT student's", {"pk": objects[other].pk}, False, 200),
+        ]
+
+    return cases
+
+
+def _activities_staff_case(ok: int, body: dict[str, Any] | None = None) -> Callable[[Ctx], list[Case]]:
+    return lambda ctx: [Case("-", {}, _may(ctx, {"unit-staff"}), ok, body=body)]
+
+
+def _activities_offering_cases(ok: int, body: Callable[[], Any] | None = None) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        objects = _activities_objects(ctx)
+
+        def after(ctx: Ctx) -> str | None:
+            from menkan.web.activities.models import Offering
+
+            touched = Offering.objects.filter(title__in=("m2", "m3")).exclude(closed=False)
+            registered = Activity.objects.filter(title__in=("m2", "m3"))
+            return "another office's offering was changed" if touched.exists() or registered.exists() else None
+
+        return [
+            Case("own office's", {"pk": objects["own-office"].pk}, _may(ctx, {"unit-staff"}), ok, body=body and body()),
+            Case("another office's", {"pk": objects["other-office"].pk}, False, ok, body=body and body(), after=after),
+            Case("another institution's", {"pk": objects["ncut"].pk}, False, ok, body=body and body(), after=after),
+        ]
+
+    return cases
+
+
+def _activities_roster() -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("roster.csv", "學號\r\nB112340001\r\n".encode())}
+
+
+def _activities_nobody(key: str | None, ok: int, body: dict[str, Any] | None = None) -> Callable[[Ctx], list[Case]]:
+    """Pages of the MOOC and licence offices: no role of the world is staff of such an office."""
+
+    def cases(ctx: Ctx) -> list[Case]:
+        kwargs = {"pk": _activities_objects(ctx)[key].pk} if key else {}
+
+        def after(ctx: Ctx) -> str | None:
+            from menkan.web.activities.models import LicenceListEntry, MoocUpload, SubsidyApplication
+
+            if MoocUpload.objects.exclude(status="pending").exists():
+                return "a MOOC upload was reviewed"
+            if SubsidyApplication.objects.exclude(status="pending").exists():
+                return "a subsidy application was reviewed"
+            return None if LicenceListEntry.objects.exists() else "a licence list entry was removed"
+
+        return [Case(key or "-", kwargs, False, ok, body=body, after=after)]
+
+    return cases
+
+
+REVIEW = {"decision": "approve", "reason": ""}
 
 # --- cases of the notices app's pages and endpoints
+# Notices: schedules, sending and creating them are the registrar's of the schedule's institution; class lists
+# whoever may see the class's students (its mentor, its department's staff, the institution's registrar); the log
+# is open to everyone signed in, each seeing the notices addressed to them (a registrar: the institution's).
+NOTICE_CLASS_SEES = {
+    "own": {"mentor", "department-officer", "department-head", "registrar"},
+    "other": {"registrar"},
+    "foreign": {"foreign-registrar"},
+}
+NOTICE_LOG_SEES = {
+    "own": {"student", "registrar"},
+    "other": {"other-student", "registrar"},
+    "foreign": {"foreign-registrar"},
+}
+NOTICE_REGISTRARS = {"registrar", "foreign-registrar"}
+NOTICE_TARGETS = {"own": "ntut", "foreign": "nycu"}
+
+
+def _notice_schedule(code: str) -> Any:
+    from datetime import date
+
+    from menkan.web.notices.models import NoticeSchedule
+
+    schedule, _ = NoticeSchedule.objects.get_or_create(
+        institution=Institution.objects.get(code=code),
+        term="114-1",
+        defaults={"semester_start": date(2025, 9, 8), "weeks": [8, 16], "deadline": date(2026, 6, 1)},
+    )
+    return schedule
+
+
+def _notice_schedule_form(code: str, term: str) -> dict[str, str]:
+    return {
+        "institution": str(Institution.objects.get(code=code).pk),
+        "term": term,
+        "semester_start": "2026-09-14",
+        "weeks": "8, 16",
+        "weekday": "4",
+        "head_weeks": "16",
+        "deadline": "2027-06-01",
+        "active": "on",
+    }
+
+
+def _notice_schedule_unchanged(code: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        return f"the {code} schedule was changed anyway" if _notice_schedule(code).weeks != [8, 16] else None
+
+    return after
+
+
+def _notice_schedule_not_created(code: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.notices.models import NoticeSchedule
+
+        created = NoticeSchedule.objects.filter(institution__code=code, term="115-1").exists()
+        return f"a {code} schedule was created anyway" if created else None
+
+    return after
+
+
+def _notice_schedule_create_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(
+            code,
+            {},
+            _may(ctx, REGISTRAR_OF[code]),
+            302,
+            body=_notice_schedule_form(code, "115-1"),
+            after=_notice_schedule_not_created(code),
+        )
+        for code in REGISTRAR_OF
+    ]
+
+
+def _notice_schedule_edit_cases(post: bool) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        found = []
+        for target, code in NOTICE_TARGETS.items():
+            schedule = _notice_schedule(code)
+            body = {**_notice_schedule_form(code, "114-1"), "weeks": "9"} if post else None
+            allowed = _may(ctx, REGISTRAR_OF[code])
+            after = _notice_schedule_unchanged(code) if post else None
+            found.append(Case(target, {"pk": schedule.pk}, allowed, 302 if post else 200, body=body, after=after))
+        return found
+
+    return cases
+
+
+def _notice_send_cases(ctx: Ctx) -> list[Case]:
+    return [Case(code, {}, _may(ctx, REGISTRAR_OF[code]), 302, body={"institution": code}) for code in REGISTRAR_OF]
+
+
+def _notice_log_shows_own(ctx: Ctx, response: Any) -> str | None:
+    text = response.content.decode()
+    shown = {t for t in STUDENTS if f"student:{ctx.student(t).student_id}" in text}
+    expected = {t for t in STUDENTS if ctx.role in NOTICE_LOG_SEES[t]}
+    return None if shown == expected else f"log shows notices of {sorted(shown)}, should show {sorted(expected)}"
+
+
+def _notice_log_cases(ctx: Ctx) -> list[Case]:
+    from menkan.web.notices.models import NoticeLog
+
+    for target in STUDENTS:
+        student = ctx.student(target)
+        NoticeLog.objects.get_or_create(
+            notice_key=f"{student.institution.code}:114-1:week-8",
+            recipient=f"student:{student.student_id}",
+            defaults={"institution": student.institution, "audience": "student", "student": student, "status": "sent"},
+        )
+    return [Case("-", {}, _signed_in(ctx), 200, check=_notice_log_shows_own)]
+
+
+def _notice_class_index_shows_own(ctx: Ctx, response: Any) -> str | None:
+    text = response.content.decode()
+    codes = {t: ctx.student(t).school_class.code for t in STUDENTS}  # type: ignore[union-attr]
+    shown = {t for t, code in codes.items() if f">{code}<" in text}
+    expected = {t for t in STUDENTS if ctx.role in NOTICE_CLASS_SEES[t]}
+    return None if shown == expected else f"lists the classes of {sorted(shown)}, should list {sorted(expected)}"
+
+
+def _notice_class_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(
+            t,
+            {"institution": ctx.student(t).institution.code, "code": ctx.student(t).school_class.code},  # type: ignore[union-attr]
+            _may(ctx, NOTICE_CLASS_SEES[t]),
+            200,
+        )
+        for t in STUDENTS
+    ]
+
 
 # --- cases of the reports app's pages and endpoints
+# Pass-rate reports: a registrar runs their own institution's (the form opens for any registrar); nobody else.
+# The terms make the world's students seniors (ntut: admitted 112-1, nycu: 110-1), so the records download
+# must hold exactly the institution's own students.
+REPORT_QUERY = {"ntut": {"institution": "ntut", "as_of": "115-1"}, "nycu": {"institution": "nycu", "as_of": "113-1"}}
+
+
+def _report_holds_only(code: str) -> Check:
+    def check(ctx: Ctx, response: Any) -> str | None:
+        text = response.content.decode()
+        own = {ctx.student(t).student_id for t in STUDENTS if INSTITUTION_OF[t] == code}
+        shown = {ctx.student(t).student_id for t in STUDENTS if ctx.student(t).student_id in text}
+        return None if shown == own else f"holds {sorted(shown)}, should hold exactly {sorted(own)}"
+
+    return check
+
+
+def _report_page_cases(ctx: Ctx) -> list[Case]:
+    cases = [Case("the form", {}, _may(ctx, {"registrar", "foreign-registrar"}), 200)]
+    cases += [Case(code, {}, _may(ctx, REGISTRAR_OF[code]), 200, body=REPORT_QUERY[code]) for code in REGISTRAR_OF]
+    return cases
+
+
+def _report_download_cases(check: bool) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        return [
+            Case(
+                code,
+                {},
+                _may(ctx, REGISTRAR_OF[code]),
+                200,
+                body=REPORT_QUERY[code],
+                check=_report_holds_only(code) if check else None,
+            )
+            for code in REGISTRAR_OF
+        ]
+
+    return cases
+
 
 # --- cases of the programs app's pages and endpoints
+# Micro-programs: the catalogue is for everyone signed in; a student's programs page for whoever sees the
+# student, but only the student registers and applies; an application is seen by whoever sees its student and by
+# its program's contact and head, and decided only by the reviewer of its current step (here the AVM contact at
+# step 1); the review queue is for reviewers and the registrar; the calendar for the registrar of its
+# institution. The verification page is public: anyone with the code, signed in or not, session or token.
+PROGRAM_VIEWERS = {"student", "mentor", "department-officer", "department-head", "registrar"}
+PROGRAM_REVIEWERS = {"program-contact", "program-head", "department-officer", "department-head", "registrar"}
+PROGRAM_REVIEWERS |= {"foreign-registrar"}  # the overview of their own institution's applications (none)
+SELF = {"own": {"student"}, "other": {"other-student"}, "foreign": set()}
+
+
+@dataclass
+class _PublicCase(Case):
+    """A public page: open to everyone, signed in or not (the token-mode loop closes every page; not this)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "allowed" and not value and getattr(self, "allowed", False):
+            return
+        super().__setattr__(name, value)
+
+
+def _programs_objects(ctx: Ctx) -> dict[str, Any]:
+    cached = ctx.__dict__.get("programs")
+    if cached is not None:
+        return cached
+    import datetime
+
+    from menkan.web.programs.models import Application, IssuedCertificate, ProgramTerm
+
+    today = datetime.date.today()
+    ProgramTerm.objects.get_or_create(
+        institution=ctx.world.institution,
+        term="113-1",
+        defaults={
+            "semester_starts": today - datetime.timedelta(weeks=13),
+            "add_drop_ends": today - datetime.timedelta(weeks=11),
+            "registration_opens": today - datetime.timedelta(days=3),
+            "registration_closes": today + datetime.timedelta(days=3),
+        },
+    )
+    blank = {"term": "113-1", "audit": {"requirements": []}}
+    issued = Application.objects.create(student=ctx.world.own, program="AV2", state="issued", step=4, **blank)
+    IssuedCertificate.objects.create(
+        application=issued, code="matrix-code", student_name="x", program_name="面板微學程", issued_on=today
+    )
+    objects = {
+        "own-AVM": Application.objects.create(student=ctx.world.own, program="AVM", **blank),
+        "other-AV2": Application.objects.create(student=ctx.world.other, program="AV2", **blank),
+        "issued": issued,
+    }
+    ctx.__dict__["programs"] = objects
+    return objects
+
+
+PROGRAM_APPLICATION_VIEWERS = {"own-AVM": PROGRAM_VIEWERS | {"program-contact", "program-head"}}
+PROGRAM_APPLICATION_VIEWERS |= {"other-AV2": {"other-student", "registrar"}, "issued": PROGRAM_VIEWERS}
+
+
+def _programs_application_cases(
+    ok: int, body: Any = None, who: dict[str, set[str]] | None = None
+) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        objects = _programs_objects(ctx)
+        allowed = who or PROGRAM_APPLICATION_VIEWERS
+        return [
+            Case(
+                name,
+                {"pk": objects[name].pk},
+                _may(ctx, allowed[name]),
+                ok,
+                body=body,
+                after=_programs_undecided(objects[name].pk),
+            )
+            for name in allowed
+        ]
+
+    return cases
+
+
+def _programs_undecided(pk: int) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.programs.models import Application
+
+        application = Application.objects.get(pk=pk)
+        if application.events.exists() or (application.state == "review" and application.step != 1):
+            return "the application was decided or resubmitted anyway"
+        return None
+
+    return after
+
+
+def _programs_unregistered(target: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.programs.models import Application, Registration
+
+        student = ctx.student(target)
+        if Registration.objects.filter(student=student).exists():
+            return "a registration was made anyway"
+        if Application.objects.filter(student=student, events__isnull=False).exists():
+            return "an application was filed anyway"
+        return None
+
+    return after
+
+
+def _programs_self_cases(ctx: Ctx) -> list[Case]:
+    _programs_objects(ctx)
+    return [
+        Case(
+            t, ctx.student_kwargs(t), _may(ctx, SELF[t]), 302, body={"program": "AVM"}, after=_programs_unregistered(t)
+        )
+        for t in STUDENTS
+    ]
+
+
+def _programs_queue_check(ctx: Ctx, response: Any) -> str | None:
+    text = response.content.decode()
+    if ctx.world.other.student_id in text and ctx.role != "registrar":
+        return "lists another department's student"
+    if ctx.world.own.student_id in text and ctx.role == "foreign-registrar":
+        return "lists another institution's student"
+    if ctx.role == "program-contact" and ctx.world.own.student_id not in text:
+        return "the AVM application at step 1 is not in the contact's queue"
+    return None
+
+
+def _programs_queue_cases(ctx: Ctx) -> list[Case]:
+    _programs_objects(ctx)
+    return [Case("-", {}, _may(ctx, PROGRAM_REVIEWERS), 200, check=_programs_queue_check)]
+
+
+def _programs_terms_cases(method: str) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        if method == "GET":
+            return [Case("-", {}, _may(ctx, {"registrar", "foreign-registrar"}), 200)]
+        body = {"institution": "ntut", "term": "114-1", "semester_starts": "2025-09-08"}
+        body |= {"add_drop_ends": "2025-09-21", "registration_opens": "2025-09-08", "registration_closes": "2025-09-26"}
+        return [Case("ntut", {}, _may(ctx, {"registrar"}), 302, body=body)]
+
+    return cases
+
+
+def _programs_program_cases(ctx: Ctx) -> list[Case]:
+    # a program of the asker's institution's catalogue: NYCU (the foreign registrar's) has no AVM
+    return [Case("AVM", {"code": "AVM"}, _signed_in(ctx), 404 if ctx.role == "foreign-registrar" else 200)]
+
+
+def _programs_verify_cases(ctx: Ctx) -> list[Case]:
+    _programs_objects(ctx)
+    return [
+        _PublicCase("issued", {"code": "matrix-code"}, True, 200),
+        _PublicCase("unknown code", {"code": "no-such-code"}, True, 404),
+    ]
+
 
 # --- cases of the microcredits app's pages and endpoints
+# The world is NTUT's: nobody in it is NKUST Center staff or an NKUST student, so every page on an NKUST object
+# (offering, session, enrollment, forms, bans) is refused to every role; the registrars reach the review page
+# (registrars run their own institution's micro-credits) but see nothing of NKUST there.
+MC_OBJECTS = "_microcredits_objects"
+
+
+def _mc_objects(ctx: Ctx) -> dict[str, Any]:
+    """An NKUST offering with a session, an enrolled NKUST student, a ban, a certification and an offset (once per
+    test)."""
+    from decimal import Decimal
+
+    from menkan.web.microcredits import models as mc
+    from menkan.web.records.models import Department
+
+    if MC_OBJECTS in ctx.__dict__:
+        return ctx.__dict__[MC_OBJECTS]  # type: ignore[no-any-return]
+    nkust, _ = Institution.objects.get_or_create(code="nkust", defaults={"name_zh": "國立高雄科技大學"})
+    department, _ = Department.objects.get_or_create(institution=nkust, code="CSIE", defaults={"name_zh": "資工"})
+    student = Student.objects.create(
+        institution=nkust, student_id="N11199999", department=department, admission_term="111-1"
+    )
+    offering = mc.Offering.objects.create(
+        institution=nkust, term="114-1", title="感知美學：攝影", hours=Decimal(3), area="perceptual-aesthetics", seats=5
+    )
+    session = mc.Session.objects.create(
+        offering=offering, date="2025-10-01", starts="13:00", ends="16:00", hours=Decimal(3), code="ABC123"
+    )
+    objects = {
+        "offering": offering,
+        "session": session,
+        "enrollment": mc.Enrollment.objects.create(offering=offering, student=student),
+        "ban": mc.Ban.objects.create(student=student, term="114-1", reason="absent"),
+        "certification": mc.Certification.objects.create(student=student, term="114-1"),
+        "offset": mc.OffsetApplication.objects.create(student=student, term="114-1", category="ge:life"),
+        "student": student,
+    }
+    ctx.__dict__[MC_OBJECTS] = objects
+    return objects
+
+
+def _mc_nobody(kind: str, ok: int, body: dict[str, Any] | None = None) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        return [Case(f"nkust {kind}", {"pk": _mc_objects(ctx)[kind].pk}, False, ok, body=body)]
+
+    return cases
+
+
+def _mc_unchanged(ctx: Ctx) -> str | None:
+    from menkan.web.microcredits import models as mc
+
+    objects = _mc_objects(ctx)
+    if not mc.Ban.objects.get(pk=objects["ban"].pk).active:
+        return "an NKUST ban was lifted anyway"
+    if mc.Certification.objects.get(pk=objects["certification"].pk).status != "submitted":
+        return "an NKUST certification was reviewed anyway"
+    if mc.OffsetApplication.objects.get(pk=objects["offset"].pk).status != "submitted":
+        return "an NKUST offset was reviewed anyway"
+    if mc.Enrollment.objects.filter(offering=objects["offering"]).count() != 1:
+        return "someone signed up for the NKUST course anyway"
+    return None
+
+
+def _mc_refused(kind: str, body: dict[str, Any]) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        return [Case(f"nkust {kind}", {"pk": _mc_objects(ctx)[kind].pk}, False, 302, body=body, after=_mc_unchanged)]
+
+    return cases
+
+
+def _mc_shows_no_nkust(ctx: Ctx, response: Any) -> str | None:
+    objects = _mc_objects(ctx)
+    text = response.content.decode()
+    return "shows NKUST's micro-credits" if objects["offering"].title in text or "N11199999" in text else None
+
+
+def _mc_list_cases(ctx: Ctx) -> list[Case]:
+    _mc_objects(ctx)
+    return [Case("-", {}, _signed_in(ctx), 200, check=_mc_shows_no_nkust)]
+
+
+def _mc_review_cases(ctx: Ctx) -> list[Case]:
+    _mc_objects(ctx)
+    return [Case("-", {}, _may(ctx, {"registrar", "foreign-registrar"}), 200, check=_mc_shows_no_nkust)]
+
+
+def _mc_create_cases(ctx: Ctx) -> list[Case]:
+    body = {"term": "114-1", "title": "x", "hours": "3"}
+    return [
+        Case("nkust", {"institution": "nkust"}, False, 200, body=body),
+        Case("ntut (the registrar's own)", {"institution": "ntut"}, _may(ctx, {"registrar"}), 200),
+    ]
+
+
+def _mc_student_cases(ctx: Ctx) -> list[Case]:
+    nkust = _mc_objects(ctx)["student"]
+    return [
+        *_student_cases(200)(ctx),
+        Case("nkust", {"institution": "nkust", "student_id": nkust.student_id}, False, 200),
+    ]
+
+
+def _mc_own_form_cases(body: dict[str, Any] | None) -> Callable[[Ctx], list[Case]]:
+    """Forms only the student themself files (their own NTUT record: the form answers, nothing is filed)."""
+    owner = {"own": {"student"}, "other": {"other-student"}, "foreign": set()}
+
+    def cases(ctx: Ctx) -> list[Case]:
+        return [Case(t, ctx.student_kwargs(t), _may(ctx, owner[t]), 200, body=body) for t in STUDENTS]
+
+    return cases
+
 
 # --- cases of the fees app's pages and endpoints
+FEE_TERM = "112-1"  # the term of the world's courses
+
+
+def _fee_term_closed(code: str) -> None:
+    import datetime
+
+    from menkan.web.fees.models import FeeTerm
+
+    FeeTerm.objects.get_or_create(
+        institution=Institution.objects.get(code=code),
+        term=FEE_TERM,
+        defaults={"add_drop_ends": datetime.date(2023, 9, 19)},
+    )
+
+
+def _fee_run_pk(code: str) -> int:
+    from menkan.web.fees.models import FeeRun
+
+    run, _ = FeeRun.objects.get_or_create(
+        institution=Institution.objects.get(code=code), term=FEE_TERM, note="matrix", defaults={"state": "done"}
+    )
+    return run.pk
+
+
+def _no_fee_run_started(code: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.fees.models import FeeRun
+
+        started = FeeRun.objects.filter(institution__code=code).exclude(note="matrix")
+        return f"a fee run of {code} was started anyway" if started.exists() else None
+
+    return after
+
+
+def _no_fee_term(code: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.fees.models import FeeTerm
+
+        changed = FeeTerm.objects.filter(institution__code=code, term="199-1")
+        return f"an add/drop date of {code} was set anyway" if changed.exists() else None
+
+    return after
+
+
+def _fee_runs_page_cases(ctx: Ctx) -> list[Case]:
+    return [Case(code, {"institution": code}, _may(ctx, REGISTRAR_OF[code]), 200) for code in REGISTRAR_OF]
+
+
+def _fee_run_start_cases(ctx: Ctx) -> list[Case]:
+    # ntut has no fee schedules: the registrar's start is refused with the reason (200); nycu's starts (302)
+    _fee_term_closed("nycu")
+    return [
+        Case(
+            code,
+            {"institution": code},
+            _may(ctx, REGISTRAR_OF[code]),
+            302 if code == "nycu" else 200,
+            body={"term": FEE_TERM},
+            after=_no_fee_run_started(code),
+        )
+        for code in REGISTRAR_OF
+    ]
+
+
+def _fee_add_drop_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(
+            code,
+            {"institution": code},
+            _may(ctx, REGISTRAR_OF[code]),
+            302,
+            body={"term": "199-1", "add_drop_ends": "2010-09-19"},
+            after=_no_fee_term(code),
+        )
+        for code in REGISTRAR_OF
+    ]
+
+
+def _fee_run_cases(check: Check | None = None) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        return [
+            Case(f"{code} run", {"run_id": _fee_run_pk(code)}, _may(ctx, REGISTRAR_OF[code]), 200, check=check)
+            for code in REGISTRAR_OF
+        ]
+
+    return cases
+
+
+def _fee_runs_index_cases(ctx: Ctx) -> list[Case]:
+    # each registrar of the world has one institution: sent on to its runs
+    return [Case("-", {}, _may(ctx, {"registrar", "foreign-registrar"}), 302)]
+
+
+def _xlsx_opens(ctx: Ctx, response: Any) -> str | None:
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    header = next(workbook.worksheets[0].iter_rows(values_only=True))
+    return None if header and header[3] == "student_id" else f"unexpected header {header}"
 
 
 #: Every page: URL name -> (method, cases). Pages take the session only.
@@ -351,11 +1007,108 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     ],
     "imports:export": [("GET", _export_cases)],
     # --- activities pages
+    "activities:me": [("GET", _activities_student_case(200))],
+    "activities:signup": [("POST", _activities_signup_cases)],
+    "activities:signup-cancel": [("POST", _activities_signup_cases)],
+    "activities:mooc-upload": [("POST", _activities_student_case(200, {"course": "0"}))],
+    "activities:subsidy-apply": [("POST", _activities_student_case(200, {"code": "X"}))],
+    "activities:upload-file": [("GET", _activities_file_cases("own-upload", "ncut-upload"))],
+    "activities:receipt-file": [("GET", _activities_file_cases("own-application", "ncut-application"))],
+    "activities:offering-list": [("GET", _activities_staff_case(200))],
+    "activities:offering-create": [
+        ("GET", _activities_staff_case(200)),
+        ("POST", _activities_staff_case(200, {"item": "ntut:resilience", "title": "x"})),
+    ],
+    "activities:offering-detail": [("GET", _activities_offering_cases(200))],
+    "activities:offering-edit": [
+        ("GET", _activities_offering_cases(200)),
+        ("POST", _activities_offering_cases(200, lambda: {"title": "changed"})),
+    ],
+    "activities:offering-close": [("POST", _activities_offering_cases(302, dict))],
+    "activities:offering-roster": [("POST", _activities_offering_cases(200, _activities_roster))],
+    "activities:offering-entry": [("POST", _activities_offering_cases(200, lambda: {"student_id": "B112340001"}))],
+    "activities:mooc-reviews": [("GET", _activities_nobody(None, 200))],
+    "activities:mooc-review": [("POST", _activities_nobody("ncut-upload", 302, REVIEW))],
+    "activities:mooc-courses": [
+        ("GET", _activities_nobody(None, 200)),
+        ("POST", _activities_nobody(None, 302, {"title": "x", "hours": "1"})),
+    ],
+    "activities:mooc-course-edit": [("GET", _activities_nobody("ncut-course", 200))],
+    "activities:licence-lists": [("GET", _activities_nobody(None, 200))],
+    "activities:licence-entry-remove": [("POST", _activities_nobody("ncut-entry", 302))],
+    "activities:licence-register": [("GET", _activities_nobody(None, 200))],
+    "activities:subsidy-reviews": [("GET", _activities_nobody(None, 200))],
+    "activities:subsidy-review": [("POST", _activities_nobody("ncut-application", 302, REVIEW))],
     # --- notices pages
+    "notices:schedule-list": [("GET", lambda ctx: [Case("-", {}, _may(ctx, NOTICE_REGISTRARS), 200)])],
+    "notices:schedule-create": [
+        ("GET", lambda ctx: [Case("-", {}, _may(ctx, NOTICE_REGISTRARS), 200)]),
+        ("POST", _notice_schedule_create_cases),
+    ],
+    "notices:schedule-edit": [("GET", _notice_schedule_edit_cases(False)), ("POST", _notice_schedule_edit_cases(True))],
+    "notices:send-due": [("POST", _notice_send_cases)],
+    "notices:log": [("GET", _notice_log_cases)],
+    "notices:class-index": [("GET", _signed_in_case(200, _notice_class_index_shows_own))],
+    "notices:class-list": [("GET", _notice_class_cases)],
+    "notices:class-list-pdf": [("GET", _notice_class_cases)],
     # --- reports pages
+    "reports:pass-rates": [("GET", _report_page_cases)],
+    "reports:pass-rates-csv": [("GET", _report_download_cases(check=False))],
+    "reports:pass-rates-xlsx": [("GET", _report_download_cases(check=False))],
+    "reports:pass-rates-jsonl": [("GET", _report_download_cases(check=True))],
     # --- programs pages
+    "programs:catalogue": [("GET", _signed_in_case(200))],
+    "programs:program": [("GET", _programs_program_cases)],
+    "programs:student": [("GET", _student_cases(200))],
+    "programs:register": [("POST", _programs_self_cases)],
+    "programs:apply": [("POST", _programs_self_cases)],
+    "programs:queue": [("GET", _programs_queue_cases)],  # before programs:decide moves the application on
+    "programs:application": [("GET", _programs_application_cases(200))],
+    "programs:resubmit": [
+        ("POST", _programs_application_cases(302, {}, {"own-AVM": {"student"}, "other-AV2": {"other-student"}}))
+    ],
+    "programs:certificate-pdf": [("GET", _programs_application_cases(200, None, {"issued": PROGRAM_VIEWERS}))],
+    "programs:decide": [
+        (
+            "POST",
+            _programs_application_cases(
+                302, {"step": "1", "decision": "approve"}, {"own-AVM": {"program-contact"}, "other-AV2": set()}
+            ),
+        )
+    ],
+    "programs:terms": [("GET", _programs_terms_cases("GET")), ("POST", _programs_terms_cases("POST"))],
+    "programs:verify": [("GET", _programs_verify_cases)],
     # --- microcredits pages
+    "microcredits:offering-list": [("GET", _mc_list_cases)],
+    "microcredits:offering-create": [("GET", _mc_create_cases), ("POST", lambda ctx: _mc_create_cases(ctx)[:1])],
+    "microcredits:offering-detail": [("GET", _mc_nobody("offering", 200))],
+    "microcredits:offering-signup": [("POST", _mc_refused("offering", {"session": "1"}))],
+    "microcredits:session-create": [("POST", _mc_nobody("offering", 302, {"date": "2025-10-02"}))],
+    "microcredits:session-attendance": [
+        ("GET", _mc_nobody("session", 200)),
+        ("POST", _mc_nobody("session", 302, {"close": "1"})),
+    ],
+    "microcredits:session-check-in": [("POST", _mc_nobody("session", 302, {"code": "ABC123"}))],
+    "microcredits:work-submit": [("POST", _mc_nobody("enrollment", 302))],
+    "microcredits:enrollment-grade": [("POST", _mc_nobody("enrollment", 302, {"result": "fail"}))],
+    "microcredits:student": [("GET", _mc_student_cases)],
+    "microcredits:certification-file": [
+        ("GET", _mc_own_form_cases(None)),
+        ("POST", _mc_own_form_cases({"declare": "1"})),
+    ],
+    "microcredits:offset-file": [("GET", _mc_own_form_cases(None)), ("POST", _mc_own_form_cases({"category": "x"}))],
+    "microcredits:offset-pdf": [("GET", _mc_nobody("offset", 200))],
+    "microcredits:review-list": [("GET", _mc_review_cases)],
+    "microcredits:certification-review": [("POST", _mc_refused("certification", {"decision": "approve"}))],
+    "microcredits:offset-review": [("POST", _mc_refused("offset", {"decision": "approve"}))],
+    "microcredits:ban-lift": [("POST", _mc_refused("ban", {"reason": "matrix"}))],
     # --- fees pages
+    "fees:student": [("GET", _student_cases(200))],
+    "fees:runs-index": [("GET", _fee_runs_index_cases)],
+    "fees:runs": [("GET", _fee_runs_page_cases), ("POST", _fee_run_start_cases)],
+    "fees:add-drop": [("POST", _fee_add_drop_cases)],
+    "fees:run": [("GET", _fee_run_cases())],
+    "fees:run-export": [("GET", _fee_run_cases(_xlsx_opens))],
 }
 PAGE_EXEMPT_PREFIXES = ("admin/", "api/", "accounts/", "i18n/")  # own checks (admin), covered above (api), public
 
