@@ -178,8 +178,9 @@ def demo(serve: bool, address: str, out: TextIO) -> int:
     out.write(f"demo: {Student.objects.count()} students audited ({run.done} ok, {run.failed} failed)\n")
     if created:
         out.write("\nDemo accounts (shown once; each must choose a new password at first login):\n")
+        width = max(len(username) for username, _, _ in created)
         for username, role, password in created:
-            out.write(f"  {username:<16} {role:<20} {password}\n")
+            out.write(f"  {username:<{width}}  {role:<20} {password}\n")
     else:
         out.write("\nDemo accounts exist already (their one-time passwords were printed when they were created;\n")
         out.write("`menkan demo --reset` deletes var/ data so they are made again).\n")
