@@ -23,6 +23,11 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            # Cells hold data from records and imports, never formulas: text such as "=HYPERLINK(…)" stays text
+            # (openpyxl would otherwise write it as a formula the spreadsheet runs when the file is opened).
+            if cell.data_type == "f":
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     buffer = BytesIO()
     workbook.save(buffer)
