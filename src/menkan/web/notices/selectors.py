@@ -450,13 +450,15 @@ def notice_term(institution: Institution) -> str | None:
     return as_of
 
 
-def class_seniors(school_class: SchoolClass) -> tuple[str | None, list[SeniorStatus]]:
-    """The class's seniors with their status, as of the term of `notice_term`."""
+def class_seniors(school_class: SchoolClass, user: User) -> tuple[str | None, list[SeniorStatus]]:
+    """The class's seniors that `user` may see, with their status, as of the term of `notice_term`. A class may
+    hold students of another department (a transfer, a double major): department staff see only their own."""
     spec = notice_spec(school_class.institution)
     term = notice_term(school_class.institution)
     if spec is None or term is None:
         return term, []
-    return term, seniors_status(school_class.institution, term, spec, Student.objects.filter(school_class=school_class))
+    students = Student.objects.filter(school_class=school_class, pk__in=students_visible_to(user).values("pk"))
+    return term, seniors_status(school_class.institution, term, spec, students)
 
 
 def schedules_for_term(institution: Institution, term: str | None) -> NoticeSchedule | None:

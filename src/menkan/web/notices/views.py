@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -87,7 +88,7 @@ def log_list(request: HttpRequest) -> HttpResponse:
     params = {name: request.GET.get(name, "").strip() for name in ("notice", "status", "audience", "q")}
     logs = selectors.logs_filtered(request.user, params)
     page = Paginator(logs, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{name}={value}" for name, value in params.items() if value)
+    query = urlencode({name: value for name, value in params.items() if value})
     return render(
         request,
         "notices/log.html",
@@ -111,14 +112,14 @@ def class_index(request: HttpRequest) -> HttpResponse:
 @login_required
 def class_list(request: HttpRequest, institution: str, code: str) -> HttpResponse:
     school_class = selectors.class_get_for(request.user, institution, code)
-    term, seniors = selectors.class_seniors(school_class)
+    term, seniors = selectors.class_seniors(school_class, request.user)
     return render(request, "notices/class_list.html", {"school_class": school_class, "term": term, "seniors": seniors})
 
 
 @login_required
 def class_list_pdf(request: HttpRequest, institution: str, code: str) -> HttpResponse:
     school_class = selectors.class_get_for(request.user, institution, code)
-    term, seniors = selectors.class_seniors(school_class)
+    term, seniors = selectors.class_seniors(school_class, request.user)
     schedule = selectors.schedules_for_term(school_class.institution, term)
     pdf = services.class_list_pdf(
         [(school_class, seniors)], term=term, deadline=schedule.deadline if schedule is not None else None
