@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from menkan.web.accounts.models import Role, RoleAssignment, User
@@ -106,6 +107,17 @@ def enrollment_get_own(user: User, pk: int) -> Enrollment:
     enrollment = get_object_or_404(Enrollment.objects.select_related("offering", "student"), pk=pk)
     if student_of(user) != enrollment.student:
         raise PermissionDenied("not your enrollment")
+    return enrollment
+
+
+def work_get_for(user: User, pk: int) -> Enrollment:
+    """An enrollment whose handed-in work `user` may download: the student themself, or Center staff of the
+    institution (403 for anyone else, before anything is said about the file; 404 when none is handed in)."""
+    enrollment = get_object_or_404(Enrollment.objects.select_related("offering", "student"), pk=pk)
+    if student_of(user) != enrollment.student and not is_center_staff(user, enrollment.offering.institution_id):
+        raise PermissionDenied("not your enrollment")
+    if not enrollment.work:
+        raise Http404("no work handed in")
     return enrollment
 
 

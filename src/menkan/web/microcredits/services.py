@@ -52,6 +52,13 @@ class MicroCreditError(Exception):
 # but gives no course codes: GEMC1 and GEMC2 are menkan's.
 STEPS = (("GEMC1", "通識微學分課程(一)"), ("GEMC2", "通識微學分課程(二)"))
 OFFSET_CODE = "GEMC-OFFSET"
+# The handed-in work: documents, slides, sheets, images, text or an archive of them (not HTML, SVG or scripts, which
+# a browser would run), of at most MAX_WORK_BYTES.
+MAX_WORK_BYTES = 20 * 1024 * 1024
+WORK_SUFFIXES = frozenset(
+    {".pdf", ".doc", ".docx", ".odt", ".ppt", ".pptx", ".odp", ".xls", ".xlsx", ".ods", ".txt", ".md", ".png", ".jpg"}
+    | {".jpeg", ".zip"}
+)
 
 
 def certification_steps(institution: Institution) -> list[tuple[str, str]]:
@@ -214,7 +221,15 @@ def work_submit(enrollment: Enrollment, upload: File) -> Enrollment:
     """The student hands in the work or worksheet of the course (a file)."""
     if enrollment.result:
         raise MicroCreditError(_("This course is graded already."))
-    enrollment.work.save(upload.name or "work", upload, save=False)
+    name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    if suffix not in WORK_SUFFIXES:
+        raise MicroCreditError(
+            _("This kind of file is not accepted: hand in %(kinds)s.") % {"kinds": ", ".join(sorted(WORK_SUFFIXES))}
+        )
+    if upload.size is not None and upload.size > MAX_WORK_BYTES:
+        raise MicroCreditError(_("The file is larger than %(mb)s MB.") % {"mb": MAX_WORK_BYTES // (1024 * 1024) or 1})
+    enrollment.work.save(name, upload, save=False)
     enrollment.work_submitted_at = timezone.now()
     enrollment.save(update_fields=["work", "work_submitted_at"])
     return enrollment

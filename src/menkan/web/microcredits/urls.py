@@ -14,6 +14,7 @@ urlpatterns = [
     path("sessions/<int:pk>/", views.session_attendance, name="session-attendance"),
     path("sessions/<int:pk>/check-in/", views.session_check_in, name="session-check-in"),
     path("enrollments/<int:pk>/work/", views.work_submit, name="work-submit"),
+    path("enrollments/<int:pk>/work/file/", views.work_file, name="work-file"),
     path("enrollments/<int:pk>/grade/", views.enrollment_grade, name="enrollment-grade"),
     path("students/<slug:institution>/<str:student_id>/", views.student_page, name="student"),
     path(

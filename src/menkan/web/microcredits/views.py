@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -182,6 +182,14 @@ def work_submit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _attempt(request, lambda: services.work_submit(enrollment, upload), _("Work handed in."))
     return redirect("microcredits:offering-detail", pk=enrollment.offering_id)
+
+
+@login_required
+def work_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The handed-in work, as a download (never shown inline): for the student and the Center staff only."""
+    enrollment = sel.work_get_for(request.user, pk)
+    name = enrollment.work.name.rsplit("/", 1)[-1]
+    return FileResponse(enrollment.work.open("rb"), as_attachment=True, filename=name)
 
 
 @login_required
