@@ -356,3 +356,19 @@ def test_subsidy_rejection_with_reason_shown_to_the_student(ncut: Ncut) -> None:
     application.refresh_from_db()
     assert (application.status, application.amount) == ("rejected", None)
     assert "收據不清楚" in ncut.client("second").get(reverse("activities:me")).content.decode()
+
+
+def test_the_offering_pages_show_the_items_title_not_its_code(ncut: Ncut) -> None:
+    offering = _offering(ncut)
+    client = ncut.client("student-affairs")
+    detail = client.get(reverse("activities:offering-detail", args=[offering.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    listing = client.get(reverse("activities:offering-list"), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    for page in (detail.content.decode(), listing.content.decode()):
+        assert "學務處 · 社會接軌自主學習" in page and "· social" not in page
+
+
+def test_the_mooc_reviews_link_to_the_certificate_says_open_the_file(ncut: Ncut) -> None:
+    upload = _upload(ncut)
+    html = ncut.client("academic").get(reverse("activities:mooc-reviews"), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    link = f'href="{reverse("activities:upload-file", args=[upload.pk])}">開啟檔案</a>'
+    assert link in html.content.decode() and ">開放</a>" not in html.content.decode()

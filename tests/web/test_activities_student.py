@@ -187,3 +187,20 @@ def test_an_approved_mooc_counts_in_the_summary(ncut: Ncut) -> None:
     student_audit(ncut.second)  # the commit hook does this in production; tests run inside one transaction
     shown = summary_lines(client.get(reverse("activities:me")).content.decode())
     assert "抗壓自主學習 4 / 3 通過" in shown
+
+
+def test_the_subsidy_form_is_offered_only_while_the_student_may_apply(ncut: Ncut) -> None:
+    client = ncut.client("second")
+    assert 'id="subsidy-form"' in client.get(reverse("activities:me")).content.decode()
+    application = SubsidyApplication.objects.create(
+        student=ncut.second, code="TS-B-NETWORK", title="網路", exam_date=dt.date(2025, 11, 1), fee=3000
+    )
+    html = client.get(reverse("activities:me"), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert 'id="subsidy-form"' not in html and "您已有一件申請等待審核。" in html
+    application.status, application.amount = "approved", 1500
+    application.save()
+    html = client.get(reverse("activities:me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="subsidy-form"' not in html and "it is granted once per student" in html
+    application.status = "rejected"
+    application.save()
+    assert 'id="subsidy-form"' in client.get(reverse("activities:me")).content.decode()

@@ -267,3 +267,4 @@ def test_an_institution_without_fee_schedules_says_so(world: World) -> None:
     assert 'id="fee-problem"' in response.content.decode()
     home = world.client("student").get(f"/students/ntut/{world.own.student_id}/").content.decode()
     assert 'id="fee-link"' not in home
+    assert f'href="/fees/ntut/{world.own.student_id}/"' not in home  # nor in the navigation

@@ -211,3 +211,15 @@ def test_nycu_run_bills_the_extension_students_and_no_one_in_the_regular_period(
         "0810010": (Decimal(30500), "extension-full"),
     }
     assert (run.considered, run.billed_students) == (3, 2)
+
+
+def test_the_run_page_names_each_lines_schedule_and_explanation_in_words(fees_world: FeeWorld) -> None:
+    close_add_drop(fees_world)
+    start(fees_world.client("nthu-registrar"))
+    run = FeeRun.objects.get()
+    html = fees_world.client("nthu-registrar").get(f"/fees/run/{run.pk}/").content.decode()
+    assert '<td data-explanation="crosses-threshold">本學期達到門檻</td>' in html
+    assert '<td data-explanation="program-schedule">依專班收費標準</td>' in html
+    assert ">crosses-threshold<" not in html and ">graduate-credits<" not in html
+    english = fees_world.client("nthu-registrar", "en").get(f"/fees/run/{run.pk}/").content.decode()
+    assert '<td data-explanation="past-threshold">Past the threshold: no credit fee</td>' in english

@@ -506,3 +506,29 @@ def test_one_ban_per_term_and_no_self_check_in_after_closing(nk: Nkust) -> None:
     with pytest.raises(MicroCreditError, match="closed"):
         services.attendance_check_in(first, nk.student, first.code, "in")
     assert Ban.objects.count() == 1
+
+
+def test_only_center_staff_get_the_micro_credit_links_in_the_navigation(nk: Nkust) -> None:
+    """Another office's unit staff would get 403 on the reviews: the navigation does not offer them."""
+    other = account("library")
+    role_assign(other, Role.UNIT_STAFF, nk.institution.pk, unit="圖書館")
+    reviews = reverse("microcredits:review-list")
+    assert nk.client(other).get(reviews).status_code == 403
+    home = nk.client(other).get(reverse("records:student-list")).content.decode()
+    assert f'href="{reviews}"' not in home and f'href="{reverse("microcredits:offering-list")}"' not in home
+    center = nk.client(nk.staff).get(reviews).content.decode()
+    assert f'href="{reviews}"' in center
+    student = nk.client(nk.user).get(reverse("microcredits:offering-list")).content.decode()
+    assert f'href="{reverse("microcredits:offering-list")}"' in student and f'href="{reviews}"' not in student
+
+
+def test_offset_applications_show_the_categorys_name_not_its_tag(nk: Nkust) -> None:
+    from menkan.web.microcredits.models import OffsetApplication
+
+    OffsetApplication.objects.create(student=nk.student, term="114-1", category="ge:life", credits=2)
+    student_page = reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    english = nk.client(nk.user).get(student_page).content.decode()
+    assert "Life and Care" in english and "ge:life" not in english
+    with translation.override("zh-hant"):
+        reviews = nk.client(nk.staff).get(reverse("microcredits:review-list"), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    assert "生命關懷" in reviews.content.decode() and "ge:life" not in reviews.content.decode()

@@ -115,7 +115,7 @@ def test_the_log_is_filterable_and_people_see_their_own_notices(ncut: Ncut) -> N
     assert "student:NC11107001" in page and "mentor:mentor-cs" in page and "mentor:mentor-ee" in page
     skipped = registrar.get(reverse("notices:log"), {"status": "skipped"}).content.decode()
     assert "student:NC11109002" in skipped and "student:NC11107001" not in skipped
-    assert "no e-mail address" in skipped
+    assert "沒有電子郵件地址" in skipped  # the reason "no e-mail address", in the page's language
     mentors = registrar.get(reverse("notices:log"), {"audience": "mentor", "notice": "week-8"}).content.decode()
     assert "mentor:mentor-cs" in mentors and "student:NC11107001" not in mentors
     own = _client(ncut.users["mentor-cs"]).get(reverse("notices:log")).content.decode()
@@ -156,3 +156,18 @@ def test_the_admin_edits_schedules_and_shows_the_log_read_only(ncut: Ncut) -> No
     log = client.get(reverse("admin:notices_noticelog_changelist"))
     assert log.status_code == 200 and "mentor:mentor-cs" in log.content.decode()
     assert client.get(reverse("admin:notices_noticelog_add")).status_code == 403
+
+
+def test_a_classs_mentor_without_a_role_row_gets_the_class_list_links(ncut: Ncut) -> None:
+    """mentor-cs is 資工四甲's mentor only through SchoolClass.mentor (as imported), with no mentor RoleAssignment."""
+    page = _client(ncut.users["mentor-cs"]).get(reverse("notices:class-index")).content.decode()
+    assert f'href="{reverse("notices:class-index")}"' in page and f'href="{reverse("notices:log")}"' in page
+
+
+def test_the_log_gives_the_skipped_reason_in_the_pages_language(ncut: Ncut) -> None:
+    notices_send_due(WEEK_8)
+    registrar = _client(ncut.users["registrar"])
+    chinese = registrar.get(reverse("notices:log"), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "沒有電子郵件地址" in chinese and "no e-mail address" not in chinese
+    english = registrar.get(reverse("notices:log"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "no e-mail address" in english

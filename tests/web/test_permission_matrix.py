@@ -1090,6 +1090,7 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     ],
     "microcredits:session-check-in": [("POST", _mc_nobody("session", 302, {"code": "ABC123"}))],
     "microcredits:work-submit": [("POST", _mc_nobody("enrollment", 302))],
+    "microcredits:work-file": [("GET", _mc_nobody("enrollment", 200))],
     "microcredits:enrollment-grade": [("POST", _mc_nobody("enrollment", 302, {"result": "fail"}))],
     "microcredits:student": [("GET", _mc_student_cases)],
     "microcredits:certification-file": [

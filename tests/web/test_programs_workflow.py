@@ -330,3 +330,10 @@ def test_two_reviewers_approving_at_once_make_one_decision_and_one_certificate(w
     app.refresh_from_db()
     assert app.state == "issued" and IssuedCertificate.objects.filter(application=app).count() == 1
     assert Event.objects.filter(application=app, action="issue").count() == 1
+
+
+def test_the_application_page_links_the_code_to_the_public_verification(ready: World) -> None:
+    app = _issued(ready)
+    page = ready.client("student").get(reverse("programs:application", kwargs={"pk": app.pk})).content.decode()
+    verify = reverse("programs:verify", kwargs={"code": app.certificate.code})
+    assert f'<a href="{verify}" id="verify-link">' in page

@@ -13,6 +13,7 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"my_roles": set()}
-    return {
-        "my_roles": {assignment.role for assignment in roles_of(user)} | ({"registrar"} if user.is_superuser else set())
-    }
+    my_roles = {assignment.role for assignment in roles_of(user)} | ({"registrar"} if user.is_superuser else set())
+    if "mentor" not in my_roles and user.mentored_classes.exists():
+        my_roles.add("mentor")  # a class's mentor (SchoolClass.mentor, as imported) is a mentor without a role row
+    return {"my_roles": my_roles}

@@ -57,6 +57,11 @@ def requirement_titles(institution: Institution) -> dict[str, dict[str, str]]:
     }
 
 
+def item_title(institution: Institution, item: str) -> dict[str, str] | str:
+    """The title of an item's requirement ({"zh-TW": 社會接軌自主學習, "en": …}); the item itself if nobody owns it."""
+    return next((o["title"] for o in owners_of(institution) if o.get("item") == item and o["title"]), item)
+
+
 def office_of(institution: Institution, item: str) -> str | None:
     """The office owning an item (resilience → 教務處), None for an item nobody owns."""
     return next((o["office"] for o in owners_of(institution) if o.get("item") == item), None)

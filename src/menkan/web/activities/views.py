@@ -26,7 +26,7 @@ from menkan.web.activities.forms import (
     RosterForm,
     SubsidyForm,
 )
-from menkan.web.activities.models import LicenceListEntry, MoocCourse, Offering
+from menkan.web.activities.models import LicenceListEntry, MoocCourse, Offering, Review
 from menkan.web.activities.services import ActivityError
 from menkan.web.records.models import Institution, Student
 
@@ -44,14 +44,26 @@ def _licence_choices(student: Student) -> list[tuple[str, str]]:
     return [(code, f"{code} {entry.title}") for code, entry in sorted(services.licence_codes_of(student).items())]
 
 
+def _subsidy_closed(applications: list[Any]) -> str:
+    """Why the student cannot apply for the subsidy now (the service's own reasons), or "" if they can."""
+    statuses = {application.status for application in applications}
+    if Review.APPROVED in statuses:
+        return _("You have received the licence subsidy already: it is granted once per student.")
+    if Review.PENDING in statuses:
+        return _("You have an application waiting for review already.")
+    return ""
+
+
 def _me_page(request: HttpRequest, student: Student, **forms: Any) -> HttpResponse:
+    applications = list(student.subsidy_applications.all())
     context = {
         "student": student,
         "summary": selectors.self_learning_summary(student),
         "offerings": selectors.open_offerings(student),
         "signed_up": selectors.signed_up_ids(student),
         "uploads": student.mooc_uploads.select_related("course"),
-        "applications": student.subsidy_applications.all(),
+        "applications": applications,
+        "subsidy_closed": _subsidy_closed(applications),
         "owners": selectors.owners_of(student.institution),
         "extra": selectors.self_learning_extra(student.institution),
         "mooc_form": forms.get("mooc_form") or MoocUploadForm(courses=_mooc_choices(student)),
@@ -172,7 +184,13 @@ def _item_of(request: HttpRequest, value: str) -> tuple[Institution, str]:
 @require_GET
 def offering_list(request: HttpRequest) -> HttpResponse:
     offices = _staff(request)
-    offerings = selectors.offerings_visible_to(request.user)
+    offerings = list(selectors.offerings_visible_to(request.user))
+    titles: dict[tuple[int, str], Any] = {}
+    for offering in offerings:
+        key = (offering.institution_id, offering.item)
+        if key not in titles:
+            titles[key] = selectors.item_title(offering.institution, offering.item)
+        offering.item_title = titles[key]
     context = {
         "offerings": offerings,
         "offices": offices,
@@ -239,6 +257,7 @@ def offering_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, offering: Offering, **extra: Any) -> HttpResponse:
+    offering.item_title = selectors.item_title(offering.institution, offering.item)
     context = {
         "offering": offering,
         "signups": selectors.offering_signups(offering),

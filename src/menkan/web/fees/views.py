@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,6 +32,20 @@ WHY_LOW = (
     "no-schedule",
 )
 WHY_AGAIN = ("not-accumulated", "withdrawn-billed")
+# A run line's main explanation in a few words (the statement holds the full sentence).
+EXPLANATION_LABELS = {
+    "below-threshold": gettext_lazy("Below the threshold: every credit billed"),
+    "crosses-threshold": gettext_lazy("Reaches the threshold this term"),
+    "past-threshold": gettext_lazy("Past the threshold: no credit fee"),
+    "no-courses": gettext_lazy("No courses this term"),
+    "program-schedule": gettext_lazy("The program's own fee schedule"),
+    "extension-basic": gettext_lazy("Extended study: basic fee and credit fees"),
+    "extension-full": gettext_lazy("Extended study: full tuition and fees"),
+    "referral": gettext_lazy("Fees set by the student's unit"),
+    "no-schedule": gettext_lazy("No credit-fee schedule applies"),
+    "not-accumulated": gettext_lazy("Failed or withdrawn credits billed again"),
+    "withdrawn-billed": gettext_lazy("Withdrawn after add/drop: billed"),
+}
 
 
 @login_required
@@ -115,7 +129,10 @@ def add_drop(request: HttpRequest, institution: str) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.fee_run_get_for(request.user, run_id)
-    context = {"run": run, "lines": selectors.fee_lines_of(run), "diff": selectors.fee_run_diff(run)}
+    lines = list(selectors.fee_lines_of(run))
+    for line in lines:
+        line.explanation_label = EXPLANATION_LABELS.get(line.explanation, line.explanation)
+    context = {"run": run, "lines": lines, "diff": selectors.fee_run_diff(run)}
     return render(request, "fees/run.html", context)
 
 

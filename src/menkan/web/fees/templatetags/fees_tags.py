@@ -26,6 +26,12 @@ def fee_link(student: Any) -> SafeString | str:
 
 
 @register.filter
+def has_fees(student: Any) -> bool:
+    """Does the student's institution have credit-fee schedules (else no link to a fee page)?"""
+    return student is not None and institution_has_fees(student.institution)
+
+
+@register.filter
 def money(value: Any) -> str:
     """12345 → "NT$ 12,345" (two decimals only when there are cents)."""
     if value is None or value == "":
