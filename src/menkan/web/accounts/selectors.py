@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.web.records.models import Institution
 
 
 def roles_of(user: User) -> QuerySet[RoleAssignment]:
@@ -26,3 +29,21 @@ def is_registrar(user: User, institution_id: int | None = None) -> bool:
     if institution_id is not None:
         assignments = assignments.filter(institution_id=institution_id)
     return assignments.exists()
+
+
+def registrar_institutions(user: User) -> QuerySet[Institution]:
+    """The institutions `user` is the registrar of (every one for a superuser; none for anybody else), by code."""
+    if not user.is_authenticated:
+        return Institution.objects.none()
+    if user.is_superuser:
+        return Institution.objects.order_by("code")
+    ids = RoleAssignment.objects.filter(user=user, role=Role.REGISTRAR).values("institution_id")
+    return Institution.objects.filter(pk__in=ids).order_by("code")
+
+
+def registrar_institution_get(user: User, code: str) -> Institution:
+    """The institution, if `user` is its registrar: 404 when there is none, 403 when it is not theirs."""
+    institution = get_object_or_404(Institution, code=code)
+    if not is_registrar(user, institution.pk):
+        raise PermissionDenied("not your institution")
+    return institution

@@ -15,7 +15,7 @@ from django.utils import timezone
 import menkan.engine.fees as engine_fees
 from menkan.engine import InputError, Term
 from menkan.engine.policy.fees import FEES_KEY
-from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.web.accounts.models import User
 from menkan.web.accounts.selectors import is_registrar
 from menkan.web.audits.models import PolicyVersion
 from menkan.web.fees.models import FeeLine, FeeRun, FeeTerm
@@ -103,24 +103,6 @@ def student_fee_statement(student: Student, term: Term) -> StudentFees:
 
 
 # --- fee runs ------------------------------------------------------------------------------------------------
-
-
-def registrar_institutions(user: User) -> QuerySet[Institution]:
-    """The institutions whose fee runs `user` may see and start (the registrar's)."""
-    if not user.is_authenticated:
-        return Institution.objects.none()
-    if user.is_superuser:
-        return Institution.objects.order_by("code")
-    ids = RoleAssignment.objects.filter(user=user, role=Role.REGISTRAR).values_list("institution_id", flat=True)
-    return Institution.objects.filter(pk__in=ids).order_by("code")
-
-
-def institution_get_for_fee_runs(user: User, code: str) -> Institution:
-    """The institution, if `user` is its registrar: 404 when there is none, 403 when it is not theirs."""
-    institution = get_object_or_404(Institution, code=code)
-    if not is_registrar(user, institution.pk):
-        raise PermissionDenied("not your institution")
-    return institution
 
 
 def fee_run_get_for(user: User, run_id: int) -> FeeRun:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from menkan.engine import Term
+from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
 from menkan.web.exports import xlsx_response
 from menkan.web.fees import selectors, services
 from menkan.web.records.selectors import student_get_for
@@ -77,7 +78,7 @@ def student_fees(request: HttpRequest, institution: str, student_id: str) -> Htt
 
 @login_required
 def runs_index(request: HttpRequest) -> HttpResponse:
-    institutions = list(selectors.registrar_institutions(request.user))
+    institutions = list(registrar_institutions(request.user))
     if not institutions:
         raise PermissionDenied("fee runs are the registrar's")
     if len(institutions) == 1:
@@ -86,7 +87,7 @@ def runs_index(request: HttpRequest) -> HttpResponse:
 
 
 def _runs_page(request: HttpRequest, institution_code: str, error: str = "", term: str = "") -> HttpResponse:
-    institution = selectors.institution_get_for_fee_runs(request.user, institution_code)
+    institution = registrar_institution_get(request.user, institution_code)
     context = {
         "institution": institution,
         "runs": selectors.fee_runs_of(institution),
@@ -103,7 +104,7 @@ def _runs_page(request: HttpRequest, institution_code: str, error: str = "", ter
 def runs(request: HttpRequest, institution: str) -> HttpResponse:
     if request.method != "POST":
         return _runs_page(request, institution)
-    target = selectors.institution_get_for_fee_runs(request.user, institution)
+    target = registrar_institution_get(request.user, institution)
     term = request.POST.get("term", "").strip()
     try:
         run = services.fee_run_start(target, term, user=request.user, note=request.POST.get("note", ""))
@@ -115,7 +116,7 @@ def runs(request: HttpRequest, institution: str) -> HttpResponse:
 @login_required
 @require_POST
 def add_drop(request: HttpRequest, institution: str) -> HttpResponse:
-    target = selectors.institution_get_for_fee_runs(request.user, institution)
+    target = registrar_institution_get(request.user, institution)
     term = request.POST.get("term", "").strip()
     try:
         ends = datetime.date.fromisoformat(request.POST.get("add_drop_ends", "").strip())

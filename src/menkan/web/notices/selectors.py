@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from menkan.engine import Term
 from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.web.accounts.selectors import registrar_institutions
 from menkan.web.audits.models import AuditResult
 from menkan.web.notices.models import NoticeLog, NoticeSchedule
 from menkan.web.records.models import Institution, SchoolClass, Student
@@ -369,16 +370,6 @@ def _name(user: User) -> str:
 
 
 # --- who may see what -----------------------------------------------------------------------------------------------
-
-
-def registrar_institutions(user: User) -> QuerySet[Institution]:
-    """The institutions whose notices `user` manages (registrars; a superuser all)."""
-    if not user.is_authenticated:
-        return Institution.objects.none()
-    if user.is_superuser:
-        return Institution.objects.all()
-    ids = RoleAssignment.objects.filter(user=user, role=Role.REGISTRAR).values("institution_id")
-    return Institution.objects.filter(pk__in=ids)
 
 
 def schedules_visible_to(user: User) -> QuerySet[NoticeSchedule]:

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from menkan.web.accounts.selectors import registrar_institutions
 from menkan.web.notices import selectors, services
 from menkan.web.notices.forms import ScheduleForm
 from menkan.web.notices.models import NoticeLog
@@ -22,7 +23,7 @@ from menkan.web.records.models import Institution
 
 
 def _registrar_only(request: HttpRequest) -> None:
-    if not selectors.registrar_institutions(request.user).exists():
+    if not registrar_institutions(request.user).exists():
         raise PermissionDenied("registrars only")
 
 
@@ -34,7 +35,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         (schedule, selectors.schedule_notices(schedule), selectors.notice_due(schedule, today))
         for schedule in selectors.schedules_visible_to(request.user)
     ]
-    institutions = selectors.registrar_institutions(request.user).order_by("code")
+    institutions = registrar_institutions(request.user).order_by("code")
     return render(
         request, "notices/schedule_list.html", {"schedules": schedules, "today": today, "institutions": institutions}
     )
@@ -52,7 +53,7 @@ def _schedule_form(request: HttpRequest, form: ScheduleForm, title: str) -> Http
 @login_required
 def schedule_create(request: HttpRequest) -> HttpResponse:
     _registrar_only(request)
-    institutions = selectors.registrar_institutions(request.user)
+    institutions = registrar_institutions(request.user)
     chosen = request.POST.get("institution", "")
     if chosen and not institutions.filter(pk=int(chosen) if chosen.isdigit() else 0).exists():
         raise PermissionDenied("not your institution")
@@ -72,7 +73,7 @@ def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def send_due(request: HttpRequest) -> HttpResponse:
     """Send the institution's due notices now (what the daily job would do)."""
     institution = get_object_or_404(Institution, code=request.POST.get("institution", ""))
-    if not selectors.registrar_institutions(request.user).filter(pk=institution.pk).exists():
+    if not registrar_institutions(request.user).filter(pk=institution.pk).exists():
         raise PermissionDenied("not your institution")
     result = notices_send_due_task.delay(institution_id=institution.pk)
     if isinstance(result, EagerResult):  # no broker: it ran here, and its counts are known
@@ -98,7 +99,7 @@ def log_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "statuses": NoticeLog.Status.choices,
             "audiences": NoticeLog.Audience.choices,
-            "registrar": selectors.registrar_institutions(request.user).exists(),
+            "registrar": registrar_institutions(request.user).exists(),
         },
     )
 

@@ -222,13 +222,6 @@ def is_reviewer(user: User) -> bool:
     return user.is_authenticated and RoleAssignment.objects.filter(user=user, role__in=roles).exists()
 
 
-def registrar_institutions(user: User) -> QuerySet[Institution]:
-    if user.is_superuser:
-        return Institution.objects.all()
-    ids = RoleAssignment.objects.filter(user=user, role=Role.REGISTRAR).values_list("institution_id", flat=True)
-    return Institution.objects.filter(pk__in=ids)
-
-
 def can_edit_calendar(user: User, institution: Institution) -> bool:
     return is_registrar(user, institution.pk)
 

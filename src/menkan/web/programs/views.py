@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from menkan.engine import Term
+from menkan.web.accounts.selectors import registrar_institutions
 from menkan.web.programs import selectors, services
 from menkan.web.programs.models import Application, Step
 from menkan.web.records.models import Department, Institution, Student
@@ -200,7 +201,7 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Reviewers: the applications at their step. The registrar: every open application of the institution."""
-    registrar_of = selectors.registrar_institutions(request.user)
+    registrar_of = registrar_institutions(request.user)
     if not selectors.is_reviewer(request.user) and not registrar_of.exists():
         raise PermissionDenied("no review role")
     waiting = list(selectors.review_queue(request.user))
@@ -242,7 +243,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def terms(request: HttpRequest) -> HttpResponse:
     """The registrar's term calendar: registration windows, add/drop weeks, semester starts."""
-    institutions = list(selectors.registrar_institutions(request.user))
+    institutions = list(registrar_institutions(request.user))
     if not institutions:
         raise PermissionDenied("registrar only")
     error = ""

@@ -9,14 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from menkan.engine import InputError, PolicySet, Term, student_from_dict
 from menkan.engine import Student as EngineStudent
 from menkan.reports import PassRateReport, PassRateSpec, audit_pass_rates, pass_rate_spec
-from menkan.web.accounts.models import Role, User
 from menkan.web.audits.models import AuditResult
 from menkan.web.audits.services import policy_current, policy_set_of
 from menkan.web.records.models import Institution, Student
@@ -28,28 +25,6 @@ CHUNK = 500
 
 class ReportUnavailable(Exception):
     """The report cannot be computed (e.g. the institution has no published policy)."""
-
-
-def report_institutions_for(user: User) -> QuerySet[Institution]:
-    """The institutions whose reports `user` may run: a registrar's institutions (every one for a superuser).
-    Nobody else runs reports (see docs/reports.md)."""
-    if not user.is_authenticated:
-        return Institution.objects.none()
-    if user.is_superuser:
-        return Institution.objects.order_by("code")
-    return (
-        Institution.objects.filter(role_assignments__user=user, role_assignments__role=Role.REGISTRAR)
-        .distinct()
-        .order_by("code")
-    )
-
-
-def report_institution_get_for(user: User, code: str) -> Institution:
-    """The institution, if `user` may run its reports: 404 when there is none, 403 when it is not theirs."""
-    institution = get_object_or_404(Institution, code=code)
-    if not report_institutions_for(user).filter(pk=institution.pk).exists():
-        raise PermissionDenied("not your institution")
-    return institution
 
 
 def latest_audit_term(institution: Institution) -> Term | None:

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 
 from menkan.engine import InputError, Term
 from menkan.reports import PassRateReport, render_csv, render_xlsx
+from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
 from menkan.web.exports import XLSX
 from menkan.web.records.models import Institution
 from menkan.web.reports.display import report_charts, report_tables
@@ -27,8 +28,6 @@ from menkan.web.reports.selectors import (
     latest_audit_term,
     pass_rate_documents,
     pass_rate_report,
-    report_institution_get_for,
-    report_institutions_for,
 )
 
 
@@ -40,12 +39,12 @@ def _report_lang() -> str:
 def _form(request: HttpRequest) -> PassRateForm:
     """The form, bound when the request asks for a report. 403 for anyone who runs no report, and for an
     institution that is not the user's (404 when there is no such institution)."""
-    institutions = report_institutions_for(request.user)
+    institutions = registrar_institutions(request.user)
     if not institutions.exists():
         raise PermissionDenied("reports are the registrar's")
     code = request.GET.get("institution")
     if code:
-        report_institution_get_for(request.user, code)
+        registrar_institution_get(request.user, code)
     if "as_of" in request.GET:
         return PassRateForm(request.GET, institutions=institutions)
     first = institutions.filter(code=code).first() if code else institutions.first()
@@ -68,7 +67,7 @@ def _filename(data: dict[str, Any], suffix: str) -> str:
 
 def _compute(request: HttpRequest, form: PassRateForm) -> PassRateOutcome:
     data = form.cleaned_data
-    institution: Institution = report_institution_get_for(request.user, data["institution"])
+    institution: Institution = registrar_institution_get(request.user, data["institution"])
     as_of: Term = data["as_of"]
     cutoff: date | None = data["cutoff"]
     return pass_rate_report(institution, as_of, cutoff)
@@ -133,7 +132,7 @@ def pass_rates_jsonl(request: HttpRequest) -> HttpResponse:
     if not form.is_bound or not form.is_valid():
         return HttpResponseBadRequest(json.dumps(form.errors or {"as_of": ["required"]}))
     data = form.cleaned_data
-    institution = report_institution_get_for(request.user, data["institution"])
+    institution = registrar_institution_get(request.user, data["institution"])
     try:
         documents = list(pass_rate_documents(institution, data["as_of"], data["cutoff"]))
     except ReportUnavailable as exc:
