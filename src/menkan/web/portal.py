@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import django
 
@@ -117,6 +117,16 @@ class ProgressBar:
         self.stream.flush()
 
 
+def institution_named(code: str, err: TextIO) -> Any:
+    """The institution a command names (`--institution`), or None after saying on `err` that there is none."""
+    from menkan.web.records.models import Institution
+
+    institution = Institution.objects.filter(code=code).first()
+    if institution is None:
+        err.write(f"menkan: no institution {code!r} in the database\n")
+    return institution
+
+
 def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | None = None, poll: float = 0.2) -> int:
     """Re-audit every student (or one institution's) through Celery tasks, with a progress bar on `err`.
 
@@ -128,13 +138,11 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
         setup()
     from menkan.web.audits.models import BatchRun
     from menkan.web.audits.services import batch_audit_create, batch_dispatch
-    from menkan.web.records.models import Institution
 
     target = None
     if institution is not None:
-        target = Institution.objects.filter(code=institution).first()
+        target = institution_named(institution, err)
         if target is None:
-            err.write(f"menkan: no institution {institution!r} in the database\n")
             return 2
     started = time.monotonic()
     run, chunks = batch_audit_create(institution=target, chunk=chunk)

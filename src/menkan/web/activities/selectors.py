@@ -18,6 +18,7 @@ from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, Review, SignUp, SubsidyApplication
 from menkan.web.records.models import Institution, Student
 from menkan.web.records.selectors import engine_students
+from menkan.web.records.selectors import student_of as records_student_of
 
 GROUP = "self-learning"  # the requirement id of the overall item (自主學習)
 LICENCE_ITEM = "license"  # the owners' entry of the licence item (certificates, not activity hours)
@@ -264,7 +265,7 @@ def receipt_get_for(user: User, pk: int) -> SubsidyApplication:
 
 def student_of(user: User) -> Student:
     """The student record of the person asking (PermissionDenied for anyone who is not a student)."""
-    student = getattr(user, "student", None) if user.is_authenticated else None
+    student = records_student_of(user)
     if student is None:
         raise PermissionDenied("students only")
     return student

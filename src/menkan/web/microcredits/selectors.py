@@ -24,6 +24,7 @@ from menkan.web.microcredits.models import (
     Session,
 )
 from menkan.web.records.models import Activity, CourseRecord, Institution, Student
+from menkan.web.records.selectors import student_of
 
 T = TypeVar("T")
 
@@ -64,10 +65,6 @@ def center_institution_ids(user: User) -> set[int]:
 
 def is_center_staff(user: User, institution_id: int) -> bool:
     return institution_id in center_institution_ids(user)
-
-
-def student_of(user: User) -> Student | None:
-    return getattr(user, "student", None) if user.is_authenticated else None
 
 
 def offerings_visible_to(user: User) -> QuerySet[Offering]:

@@ -10,18 +10,16 @@ def notices_send(today: date | None, dry_run: bool, institution: str | None, out
     """Send (or with dry_run, list) the notices due on `today`; one line per notice and recipient."""
     from django.apps import apps
 
-    if not apps.ready:
-        from menkan.web import portal
+    from menkan.web import portal
 
+    if not apps.ready:
         portal.setup()
     from menkan.web.notices.services import notices_send_due
-    from menkan.web.records.models import Institution
 
     target = None
     if institution is not None:
-        target = Institution.objects.filter(code=institution).first()
+        target = portal.institution_named(institution, err)
         if target is None:
-            err.write(f"menkan: no institution {institution!r} in the database\n")
             return 2
     report = notices_send_due(today, dry_run=dry_run, institution=target)
     for key, recipient, email, outcome in report.lines:

@@ -41,6 +41,11 @@ def students_visible_to(user: User) -> QuerySet[Student]:
     return Student.objects.filter(scope).distinct()
 
 
+def student_of(user: User) -> Student | None:
+    """The student record of the person asking, if they are a student (None for staff and anonymous users)."""
+    return getattr(user, "student", None) if user.is_authenticated else None
+
+
 def student_get_for(user: User, institution: str, student_id: str) -> Student:
     """One student, if `user` may see them: 404 when there is no such student, 403 when it is not theirs."""
     student = get_object_or_404(
