@@ -189,10 +189,23 @@ def _signed_in(ctx: Ctx) -> bool:
     return not ctx.anonymous
 
 
+def _hidden_student_refusal(ctx: Ctx, target: str) -> int | None:
+    """A student the role may not see is answered as one that does not exist (404, see
+    test_a_hidden_student_is_answered_as_a_missing_one); one it sees but may not act for is refused (403)."""
+    return None if ctx.role in SEES[target] else 404
+
+
 def _student_cases(ok: int, body: Callable[[Ctx, str], Any] | None = None) -> Callable[[Ctx], list[Case]]:
     def cases(ctx: Ctx) -> list[Case]:
         return [
-            Case(t, ctx.student_kwargs(t), _may(ctx, SEES[t]), ok, body=body(ctx, t) if body else None)
+            Case(
+                t,
+                ctx.student_kwargs(t),
+                _may(ctx, SEES[t]),
+                ok,
+                body=body(ctx, t) if body else None,
+                refused=_hidden_student_refusal(ctx, t),
+            )
             for t in STUDENTS
         ]
 
@@ -732,7 +745,13 @@ def _programs_self_cases(ctx: Ctx) -> list[Case]:
     _programs_objects(ctx)
     return [
         Case(
-            t, ctx.student_kwargs(t), _may(ctx, SELF[t]), 302, body={"program": "AVM"}, after=_programs_unregistered(t)
+            t,
+            ctx.student_kwargs(t),
+            _may(ctx, SELF[t]),
+            302,
+            body={"program": "AVM"},
+            refused=_hidden_student_refusal(ctx, t),
+            after=_programs_unregistered(t),
         )
         for t in STUDENTS
     ]
@@ -876,7 +895,7 @@ def _mc_student_cases(ctx: Ctx) -> list[Case]:
     nkust = _mc_objects(ctx)["student"]
     return [
         *_student_cases(200)(ctx),
-        Case("nkust", {"institution": "nkust", "student_id": nkust.student_id}, False, 200),
+        Case("nkust", {"institution": "nkust", "student_id": nkust.student_id}, False, 200, refused=404),
     ]
 
 
@@ -885,7 +904,10 @@ def _mc_own_form_cases(body: dict[str, Any] | None) -> Callable[[Ctx], list[Case
     owner = {"own": {"student"}, "other": {"other-student"}, "foreign": set()}
 
     def cases(ctx: Ctx) -> list[Case]:
-        return [Case(t, ctx.student_kwargs(t), _may(ctx, owner[t]), 200, body=body) for t in STUDENTS]
+        return [
+            Case(t, ctx.student_kwargs(t), _may(ctx, owner[t]), 200, body=body, refused=_hidden_student_refusal(ctx, t))
+            for t in STUDENTS
+        ]
 
     return cases
 
@@ -1246,4 +1268,62 @@ def test_every_page_refuses_what_the_role_may_not_see(world: World, role: str, m
                 failure = _judge(ctx, f"page {method} {url} ({name})", case, response, page=True)
                 if failure:
                     failures.append(failure)
+    assert not failures, "\n".join(failures)
+
+
+# ------------------------------------------------------------------------------------- no probing for student ids
+
+MISSING_ID = "B112590999"  # a well-formed id of the world's institution that belongs to no student
+
+
+def _student_addressed_routes() -> list[tuple[str, str, str]]:
+    """(kind, method, URL template) of every page and API route addressed by a student id."""
+    routes = [
+        ("page", method, name)
+        for name, route in page_routes().items()
+        if "<str:student_id>" in route
+        for method in ("GET", "POST")
+    ]
+    routes += [("api", method, path) for method, path in sorted(api_routes()) if "{student_id}" in path]
+    return routes
+
+
+def _student_url(kind: str, name: str, institution: str, student_id: str) -> str:
+    if kind == "page":
+        return reverse(name, kwargs={"institution": institution, "student_id": student_id})
+    return name.replace("{institution}", institution).replace("{student_id}", student_id)
+
+
+def _probe(client: Client, kind: str, method: str, url: str) -> tuple[int, str, bytes]:
+    call = getattr(client, method.lower())
+    if kind == "api" and method in ("POST", "PUT"):
+        response = call(url, data=json.dumps(WHAT_IF), content_type="application/json")
+    else:
+        response = call(url, data={"program": "AVM", "planned": "3401004, 工程靜力學, 3"} if method == "POST" else None)
+    return response.status_code, response.get("Content-Type", ""), response.content
+
+
+def test_every_page_kind_addressed_by_a_student_id_is_probed() -> None:
+    kinds = {name.split(":")[0] for kind, _, name in _student_addressed_routes() if kind == "page"}
+    assert {"records", "audits", "fees", "programs", "microcredits"} <= kinds
+    assert any(kind == "api" for kind, _, _ in _student_addressed_routes())
+
+
+@pytest.mark.parametrize(("role", "hidden"), [("student", "other"), ("mentor", "other"), ("foreign-registrar", "own")])
+def test_a_hidden_student_is_answered_as_a_missing_one(world: World, role: str, hidden: str) -> None:
+    """Issue 11 item 4: the answer for a student the asker may not see (status, content type, body) is the answer
+    for an id no student has, on every page and endpoint addressed by a student id: nobody learns which ids exist."""
+    client = Client()
+    client.force_login(world.users[role])
+    student = {"own": world.own, "other": world.other}[hidden]
+    assert role not in SEES[hidden]
+    failures = []
+    for kind, method, name in _student_addressed_routes():
+        code = student.institution.code
+        seen = _probe(client, kind, method, _student_url(kind, name, code, student.student_id))
+        missing = _probe(client, kind, method, _student_url(kind, name, code, MISSING_ID))
+        if seen != missing:
+            failures.append(f"{method} {name}: hidden {seen[:2]} {seen[2][:120]!r} ≠ missing {missing[:2]}")
+        elif seen[0] not in (404, 405) and not (kind == "api" and method == "PUT"):
+            failures.append(f"{method} {name}: {seen[0]} for hidden and missing alike, expected 404")
     assert not failures, "\n".join(failures)

@@ -30,6 +30,7 @@ Students, their records (`menkan.student/1`) and audits (`menkan.audit/1`), what
 **Authentication.** Either the session of a logged-in user (as on the pages; unsafe methods need the CSRF token in
 the `X-CSRFToken` header), or `Authorization: Bearer <token>` with a token created by `POST /api/v1/tokens` from a
 logged-in session. Every endpoint applies the same checks as the pages: you see only the students you may see.
+A student you may not see is answered as one that does not exist: 404 `{"detail": "no such student"}`.
 """
 
 

@@ -24,7 +24,7 @@ from menkan.web.microcredits.models import (
     Session,
 )
 from menkan.web.records.models import Activity, CourseRecord, Institution, Student
-from menkan.web.records.selectors import student_of
+from menkan.web.records.selectors import student_get_for, student_of
 
 T = TypeVar("T")
 
@@ -124,12 +124,9 @@ def enrollment_get_for_staff(user: User, pk: int) -> Enrollment:
 
 
 def own_student_get(user: User, institution: str, student_id: str) -> Student:
-    """The student themself (forms only they may file): 404 for no such student, 403 for anyone else."""
-    student = get_object_or_404(
-        Student.objects.select_related("institution", "department"),
-        institution__code=institution,
-        student_id=student_id,
-    )
+    """The student themself (forms only they may file): 404 for a student `user` may not see or that does not
+    exist (records.selectors.student_get_for), 403 for staff who may see the student but not file for them."""
+    student = student_get_for(user, institution, student_id)
     if student_of(user) != student:
         raise PermissionDenied("only the student themself")
     return student

@@ -123,8 +123,8 @@ def student_list(request: HttpRequest, filters: Query[StudentFilters]) -> dict[s
     summary="A student's record (menkan.student/1)",
 )
 def student_get(request: HttpRequest, institution: str, student_id: str) -> dict[str, Any]:
-    """The student's record as a `menkan.student/1` document. 403 if it is not yours to see, 404 if there is no
-    such student."""
+    """The student's record as a `menkan.student/1` document. 404 if there is no such student or it is not yours
+    to see (the same answer for both)."""
     return student_document(student_get_for(user_of(request), institution, student_id))
 
 

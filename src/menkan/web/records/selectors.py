@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import FloatField, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from menkan.engine import Student as EngineStudent
 from menkan.engine import Term, student_from_dict
@@ -46,15 +45,25 @@ def student_of(user: User) -> Student | None:
     return getattr(user, "student", None) if user.is_authenticated else None
 
 
+class StudentNotFound(Http404):
+    """No student the asker may see under this id: raised alike whether the student does not exist or is not
+    theirs to see, so that the answer (404, same body) tells nobody which ids exist."""
+
+    def __init__(self) -> None:
+        super().__init__("no such student")
+
+
 def student_get_for(user: User, institution: str, student_id: str) -> Student:
-    """One student, if `user` may see them: 404 when there is no such student, 403 when it is not theirs."""
-    student = get_object_or_404(
-        Student.objects.select_related("institution", "department", "school_class"),
-        institution__code=institution,
-        student_id=student_id,
+    """One student, if `user` may see them; StudentNotFound (404) both when there is no such student and when
+    there is one `user` may not see. Every page and endpoint addressed by a student id looks the student up here."""
+    student = (
+        students_visible_to(user)
+        .select_related("institution", "department", "school_class")
+        .filter(institution__code=institution, student_id=student_id)
+        .first()
     )
-    if not students_visible_to(user).filter(pk=student.pk).exists():
-        raise PermissionDenied("not your student")
+    if student is None:
+        raise StudentNotFound
     return student
 
 
@@ -378,8 +387,3 @@ def engine_students(students: Iterable[Student]) -> Iterator[tuple[Student, Engi
     inputs = {item.pk: item for item in engine_inputs(student.pk for student in batch)}
     for student in batch:
         yield student, inputs[student.pk].record()
-
-
-def assert_can_see(user: User, student: Student) -> None:
-    if not students_visible_to(user).filter(pk=student.pk).exists():
-        raise PermissionDenied("not your student")
