@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +29,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = SetPasswordForm(request.user, request.POST or None)
+    """A new password. The current one is asked for (someone at an unattended session cannot take the account
+    over), except in the forced change of a one-time password, which was typed at the login just before."""
+    forced = getattr(request.user, "must_change_password", False)
+    form_class = SetPasswordForm if forced else PasswordChangeForm
+    form = form_class(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user_password_change(request.user, form.cleaned_data["new_password1"])  # type: ignore[arg-type]
         update_session_auth_hash(request, request.user)
@@ -38,5 +42,4 @@ def password_change(request: HttpRequest) -> HttpResponse:
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             target = "/"
         return redirect(target)
-    forced = getattr(request.user, "must_change_password", False)
     return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
