@@ -116,6 +116,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout is a portal page in the user's language saying when to retry (computed from AXES_COOLOFF_TIME).
+AXES_LOCKOUT_CALLABLE = "menkan.web.accounts.views.locked_out"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie for its requests

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.records.models import Institution
@@ -47,3 +52,12 @@ def registrar_institution_get(user: User, code: str) -> Institution:
     if not is_registrar(user, institution.pk):
         raise PermissionDenied("not your institution")
     return institution
+
+
+def login_retry_at(username: str, ip_address: str | None) -> datetime:
+    """When a locked-out login (django-axes) may be tried again: the cool-off (AXES_COOLOFF_TIME) after the last
+    failure recorded for this username from this address (now, when none is recorded)."""
+    attempts = AccessAttempt.objects.filter(username=username, ip_address=ip_address)
+    last = attempts.order_by("-attempt_time").values_list("attempt_time", flat=True).first()
+    cool_off = get_cool_off()
+    return (last or timezone.now()) + (cool_off or timedelta(0))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+from axes.helpers import get_client_username
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -9,16 +14,34 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from menkan.web.accounts.selectors import login_retry_at
 from menkan.web.accounts.services import user_password_change
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The page django-axes shows once a login is locked (settings.AXES_LOCKOUT_CALLABLE): in the portal's layout
+    and the user's language, saying when the login may be tried again."""
+    username = get_client_username(request, credentials) or ""
+    retry_at = login_retry_at(username, getattr(request, "axes_ip_address", None))
+    context = {
+        "username": username,
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "retry_at": retry_at,
+        "minutes": max(1, math.ceil((retry_at - timezone.now()).total_seconds() / 60)),
+    }
+    return render(request, "accounts/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
 @require_POST
