@@ -1133,7 +1133,8 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "fees:run": [("GET", _fee_run_cases())],
     "fees:run-export": [("GET", _fee_run_cases(_xlsx_opens))],
 }
-PAGE_EXEMPT_PREFIXES = ("admin/", "api/", "accounts/", "i18n/")  # own checks (admin), covered above (api), public
+# own checks (admin), covered above (api), public (accounts, i18n, static files: tests/web/test_static.py)
+PAGE_EXEMPT_PREFIXES = ("admin/", "api/", "accounts/", "i18n/", "static/")
 
 
 # --------------------------------------------------------------------------------------------------- the routes

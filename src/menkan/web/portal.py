@@ -29,6 +29,11 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# runserver without its own static handler (which answers a path out of the static folder, `/static/..%2f..`, with
+# a 500): the URL conf serves /static/ (menkan.web.static_serve), as it does under the test client.
+DEMO_SERVE_ARGUMENTS = ("--noreload", "--nostatic")
+
+
 def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "menkan.web.settings")
     django.setup()
@@ -198,7 +203,7 @@ def demo(serve: bool, address: str, out: TextIO) -> int:
 
     out.write(f"\nServing http://{address}/  (Ctrl-C to stop)\n")
     out.flush()
-    call_command("runserver", address, "--noreload", "--insecure")
+    call_command("runserver", *DEMO_SERVE_ARGUMENTS, address)
     return 0
 
 
