@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import course, make_student
 from menkan.cli import main
-from menkan.engine import InputError, Term, load_policy_dir
+from menkan.engine import InputError, Term, load_policy_dir, student_to_dict
 from menkan.engine.fees import FeeStatement, fee_policy_from, fee_statement, load_shipped_fees
 from menkan.engine.policy.loader import SHIPPED_POLICIES
 
@@ -391,3 +391,24 @@ def test_nthu_demo_file_is_what_the_script_generates() -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_menkan_fees_validates_grades_as_audit_does(tmp_path: Path) -> None:
+    """Grade "101" is no grade on NYCU's scale: a located error and no statement, not a bill that ignores it."""
+    record = student_to_dict(nycu([3, 3]))
+    record["courses"][1]["grade"] = "101"
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    code, out, err = run("fees", str(single), "--term", TERM)
+    assert (code, out) == (2, "")
+    assert err == f"menkan: {single} $.courses[1].grade: '101' is not a grade on nycu's scale\n"
+    good = student_to_dict(nycu([3], student_id="0810002"))
+    cohort = tmp_path / "cohort.jsonl"
+    cohort.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (good, record, good)), encoding="utf-8")
+    code, out, err = run("fees", str(cohort), "--term", TERM, "--format", "json")
+    assert (code, out) == (2, "")
+    assert err == f"menkan: {cohort}:2 $.courses[1].grade: '101' is not a grade on nycu's scale\n"
+    code, out, err = run("fees", str(cohort), "--term", TERM, "--format", "json", "--keep-going")
+    assert code == 2
+    assert [json.loads(line)["student_id"] for line in out.splitlines()] == ["0810002", "0810002"]
+    assert err.startswith(f"menkan: {cohort}:2 $.courses[1].grade:")

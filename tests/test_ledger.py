@@ -96,7 +96,8 @@ def test_grade_unknown_is_an_input_error_naming_the_course(ps, grade):
     problems = caught.value.problems
     assert [problem.path for problem in problems] == ["$.courses[2].grade"]
     assert problems[0].reason == f"{grade!r} is not a grade on testu's scale"
-    assert problems[0].source == "S11200001"
+    assert problems[0].path == ("courses", 2, "grade")
+    assert problems[0].source is None  # the reader of the file names the file and line, never the student id
 
 
 def test_grade_every_unknown_grade_is_reported(ps):

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import activity, certificate, course, make_student, student_dict
 from menkan.engine import InputError, Term, load_students, student_from_dict, student_to_dict
+from menkan.engine.records import read_students
 
 # --- terms ----------------------------------------------------------------------------------------
 
@@ -129,6 +130,32 @@ def test_load_students_jsonl_names_the_file_and_line(tmp_path):
     assert problem.source.endswith("cohort.jsonl")
     assert (problem.line, problem.path, problem.reason) == (2, "$.courses[0].credits", "must be ≥ 0")
     assert str(caught.value).endswith("cohort.jsonl:2 $.courses[0].credits: must be ≥ 0")
+
+
+def test_a_problem_is_data_its_path_a_tuple_and_its_reason_in_both_languages(tmp_path):
+    path = tmp_path / "cohort.jsonl"
+    bad = student_dict(student_id="S2", courses=[course("A1", "微積分", -1, "112-1")])
+    path.write_text(json.dumps(student_dict()) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    reads = list(read_students(path))
+    assert [read.student is not None for read in reads] == [True, False]
+    (problem,) = reads[1].problems
+    assert (problem.source, problem.line, tuple(problem.path)) == (str(path), 2, ("courses", 0, "credits"))
+    assert problem.json_path == "$.courses[0].credits"
+    assert problem.texts == {"zh-TW": "必須 ≥ 0", "en": "must be ≥ 0"}
+    assert problem.render("zh-TW") == f"{path}:2 $.courses[0].credits: 必須 ≥ 0"
+
+
+def test_a_problem_in_a_json_document_across_lines_is_at_the_line_of_its_value(tmp_path):
+    path = tmp_path / "one.json"
+    text = json.dumps(
+        student_dict(courses=[course("A1", "微積分", 3, "112-1"), course("A2", "物理", -1, "112-1")]), indent=2
+    )
+    path.write_text(text, encoding="utf-8")
+    line = next(number for number, raw in enumerate(text.splitlines(), 1) if '"credits": -1' in raw)
+    with pytest.raises(InputError) as caught:
+        load_students(path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path) == (line, "$.courses[1].credits")
 
 
 # --- the record itself and its round trip ---------------------------------------------------------

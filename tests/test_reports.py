@@ -495,3 +495,23 @@ def test_a_report_item_that_is_no_requirement_is_an_error(tmp_path):
     where = "ncut/institution.yaml $.extra.pass_rates.items[1].id"
     assert err == f"menkan: {where}: no requirement has id 'self-learning.reading'\n"
     assert out == ""
+
+
+def test_cli_report_validates_the_whole_file_first(tmp_path):
+    path = _cohort_file(tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    broken = json.loads(lines[1])
+    broken["courses"] = [{"code": "X", "title": "x", "credits": 3, "term": "112-1", "grade": "101"}]
+    lines[1] = json.dumps(broken, ensure_ascii=False)
+    lines[3] = lines[3].replace('"schema"', '"schemas"', 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    base = ["report", "pass-rates", str(path), "--institution", "ncut", "--as-of", "114-1", "--format", "json"]
+    code, out, err = run_cli(*base)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"menkan: {path}:2 $.courses[0].grade: '101' is not a grade on ncut's scale",
+        f'menkan: {path}:4 $.schema: required (use "menkan.student/1")',
+    ]
+    code, out, err = run_cli(*base, "--keep-going")
+    assert code == 2
+    assert json.loads(out)["university"]["seniors"] == 1  # NC1 alone: NC2 (line 2) and NC4 (line 4) refused

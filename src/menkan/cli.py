@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -18,14 +18,20 @@ from menkan.engine import (
     iter_students,
     load_policy_dir,
     load_shipped,
+    shipped_institutions,
 )
+from menkan.engine.errors import InputProblem, problem
 from menkan.engine.fees import FeePolicy, fee_policy_from, fee_statement, load_shipped_fees, render_statement
+from menkan.engine.ledger import GradeScale, grade_problems
 from menkan.engine.policy.fees import FEES_KEY
 from menkan.engine.policy.loader import INSTITUTION_FILE, SHIPPED_POLICIES
 from menkan.engine.policy.models import Institution, Policy
+from menkan.engine.records import StudentRead, read_students, read_students_text
 from menkan.engine.worksheet import render, summary_line
 
 EXIT_INPUT = 2
+LISTED_PROBLEMS = 20  # located errors printed before the rest are only counted ("… and N more")
+STDIN = "-"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 
@@ -46,16 +52,84 @@ class Progress:
             self.stream.flush()
 
 
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(1 for line in handle if line.strip())
-
-
 def _policies_for(student: Student, folder: Path | None, cache: dict[str, PolicySet]) -> PolicySet:
     key = student.institution
     if key not in cache:
         cache[key] = load_policy_dir(folder) if folder is not None else load_shipped(key)
     return cache[key]
+
+
+Check = Callable[[Student], list[InputProblem]]
+"""What a command finds wrong with a well-formed record (grades off the scale, another institution): located
+by path only; the reading locates them in the file."""
+
+
+def _read(file: str) -> Iterator[StudentRead]:
+    """The records of FILE (`-`: standard input), each with its problems."""
+    if file == STDIN:
+        return read_students_text(sys.stdin.read(), "<stdin>")
+    return read_students(file)
+
+
+def _validated(file: str, check: Check) -> tuple[list[Student], list[InputProblem]]:
+    """Every record of the file checked before anything is computed: the good students, and every located
+    problem of the others, in file order."""
+    students: list[Student] = []
+    problems: list[InputProblem] = []
+    for read in _read(file):
+        if read.student is None:
+            problems.extend(read.problems)
+            continue
+        found = check(read.student)
+        if found:
+            problems.extend(read.locate(found))
+        else:
+            students.append(read.student)
+    return students, problems
+
+
+def _write_problems(problems: Sequence[InputProblem], err: TextIO) -> None:
+    """Each problem on its own line, `file:line $.path: reason`; past LISTED_PROBLEMS only their count."""
+    for item in problems[:LISTED_PROBLEMS]:
+        err.write(f"menkan: {item.render()}\n")
+    if len(problems) > LISTED_PROBLEMS:
+        err.write(f"menkan: … and {len(problems) - LISTED_PROBLEMS} more\n")
+
+
+def _no_input(file: str, err: TextIO) -> bool:
+    """Whether FILE is missing (said on stderr)."""
+    if file == STDIN or Path(file).exists():
+        return False
+    err.write(f"menkan: {file}: no such file\n")
+    return True
+
+
+def _refused(problems: Sequence[InputProblem], keep_going: bool, err: TextIO) -> bool:
+    """Report the bad records; whether the command must stop before computing anything (no --keep-going)."""
+    _write_problems(problems, err)
+    return bool(problems) and not keep_going
+
+
+def _institution_check(institution_of: Callable[[Student], Institution | None]) -> Check:
+    """A record is checked against its institution's settings: policies exist for it, its grades are grades."""
+
+    scales: dict[str, GradeScale] = {}
+
+    def check(student: Student) -> list[InputProblem]:
+        institution = institution_of(student)
+        if institution is None:
+            known = ", ".join(sorted(shipped_institutions())) or "none"
+            return [problem(("institution",), "no-policies", institution=student.institution, known=known)]
+        if institution.id != student.institution:
+            return [
+                problem(("institution",), "other-institution", institution=student.institution, policies=institution.id)
+            ]
+        scale = scales.get(institution.id)
+        if scale is None or scale.grading is not institution.grading:
+            scale = scales[institution.id] = GradeScale(institution.grading)
+        return grade_problems(student, institution, scale)
+
+    return check
 
 
 def _parse_term(text: str | None) -> Term | None:
@@ -67,17 +141,34 @@ def _parse_term(text: str | None) -> Term | None:
         raise SystemExit(f"menkan: --as-of: {exc}") from None
 
 
+def _institution_of(
+    folder: Path | None, settings: Callable[[Student], Institution]
+) -> Callable[[Student], Institution | None]:
+    """The settings of the institution whose policies apply to a student: those of the --policies folder, or
+    the shipped ones of the student's institution (None when menkan ships none for it)."""
+    shipped = frozenset(shipped_institutions()) if folder is None else None
+
+    def institution_of(student: Student) -> Institution | None:
+        if shipped is not None and student.institution not in shipped:
+            return None
+        return settings(student)
+
+    return institution_of
+
+
 def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    path = Path(args.file)
-    if not path.exists():
-        err.write(f"menkan: {path}: no such file\n")
+    if _no_input(args.file, err):
         return EXIT_INPUT
     as_of = _parse_term(args.as_of)
     folder = Path(args.policies) if args.policies else None
     cache: dict[str, PolicySet] = {}
-    progress = Progress(_count_lines(path), err, args.progress or err.isatty())
+    institution_of = _institution_of(folder, lambda student: _policies_for(student, folder, cache).institution)
+    students, problems = _validated(args.file, _institution_check(institution_of))
+    if _refused(problems, args.keep_going, err):
+        return EXIT_INPUT
+    progress = Progress(len(students), err, args.progress or err.isatty())
     first = True
-    for student in iter_students(path):
+    for student in students:
         result = audit(student, _policies_for(student, folder, cache), as_of)
         if args.format == "json":
             out.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
@@ -87,7 +178,7 @@ def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(render(result, lang=args.lang) + "\n")
         first = False
         progress.step()
-    return 0
+    return EXIT_INPUT if problems else 0
 
 
 def _policy_folders(path: Path) -> Iterator[Path]:
@@ -100,9 +191,7 @@ def _policy_folders(path: Path) -> Iterator[Path]:
 
 
 def command_fees(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    path = Path(args.file)
-    if not path.exists():
-        err.write(f"menkan: {path}: no such file\n")
+    if _no_input(args.file, err):
         return EXIT_INPUT
     try:
         term = Term.parse(args.term)
@@ -111,21 +200,29 @@ def command_fees(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INPUT
     folder = Path(args.policies) if args.policies else None
     cache: dict[str, FeePolicy] = {}
-    first = True
-    for student in iter_students(path):
+
+    def fee_policy(student: Student) -> FeePolicy:
         key = student.institution
         if key not in cache:
             if folder is None:
                 cache[key] = load_shipped_fees(key)
             else:
                 cache[key] = fee_policy_from(load_policy_dir(folder), folder / INSTITUTION_FILE)
-        statement = fee_statement(student, cache[key], term)
+        return cache[key]
+
+    institution_of = _institution_of(folder, lambda student: fee_policy(student).institution)
+    students, problems = _validated(args.file, _institution_check(institution_of))
+    if _refused(problems, args.keep_going, err):
+        return EXIT_INPUT
+    first = True
+    for student in students:
+        statement = fee_statement(student, fee_policy(student), term)
         if args.format == "json":
             out.write(json.dumps(statement.as_dict(), ensure_ascii=False) + "\n")
         else:
             out.write(("" if first else "\n") + render_statement(statement, lang=args.lang) + "\n")
         first = False
-    return 0
+    return EXIT_INPUT if problems else 0
 
 
 def command_policy_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -183,9 +280,7 @@ def command_policy_schema(args: argparse.Namespace, out: TextIO, err: TextIO) ->
 def command_report_pass_rates(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from menkan.reports import audit_pass_rates, render
 
-    path = Path(args.file)
-    if not path.exists():
-        err.write(f"menkan: {path}: no such file\n")
+    if _no_input(args.file, err):
         return EXIT_INPUT
     as_of = _parse_term(args.as_of)
     assert as_of is not None
@@ -196,7 +291,16 @@ def command_report_pass_rates(args: argparse.Namespace, out: TextIO, err: TextIO
     if args.format == "xlsx" and not args.output and (not hasattr(out, "buffer") or out.isatty()):
         err.write("menkan: --format xlsx writes a binary workbook: give --output FILE or redirect the output\n")
         return EXIT_INPUT
-    report, skipped = audit_pass_rates(iter_students(path), policy_set, as_of)
+    institution = policy_set.institution
+
+    def check(student: Student) -> list[InputProblem]:
+        # Students of other institutions are left out of the report (and counted), not refused.
+        return grade_problems(student, institution) if student.institution == institution.id else []
+
+    students, problems = _validated(args.file, check)
+    if _refused(problems, args.keep_going, err):
+        return EXIT_INPUT
+    report, skipped = audit_pass_rates(students, policy_set, as_of)
     if skipped:
         err.write(f"menkan: skipped {skipped} students of other institutions than {args.institution}\n")
     rendered = render(report, args.format, args.lang)
@@ -212,7 +316,7 @@ def command_report_pass_rates(args: argparse.Namespace, out: TextIO, err: TextIO
         out.buffer.flush()  # type: ignore[attr-defined]
     else:
         out.write(rendered)
-    return 0
+    return EXIT_INPUT if problems else 0
 
 
 def command_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -267,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     audit_parser = commands.add_parser("audit", help="audit students from a JSON or JSONL file")
-    audit_parser.add_argument("file", help="one student JSON, or JSONL with one student per line")
+    audit_parser.add_argument("file", help="one student JSON, or JSONL with one student per line (- : stdin)")
     audit_parser.add_argument("--as-of", help="audit as of this term (e.g. 114-1); default: the latest in the records")
     audit_parser.add_argument("--format", choices=["text", "json"], default="text")
     audit_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
@@ -275,14 +379,24 @@ def build_parser() -> argparse.ArgumentParser:
     audit_parser.add_argument(
         "--progress", action="store_true", help="show progress on stderr even when not a terminal"
     )
+    audit_parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="audit the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
+    )
     audit_parser.set_defaults(handler=command_audit)
 
     fees_parser = commands.add_parser("fees", help="credit-fee statements of students for one term")
-    fees_parser.add_argument("file", help="one student JSON, or JSONL with one student per line")
+    fees_parser.add_argument("file", help="one student JSON, or JSONL with one student per line (- : stdin)")
     fees_parser.add_argument("--term", required=True, help="the term billed (e.g. 114-1)")
     fees_parser.add_argument("--format", choices=["text", "json"], default="text")
     fees_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
     fees_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    fees_parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="bill the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
+    )
     fees_parser.set_defaults(handler=command_fees)
 
     policy_parser = commands.add_parser("policy", help="policy files: check them, print their schema")
@@ -308,13 +422,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Seniors are students in their 4th study year as of --as-of (study year = as-of year - "
         "admission year + admitted_into_year; the institution's policy may set another year).",
     )
-    rates_parser.add_argument("file", help="JSONL with one student record per line")
+    rates_parser.add_argument("file", help="JSONL with one student record per line (- : stdin)")
     rates_parser.add_argument("--institution", required=True, help="the institution whose policies apply (e.g. ncut)")
     rates_parser.add_argument("--as-of", required=True, help="the term of the report (e.g. 114-1)")
     rates_parser.add_argument("--format", choices=["text", "json", "csv", "xlsx"], default="text")
     rates_parser.add_argument("--lang", choices=["zh-TW", "en"], default="zh-TW", help="labels of text and xlsx")
     rates_parser.add_argument("--output", "-o", help="write to this file instead of standard output")
     rates_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    rates_parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="report on the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
+    )
     rates_parser.set_defaults(handler=command_report_pass_rates)
 
     demo_parser = commands.add_parser("demo", help="the portal on its embedded database with the demo cohort")
@@ -348,7 +467,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         code: int = args.handler(args, out, err)
     except InputError as exc:
         out.flush()
-        err.write(f"menkan: {exc.first_line}\n")
+        _write_problems(exc.problems, err)
         return EXIT_INPUT
     except BrokenPipeError:
         return 0

@@ -33,7 +33,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from menkan.engine import AuditResult, InputError, InputProblem, PolicySet, Student, Term, audit
-from menkan.engine.errors import json_path, pydantic_reason
+from menkan.engine.errors import pydantic_reason
 from menkan.engine.policy.loader import INSTITUTION_FILE, walk
 from menkan.engine.policy.models import Institution
 
@@ -102,19 +102,19 @@ def pass_rate_spec(policy_set: PolicySet) -> PassRateSpec:
             ReportItem(r.id, r.title.as_dict(), r.title.as_dict()) for p in policy_set.policies for r in p.requirements
         )
         if not items:
-            raise InputError([InputProblem(source, "$.extra.pass_rates", "no requirements to report on")])
+            raise InputError([InputProblem(source, ("extra", "pass_rates"), "no requirements to report on")])
         return PassRateSpec(items)
     try:
         model = _SpecModel.model_validate(raw)
     except ValidationError as exc:
         raise InputError(
             [
-                InputProblem(source, json_path(("extra", "pass_rates", *err["loc"])), pydantic_reason(err))
+                InputProblem(source, ("extra", "pass_rates", *err["loc"]), pydantic_reason(err))
                 for err in exc.errors(include_url=False)
             ]
         ) from None
     problems = [
-        InputProblem(source, f"$.extra.pass_rates.items[{index}].id", f"no requirement has id {item.id!r}")
+        InputProblem(source, ("extra", "pass_rates", "items", index, "id"), f"no requirement has id {item.id!r}")
         for index, item in enumerate(model.items)
         if item.id not in ids
     ]

@@ -335,6 +335,8 @@ def test_students_with_invalid_records_are_listed_and_left_out(registrar: User, 
     page = client.get(URL, query)
     outcome = page.context["outcome"]
     assert [student_id for student_id, _ in outcome.excluded] == [activity.student.student_id]
+    reason = outcome.excluded[0][1]
+    assert reason.startswith("$.activities[") and ".term: not a term: '114-9'" in reason  # located, no student id
     assert outcome.read == 59
     assert activity.student.student_id in page.content.decode()
     exported = tmp_path / "exported.jsonl"

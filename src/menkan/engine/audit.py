@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from menkan.engine.context import Context, Shared, profile_key
-from menkan.engine.errors import InputError, InputProblem
+from menkan.engine.errors import InputError, problem
 from menkan.engine.filters import CoursePredicate, applies, compile_filter
 from menkan.engine.ledger import CourseIdentity, GradeScale, build_ledger
 from menkan.engine.policy import models as m
@@ -134,13 +134,7 @@ def prepare(student: Student, policies: PolicySet, as_of: Term | None = None) ->
     institution = policies.institution
     if student.institution != institution.id:
         raise InputError(
-            [
-                InputProblem(
-                    student.student_id,
-                    "$.institution",
-                    f"is {student.institution!r}, but the policies are {institution.id!r}'s",
-                )
-            ]
+            [problem(("institution",), "other-institution", institution=student.institution, policies=institution.id)]
         )
     as_of = as_of or latest_term(student)
     runtime = _runtime(policies)

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from menkan.engine.errors import InputError, InputProblem, json_path, pydantic_reason
+from menkan.engine.errors import InputError, InputProblem, pydantic_reason
 from menkan.engine.filters import applies, compile_filter
 from menkan.engine.ledger import Outcome, build_ledger
 from menkan.engine.policy.fees import (
@@ -102,7 +102,7 @@ def fee_policy_from(policy_set: PolicySet, source: Path | str | None = None) -> 
 
     def problem(location: Sequence[Any], reason: str) -> InputProblem:
         full = (*prefix, *location)
-        return InputProblem(name, json_path(full), reason, line_of(lines, full))
+        return InputProblem(name, full, reason, line_of(lines, full))
 
     data = policy_set.institution.extra.get(FEES_KEY)
     if data is None:
@@ -343,7 +343,7 @@ class _Context:
         self.places = policy.fees.places
 
     def problem(self, index: int, field: str, reason: str) -> InputError:
-        path = json_path(("extra", FEES_KEY, "schedules", index, field))
+        path = ("extra", FEES_KEY, "schedules", index, field)
         return InputError([InputProblem(self.policy.source, path, reason)])
 
     def rate(self, index: int, rates: Sequence[Rate]) -> Decimal:

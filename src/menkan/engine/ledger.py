@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple, TypeVar, cast
 
-from menkan.engine.errors import InputError, InputProblem
+from menkan.engine.errors import InputError, InputProblem, problem
 from menkan.engine.policy.models import Grading, Identity, Institution
 from menkan.engine.records import CourseRecord, Student
 from menkan.engine.terms import Term
@@ -254,6 +254,26 @@ class GradeScale:
         return GradeReading(Outcome.PASSED if passed else Outcome.FAILED, False, score, self.points_for_score(score))
 
 
+def _not_a_grade(index: int, course: CourseRecord, institution: Institution) -> InputProblem:
+    return problem(("courses", index, "grade"), "not-a-grade", grade=course.grade, institution=institution.id)
+
+
+def grade_problems(student: Student, institution: Institution, scale: GradeScale | None = None) -> list[InputProblem]:
+    """Every grade of the student's courses that is not a grade on the institution's scale, at its path
+    (`$.courses[3].grade`), without source or line: the reader of the file locates them.
+
+    Records are checked with this when they are read (CLI, portal import), so a bad grade is refused up front
+    rather than found by an audit later; `build_ledger` refuses the same grades for callers that did not check.
+    """
+    scale = scale or GradeScale(institution.grading)
+    degree = student.degree
+    return [
+        _not_a_grade(index, course, institution)
+        for index, course in enumerate(student.courses)
+        if scale.read(course.grade, degree) is None
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Ledger:
     """All course attempts of one student up to `as_of`, in transcript order."""
@@ -302,13 +322,7 @@ def build_ledger(
             continue
         reading = readings.get(course.grade) or scale.read(course.grade, degree)
         if reading is None:
-            problems.append(
-                InputProblem(
-                    student.student_id,
-                    f"$.courses[{index}].grade",
-                    f"{course.grade!r} is not a grade on {institution.id}'s scale",
-                )
-            )
+            problems.append(_not_a_grade(index, course, institution))
             continue
         key = identity_keys[index]
         outcome = reading.outcome

@@ -58,7 +58,7 @@ def program_outlook(
     try:
         node = ctx.nodes.get(group)
         if not isinstance(node, m.AllOf | m.AnyOf):
-            raise InputError([InputProblem("policies", group, "is not a group of programs")])
+            raise InputError([InputProblem("policies", (), f"{group!r} is not a group of programs")])
         outlooks = []
         for child in node.children:
             if isinstance(child, m.Tiered):

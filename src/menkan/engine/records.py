@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
+import yaml
 from pydantic import ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError, with_config
 
-from menkan.engine.errors import InputError, InputProblem, clean_location, json_path, pydantic_reason
+from menkan.engine.errors import InputError, InputProblem, clean_location, problem, pydantic_problem
+from menkan.engine.policy.yamlsource import LineMap, line_of, load_yaml_with_lines
 from menkan.engine.terms import Term
 
 STUDENT_SCHEMA: Final = "menkan.student/1"
@@ -173,21 +175,30 @@ class Student:
 _STUDENT_ADAPTER: TypeAdapter[Student] = TypeAdapter(Student)
 
 
-def student_from_dict(data: Any, *, source: str = "<input>", line: int | None = None) -> Student:
-    """Validate one decoded JSON object into a Student, or raise InputError naming every problem."""
+def student_problems(
+    data: Any, *, source: str | None = None, line: int | None = None
+) -> tuple[Student | None, list[InputProblem]]:
+    """Validate one decoded JSON object: the Student, or None and every problem (located by path, and by
+    `source` and `line` when given)."""
     if not isinstance(data, dict):
-        raise InputError([InputProblem(source, "$", "must be a JSON object", line)])
+        return None, [problem((), "not-an-object", source=source, line=line)]
     if "schema" not in data:
-        raise InputError([InputProblem(source, "$.schema", f'required (use "{STUDENT_SCHEMA}")', line)])
+        return None, [problem(("schema",), "schema-missing", source=source, line=line, schema=STUDENT_SCHEMA)]
     try:
-        return _STUDENT_ADAPTER.validate_python(data)
+        return _STUDENT_ADAPTER.validate_python(data), []
     except ValidationError as exc:
-        raise InputError(
-            [
-                InputProblem(source, json_path(clean_location(err["loc"])), pydantic_reason(err), line)
-                for err in exc.errors(include_url=False)
-            ]
-        ) from None
+        return None, [
+            pydantic_problem(err, clean_location(err["loc"]), source=source, line=line)
+            for err in exc.errors(include_url=False)
+        ]
+
+
+def student_from_dict(data: Any, *, source: str | None = None, line: int | None = None) -> Student:
+    """Validate one decoded JSON object into a Student, or raise InputError naming every problem."""
+    student, problems = student_problems(data, source=source, line=line)
+    if student is None:
+        raise InputError(problems)
+    return student
 
 
 def student_to_dict(student: Student) -> dict[str, Any]:
@@ -196,31 +207,93 @@ def student_to_dict(student: Student) -> dict[str, Any]:
     return {**data, "schema": STUDENT_SCHEMA}
 
 
-def _decode(text: str, source: str, line: int | None) -> Any:
+@dataclass(frozen=True, slots=True)
+class StudentRead:
+    """One record as read from a student file: the student, or the problems that keep it from being one.
+
+    `line` is the record's line in a JSONL file (None for a file holding one JSON document, where each problem
+    gets the line of the value it is about when the document spans lines)."""
+
+    source: str
+    line: int | None
+    student: Student | None
+    problems: tuple[InputProblem, ...] = ()
+    text: str = field(default="", repr=False)
+
+    def locate(self, found: Iterable[InputProblem]) -> list[InputProblem]:
+        """Problems found in this record later (e.g. grades off the institution's scale), with file and line."""
+        if self.line is not None:
+            return [item.located(self.source, self.line) for item in found]
+        if "\n" not in self.text.strip():
+            return [item.located(self.source) for item in found]  # a one-line document: its line says nothing
+        lines = _value_lines(self.text)
+        return [item.located(self.source, _line_at(lines, item.path)) for item in found]
+
+
+def _value_lines(text: str) -> LineMap | None:
+    """The line of every value of a JSON document (JSON is read as YAML for its marks), or None if that fails.
+
+    Only worked out when a problem has to be located: reading the records themselves uses `json`."""
     try:
-        return json.loads(text)
+        return load_yaml_with_lines(text)[1]
+    except yaml.YAMLError:
+        return None
+
+
+def _line_at(lines: LineMap | None, path: Sequence[str | int]) -> int | None:
+    return line_of(lines, path) if lines is not None else None
+
+
+def _decode(text: str, source: str, line: int | None) -> tuple[Any, InputProblem | None]:
+    try:
+        return json.loads(text), None
     except json.JSONDecodeError as exc:
         where_line = line if line is not None else exc.lineno
-        raise InputError([InputProblem(source, "$", f"not valid JSON: {exc.msg}", where_line)]) from None
+        return None, problem((), "not-json", source=source, line=where_line, detail=exc.msg)
 
 
-def iter_students(path: Path | str) -> Iterator[Student]:
-    """Students from a file holding one JSON object, or JSONL with one object per line."""
+def _read_one(text: str, source: str, line: int | None) -> StudentRead:
+    data, broken = _decode(text, source, line)
+    if broken is not None:
+        return StudentRead(source, line, None, (broken,), text)
+    student, problems = student_problems(data, source=source, line=line)
+    read = StudentRead(source, line, student, (), text)
+    return replace(read, problems=tuple(read.locate(problems))) if problems else read
+
+
+def read_students_text(text: str, source: str, *, jsonl: bool | None = None) -> Iterator[StudentRead]:
+    """Every record of a text holding one JSON object, or JSONL with one object per line (`jsonl=None`: tell
+    from the text), each with its problems: a bad record does not stop the reading of the others."""
+    if jsonl is None:
+        lines = [line for line in text.splitlines() if line.strip()]
+        jsonl = text.lstrip().startswith("{") and len(lines) > 1 and _one_per_line(lines)
+    if not jsonl:
+        yield _read_one(text, source, None)
+        return
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw.strip():
+            yield _read_one(raw, source, number)
+
+
+def read_students(path: Path | str) -> Iterator[StudentRead]:
+    """Every record of a student file (one JSON object, or JSONL: `.jsonl`, or one object per line)."""
     source_path = Path(path)
     source = str(path)
     try:
         text = source_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([InputProblem(source, "$", f"cannot read: {exc}")]) from None
-    stripped = text.lstrip()
-    lines = [line for line in text.splitlines() if line.strip()]
-    is_jsonl = source_path.suffix == ".jsonl" or (stripped.startswith("{") and len(lines) > 1 and _one_per_line(lines))
-    if not is_jsonl:
-        yield student_from_dict(_decode(text, source, None), source=source)
+        yield StudentRead(source, None, None, (problem((), "unreadable", source=source, detail=exc),))
         return
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if raw.strip():
-            yield student_from_dict(_decode(raw, source, number), source=source, line=number)
+    yield from read_students_text(text, source, jsonl=True if source_path.suffix == ".jsonl" else None)
+
+
+def iter_students(path: Path | str) -> Iterator[Student]:
+    """Students from a file holding one JSON object, or JSONL with one object per line; InputError at the first
+    bad record (callers that must report every bad record use `read_students`)."""
+    for read in read_students(path):
+        if read.student is None:
+            raise InputError(read.problems)
+        yield read.student
 
 
 def _one_per_line(lines: list[str]) -> bool:

@@ -16,10 +16,10 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
 
 from menkan.engine import InputError
-from menkan.web.accounts.api import json_path_loc
 from menkan.web.accounts.api import router as accounts_router
 from menkan.web.accounts.auth import api_auth
 from menkan.web.audits.api import router as audits_router
+from menkan.web.errors import problem_loc, problem_reason
 from menkan.web.records.api import router as records_router
 
 log = logging.getLogger("menkan.api")
@@ -74,7 +74,7 @@ api.add_router("/v1", audits_router)
 @api.exception_handler(InputError)
 def _input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
     """A record the engine refuses (PUT of a student): 422 with each problem at its JSON path in the body."""
-    detail = [{"loc": json_path_loc(p.path), "msg": p.reason, "type": "value_error"} for p in exc.problems]
+    detail = [{"loc": problem_loc(p.path), "msg": problem_reason(p), "type": "value_error"} for p in exc.problems]
     return api.create_response(request, {"detail": detail or "invalid input"}, status=422)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from menkan.engine.errors import InputError, InputProblem, json_path, pydantic_reason
+from menkan.engine.errors import InputError, InputProblem, problem, pydantic_reason
 from menkan.engine.policy.models import AllOf, AnyOf, Credits, Institution, Policy, Reference, Requirement
 from menkan.engine.policy.yamlsource import LineMap, line_of, load_yaml_with_lines
 
@@ -69,7 +69,7 @@ def _problems_from_validation(exc: ValidationError, data: Any, lines: LineMap, s
         location = _data_location(data, err["loc"])
         if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
             location = (*location, "kind")
-        problems.append(InputProblem(source, json_path(location), pydantic_reason(err), line_of(lines, location)))
+        problems.append(InputProblem(source, tuple(location), pydantic_reason(err), line_of(lines, location)))
     return problems
 
 
@@ -79,9 +79,9 @@ def _read_yaml(path: Path, source: str) -> tuple[Any, LineMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise InputError([InputProblem(source, "$", f"not valid YAML: {exc.problem}", line)]) from None
+        raise InputError([InputProblem(source, (), f"not valid YAML: {exc.problem}", line)]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([InputProblem(source, "$", f"cannot read: {exc}")]) from None
+        raise InputError([InputProblem(source, (), f"cannot read: {exc}")]) from None
 
 
 def walk(requirements: Sequence[Requirement], prefix: str = "") -> Iterator[tuple[str, Requirement]]:
@@ -106,7 +106,7 @@ def _cross_check(policy_set: PolicySet, lines_by_policy: dict[str, tuple[LineMap
                     problems.append(
                         InputProblem(
                             source,
-                            f"$.requirements[{index}]",
+                            ("requirements", index),
                             f"requirement id {full_id!r} is already used in {seen[full_id]}",
                             line_of(lines, ("requirements", index)),
                         )
@@ -126,14 +126,14 @@ def _check_tree(
     problems: list[InputProblem] = []
     if isinstance(node, Reference) and node.ref not in all_ids:
         problems.append(
-            InputProblem(source, json_path((*path, "ref")), f"no requirement has id {node.ref!r}", line_of(lines, path))
+            InputProblem(source, (*path, "ref"), f"no requirement has id {node.ref!r}", line_of(lines, path))
         )
     if isinstance(node, AllOf) and node.total is not None and not node.exclusive:
         where = (*path, "total")
         problems.append(
             InputProblem(
                 source,
-                json_path(where),
+                where,
                 "a group total needs `exclusive: true` (otherwise one course could count twice in it)",
                 line_of(lines, where),
             )
@@ -146,7 +146,7 @@ def _check_tree(
                 problems.append(
                     InputProblem(
                         source,
-                        json_path(path),
+                        path,
                         f"the credit requirements of exclusive group {full_id!r} mix units "
                         f"({', '.join(sorted(units))}); use one unit per group",
                         line_of(lines, path),
@@ -206,7 +206,7 @@ def _check_overflows(
             problems.append(
                 InputProblem(
                     source,
-                    json_path(where),
+                    where,
                     f"overflow target {target!r} is ambiguous in exclusive group {group_id!r} "
                     f"({', '.join(same_local)}): give the full id",
                     line_of(lines, where),
@@ -218,7 +218,7 @@ def _check_overflows(
             problems.append(
                 InputProblem(
                     source,
-                    json_path(where),
+                    where,
                     f"overflow target {target!r} is not another credit requirement of exclusive group {group_id!r}",
                     line_of(lines, where),
                 )
@@ -230,9 +230,7 @@ def _check_overflows(
         while node in edges and steps <= len(edges):
             node, steps = edges[node], steps + 1
         if steps > len(edges):
-            problems.append(
-                InputProblem(source, json_path(path), f"overflows of {start!r} form a cycle", line_of(lines, path))
-            )
+            problems.append(InputProblem(source, path, f"overflows of {start!r} form a cycle", line_of(lines, path)))
             break
     return problems
 
@@ -244,7 +242,7 @@ def load_policy_dir(folder: Path | str) -> PolicySet:
     institution_path = root / INSTITUTION_FILE
     institution: Institution | None = None
     if not institution_path.exists():
-        problems.append(InputProblem(str(institution_path), "$", "missing: every policy folder needs institution.yaml"))
+        problems.append(InputProblem(str(institution_path), (), "missing: every policy folder needs institution.yaml"))
     else:
         source = str(institution_path)
         try:
@@ -272,14 +270,14 @@ def load_policy_dir(folder: Path | str) -> PolicySet:
             continue
         if policy.id in lines_by_policy:
             problems.append(
-                InputProblem(source, "$.id", f"policy id {policy.id!r} is used twice", line_of(lines, ("id",)))
+                InputProblem(source, ("id",), f"policy id {policy.id!r} is used twice", line_of(lines, ("id",)))
             )
             continue
         if institution is not None and policy.institution != institution.id:
             problems.append(
                 InputProblem(
                     source,
-                    "$.institution",
+                    ("institution",),
                     f"is {policy.institution!r} but this folder is institution {institution.id!r}",
                     line_of(lines, ("institution",)),
                 )
@@ -308,8 +306,6 @@ def load_shipped(institution: str) -> PolicySet:
         folder = SHIPPED_POLICIES / institution
         if not (folder / INSTITUTION_FILE).exists():
             known = ", ".join(shipped_institutions()) or "none"
-            raise InputError(
-                [InputProblem("policies", "$", f"no policies for institution {institution!r} (have: {known})")]
-            )
+            raise InputError([problem((), "no-policies", source="policies", institution=institution, known=known)])
         _CACHE[institution] = load_policy_dir(folder)
     return _CACHE[institution]

@@ -3,7 +3,6 @@ the caller of a request)."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -46,17 +45,6 @@ def user_of(request: HttpRequest) -> User:
 def validation_error(loc: list[str | int], message: str, kind: str = "value_error") -> ValidationError:
     """A 422 naming one place in the request (same shape as django-ninja's own validation errors)."""
     return ValidationError([{"loc": loc, "msg": message, "type": kind}])
-
-
-_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
-
-
-def json_path_loc(path: str, root: str = "body") -> list[str | int]:
-    """An engine problem's JSON path as a `loc`: `$.courses[3].credits` -> ["body", "courses", 3, "credits"]."""
-    loc: list[str | int] = [root]
-    for name, index in _STEP.findall(path.removeprefix("$")):
-        loc.append(int(index) if index else name)
-    return loc
 
 
 def input_error(problems: list[tuple[list[str | int], str]]) -> ValidationError:

@@ -6,7 +6,7 @@ Thin: who may see a student is decided by records.selectors, as on the pages; au
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,12 +18,13 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from menkan.engine import InputError, Term
-from menkan.web.accounts.api import Detail, ValidationDetail, input_error, json_path_loc, user_of, validation_error
+from menkan.web.accounts.api import Detail, ValidationDetail, input_error, user_of, validation_error
 from menkan.web.accounts.models import Role
 from menkan.web.accounts.selectors import is_registrar, roles_of
 from menkan.web.audits.models import BatchRun
 from menkan.web.audits.selectors import audit_for_display, what_if_programs
 from menkan.web.audits.services import batch_audit_start, policy_current, what_if_audit
+from menkan.web.errors import problem_loc, problem_reason
 from menkan.web.records.models import Institution
 from menkan.web.records.selectors import student_document, student_get_for
 
@@ -103,16 +104,13 @@ def student_audit_get(request: HttpRequest, institution: str, student_id: str) -
     return document
 
 
-_COURSE = re.compile(r"^\$\.courses\[(\d+)\](.*)$")
-
-
-def _what_if_loc(path: str, existing: int) -> list[str | int]:
+def _what_if_loc(path: Sequence[str | int], existing: int) -> list[str | int]:
     """Where an engine problem lies: in a planned course of the request (`["body", "planned", 0, "credits"]`),
     or else in the stored record the planned courses were added to (`["record", ...]`)."""
-    match = _COURSE.match(path)
-    if match is not None and int(match.group(1)) >= existing:
-        return json_path_loc(f"$.planned[{int(match.group(1)) - existing}]{match.group(2)}")
-    return json_path_loc(path, root="record")
+    match path:
+        case ["courses", int(index), *rest] if index >= existing:
+            return problem_loc(["planned", index - existing, *rest])
+    return problem_loc(path, root="record")
 
 
 @router.post(
@@ -146,7 +144,7 @@ def student_what_if(request: HttpRequest, institution: str, student_id: str, pay
         result = what_if_audit(student, planned=planned, programs=list(payload.programs))
     except InputError as exc:
         existing = len(student_document(student)["courses"])
-        raise input_error([(_what_if_loc(p.path, existing), p.reason) for p in exc.problems]) from None
+        raise input_error([(_what_if_loc(p.path, existing), problem_reason(p)) for p in exc.problems]) from None
     document: dict[str, Any] = result.as_dict()
     return document
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from menkan.engine import InputError, Term
 from menkan.web.audits.selectors import audit_for_display, what_if_programs
 from menkan.web.audits.services import PlannedCourseError, planned_courses_parse, policy_current, what_if_audit
+from menkan.web.errors import input_error_text
 from menkan.web.records.selectors import student_get_for
 
 
@@ -33,7 +34,7 @@ def what_if(request: HttpRequest, institution: str, student_id: str) -> HttpResp
         except PlannedCourseError as exc:
             context["error"] = str(exc)
         except InputError as exc:
-            context["error"] = exc.first_line if exc.problems else "no published policy"
+            context["error"] = input_error_text(exc) if exc.problems else "no published policy"
     template = "audits/what_if_result.html" if request.headers.get("HX-Request") else "audits/what_if.html"
     return render(request, template, context)
 

@@ -18,6 +18,7 @@ from menkan.engine.policy.fees import FEES_KEY
 from menkan.web.accounts.models import User
 from menkan.web.accounts.selectors import is_registrar
 from menkan.web.audits.models import PolicyVersion
+from menkan.web.errors import input_error_text
 from menkan.web.fees.models import FeeLine, FeeRun, FeeTerm
 from menkan.web.records.models import CourseRecord, Institution, Student
 from menkan.web.records.selectors import engine_students
@@ -92,14 +93,14 @@ def student_fee_statement(student: Student, term: Term) -> StudentFees:
     try:
         _, fee_policy = fee_policy_current(student.institution)
     except InputError as exc:
-        return StudentFees(None, exc.first_line)
+        return StudentFees(None, input_error_text(exc))
     if fee_policy is None:
         return StudentFees(None, "no-fees")
     try:
         (_, record), *_ = engine_students([student])
         return StudentFees(engine_fees.fee_statement(record, fee_policy, term))
     except InputError as exc:
-        return StudentFees(None, exc.first_line)
+        return StudentFees(None, input_error_text(exc))
 
 
 # --- fee runs ------------------------------------------------------------------------------------------------

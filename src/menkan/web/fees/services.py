@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 import menkan.engine.fees as engine_fees
 from menkan.engine import InputError, Term
+from menkan.web.errors import input_error_text
 from menkan.web.fees.models import FeeLine, FeeRun, FeeTerm
 from menkan.web.fees.selectors import add_drop_closed, fee_policy_of, policy_version_current
 from menkan.web.records.models import CourseRecord, Institution, Student
@@ -63,7 +64,7 @@ def fee_run_check(institution: Institution, term: str, today: datetime.date | No
         if fee_policy_of(version) is None:
             return _("The institution's published policy has no fee schedules.")
     except InputError as exc:
-        return exc.first_line
+        return input_error_text(exc)
     if FeeRun.objects.filter(
         institution=institution, term=canonical, state__in=(FeeRun.State.QUEUED, FeeRun.State.RUNNING)
     ).exists():

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.db import models, transaction
 
-from menkan.engine import PolicySet, student_from_dict, student_to_dict
+from menkan.engine import InputError, PolicySet, student_from_dict, student_to_dict
+from menkan.engine import Student as EngineStudent
+from menkan.engine.ledger import grade_problems
 from menkan.web.records.models import (
     Activity,
     Certificate,
@@ -74,9 +76,10 @@ def _course_fields(course: dict[str, Any]) -> dict[str, Any]:
 def student_import_document(institution: Institution, document: dict[str, Any]) -> tuple[Student, bool]:
     """Make the database hold exactly this `menkan.student/1` record (validated first); idempotent.
 
-    Returns the student and whether anything changed.
+    Returns the student and whether anything changed. Raises InputError (each problem at its path, and nothing
+    changed) if the document is not a valid record.
     """
-    record = student_to_dict(student_from_dict(document, source=f"student {document.get('student_id', '?')}"))
+    record = student_to_dict(_record_checked(institution, document))
     department = department_for(institution, record["department"])
     school_class = None
     if record.get("class_code"):
@@ -107,6 +110,20 @@ def student_import_document(institution: Institution, document: dict[str, Any]) 
     changed |= _sync_activities(student, record.get("activities", []))
     changed |= _sync_certificates(student, record.get("certificates", []))
     return student, changed
+
+
+def _record_checked(institution: Institution, document: dict[str, Any]) -> EngineStudent:
+    """The document as an engine record, its grades read on the scale of the institution's published policy
+    (when it has one), so a grade the audit could not read is refused now, at its path, not found later."""
+    from menkan.web.audits.services import policy_current, policy_set_of
+
+    student = student_from_dict(document)
+    version = policy_current(institution)
+    if version is not None:
+        problems = grade_problems(student, policy_set_of(version).institution)
+        if problems:
+            raise InputError(problems)
+    return student
 
 
 Key = tuple[Any, ...]

@@ -16,6 +16,7 @@ from menkan.engine import Student as EngineStudent
 from menkan.reports import PassRateReport, PassRateSpec, audit_pass_rates, pass_rate_spec
 from menkan.web.audits.models import AuditResult
 from menkan.web.audits.services import policy_current, policy_set_of
+from menkan.web.errors import input_error_text
 from menkan.web.records.models import Institution, Student
 from menkan.web.records.selectors import engine_inputs, student_documents
 
@@ -135,9 +136,9 @@ def _records(
         for item in engine_inputs(chunk):
             try:
                 document = document_until(item.document, cutoff)
-                records.append(student_from_dict(document, source=f"student {item.student_id}"))
+                records.append(student_from_dict(document))
             except InputError as exc:
-                excluded.append((item.student_id, exc.first_line))
+                excluded.append((item.student_id, input_error_text(exc)))
     return records, excluded
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from menkan.engine import InputError, Term
 from menkan.reports import PassRateReport, render_csv, render_xlsx
 from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
+from menkan.web.errors import input_error_text
 from menkan.web.exports import XLSX
 from menkan.web.records.models import Institution
 from menkan.web.reports.display import report_charts, report_tables
@@ -81,7 +82,7 @@ def pass_rates(request: HttpRequest) -> HttpResponse:
         try:
             outcome = _compute(request, form)
         except (ReportUnavailable, InputError) as exc:
-            context["error"] = exc.first_line if isinstance(exc, InputError) else str(exc)
+            context["error"] = input_error_text(exc) if isinstance(exc, InputError) else str(exc)
         else:
             context.update(
                 outcome=outcome,
@@ -105,7 +106,7 @@ def _download(
     try:
         outcome = _compute(request, form)
     except (ReportUnavailable, InputError) as exc:
-        return HttpResponseBadRequest(exc.first_line if isinstance(exc, InputError) else str(exc))
+        return HttpResponseBadRequest(input_error_text(exc) if isinstance(exc, InputError) else str(exc))
     response = HttpResponse(content(outcome.report), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{_filename(form.cleaned_data, suffix)}"'
     return response
