@@ -30,7 +30,7 @@ from menkan.web.activities.models import MoocCourse, Offering
 from menkan.web.audits.models import PolicyVersion
 from menkan.web.audits.services import policy_current, policy_publish
 from menkan.web.records.imports import import_run
-from menkan.web.records.models import Activity, Certificate, CourseRecord, Student
+from menkan.web.records.models import Activity, Certificate, CourseRecord, Department, Institution, Student
 from menkan.web.records.selectors import record_write_permission
 
 from .test_activities_world import Ncut, _user, ncut_world
@@ -220,9 +220,14 @@ def test_the_permission_function_says_the_same_for_pages(ncut: Ncut) -> None:
     assert not record_write_permission(ncut.staff["rd"], institution, "course")
     assert record_write_permission(ncut.staff["registrar"], institution, "course")
     assert not record_write_permission(ncut.users["first"], institution, "activity", "resilience")
-    stranger = Student.objects.exclude(institution=institution).first()
-    if stranger is not None:
-        assert not record_write_permission(ncut.staff["registrar"], institution, "course", student=stranger)
+    elsewhere = Institution.objects.create(code="elsewhere", name_zh="他校", name_en="Elsewhere")
+    department = Department.objects.create(institution=elsewhere, code="CS", name_zh="資工")
+    stranger = Student.objects.create(
+        institution=elsewhere, student_id="X1", department=department, admission_term="111-1"
+    )
+    refused = record_write_permission(ncut.staff["registrar"], institution, "course", student=stranger)
+    assert (refused.allowed, refused.reason) == (False, "X1 is not a student of ncut")
+    assert record_write_permission(ncut.staff["registrar"], institution, "course", student=ncut.second)
 
 
 # --------------------------------------------------------------------------------------------------- units in a row
