@@ -112,7 +112,7 @@ def test_invalid_form_values_get_clear_messages(ncut: Ncut) -> None:
         "term": "11x",
     }
     html = ncut.client("library").post(reverse("activities:offering-create"), data).content.decode()
-    assert html.count('class="errorlist"') >= 3 and "is not a term" in html
+    assert html.count('class="errorlist"') >= 3 and "」不是學期" in html
     assert not Offering.objects.exists()
 
 
@@ -145,7 +145,9 @@ def test_roster_upload_registers_an_activity_per_student(ncut: Ncut) -> None:
     ]
     # the same roster again changes nothing
     before = list(Activity.objects.values_list("pk", "hours", "title"))
-    again = services.roster_register(offering, filename="roster.csv", content=_csv("NC11107001", "NC11107002"))
+    again = services.roster_register(
+        offering, user=ncut.staff["student-affairs"], filename="roster.csv", content=_csv("NC11107001", "NC11107002")
+    )
     assert again.applied and again.created == [] and sorted(again.unchanged) == ["NC11107001", "NC11107002"]
     assert list(Activity.objects.values_list("pk", "hours", "title")) == before
 
@@ -157,7 +159,9 @@ def test_roster_from_xlsx(ncut: Ncut) -> None:
     sheet.append(["NC11107002", "學生002"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    report = services.roster_register(_offering(ncut), filename="roster.xlsx", content=buffer.getvalue())
+    report = services.roster_register(
+        _offering(ncut), user=ncut.staff["student-affairs"], filename="roster.xlsx", content=buffer.getvalue()
+    )
     assert report.applied and report.created == ["NC11107002"]
 
 
@@ -180,15 +184,21 @@ def test_a_bad_roster_row_refuses_the_whole_file_and_names_the_row(ncut: Ncut, i
     html = response.content.decode()
     assert f"第 {row} 列" in html and words in html
     assert Activity.objects.count() == before  # nothing written, not even the good rows
-    report = services.roster_register(offering, filename="roster.csv", content=_csv(*ids))
+    report = services.roster_register(
+        offering, user=ncut.staff["student-affairs"], filename="roster.csv", content=_csv(*ids)
+    )
     assert [number for number, _ in report.problems] == [row] and not report.applied
 
 
 def test_roster_without_a_header_and_with_a_repeated_id(ncut: Ncut) -> None:
     offering = _offering(ncut)
-    report = services.roster_register(offering, filename="r.csv", content=b"NC11107001\nNC11107001\n")
+    report = services.roster_register(
+        offering, user=ncut.staff["student-affairs"], filename="r.csv", content=b"NC11107001\nNC11107001\n"
+    )
     assert report.problems == [(2, "NC11107001 重複列出")]
-    report = services.roster_register(offering, filename="r.csv", content=b"NC11107001\n")
+    report = services.roster_register(
+        offering, user=ncut.staff["student-affairs"], filename="r.csv", content=b"NC11107001\n"
+    )
     assert report.applied and report.created == ["NC11107001"]
 
 

@@ -17,11 +17,11 @@ from menkan.engine.policy.loader import walk
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, Review, SignUp, SubsidyApplication
 from menkan.web.records.models import Institution, Student
-from menkan.web.records.selectors import engine_students
+from menkan.web.records.selectors import CERTIFICATES_ITEM, engine_students, item_owners
 from menkan.web.records.selectors import student_of as records_student_of
 
 GROUP = "self-learning"  # the requirement id of the overall item (自主學習)
-LICENCE_ITEM = "license"  # the owners' entry of the licence item (certificates, not activity hours)
+LICENCE_ITEM = CERTIFICATES_ITEM  # the owners' entry of the licence item (certificates, not activity hours)
 
 
 # --------------------------------------------------------------------------------------------------- the policy
@@ -64,8 +64,9 @@ def item_title(institution: Institution, item: str) -> dict[str, str] | str:
 
 
 def office_of(institution: Institution, item: str) -> str | None:
-    """The office owning an item (resilience → 教務處), None for an item nobody owns."""
-    return next((o["office"] for o in owners_of(institution) if o.get("item") == item), None)
+    """The office owning an item (resilience → 教務處), None for an item nobody owns (read by records.selectors, so
+    that imports, these pages and the API agree on who owns what)."""
+    return item_owners(institution).get(item)
 
 
 def activity_items_of(institution: Institution, office: str) -> list[dict[str, Any]]:

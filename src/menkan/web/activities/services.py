@@ -29,6 +29,7 @@ from menkan.web.activities.models import (
 )
 from menkan.web.records.imports import STUDENT_ID_COLUMN, ImportFileError, cell_text, header_key, table_read
 from menkan.web.records.models import Activity, Certificate, Institution, Student
+from menkan.web.records.selectors import record_write_permission
 
 
 class ActivityError(ValueError):
@@ -212,12 +213,14 @@ def _register(offering: Offering, students: Sequence[Student], report: RosterRep
 
 
 @transaction.atomic
-def roster_register(offering: Offering, *, filename: str, content: bytes) -> RosterReport:
+def roster_register(offering: Offering, *, user: User, filename: str, content: bytes) -> RosterReport:
     """Register the offering's hours for every student of a roster file (CSV or XLSX of student ids).
 
-    Every row is checked first; an unknown student, one the requirement does not concern or a repeated id
-    refuses the whole file (each problem names its row) and nothing is written. Uploading the same roster
-    again changes nothing (an activity is the same student, item, title, term and date)."""
+    PermissionDenied unless `user` may register hours of the offering's item (its owner office's staff). Every
+    row is checked first; an unknown student, one the requirement does not concern or a repeated id refuses the
+    whole file (each problem names its row) and nothing is written. Uploading the same roster again changes
+    nothing (an activity is the same student, item, title, term and date)."""
+    record_write_permission(user, offering.institution, "activity", offering.item).require()
     report = RosterReport()
     try:
         rows = _roster_ids(filename, content)
@@ -236,8 +239,9 @@ def roster_register(offering: Offering, *, filename: str, content: bytes) -> Ros
 
 
 @transaction.atomic
-def hours_register(offering: Offering, *, student_id: str) -> RosterReport:
+def hours_register(offering: Offering, *, user: User, student_id: str) -> RosterReport:
     """Register the offering's hours for one student (single entry), checked as a roster row."""
+    record_write_permission(user, offering.institution, "activity", offering.item).require()
     report = RosterReport(rows=1)
     students = _students_for(offering.institution, [(1, student_id.strip())], report)
     if not report.problems:
@@ -295,7 +299,10 @@ def mooc_upload_create(student: Student, course: MoocCourse, file: UploadedFile)
 
 @transaction.atomic
 def mooc_upload_review(upload: MoocUpload, *, user: User, approve: bool, reason: str = "") -> MoocUpload:
-    """Approve (the course's certified hours are registered on the MOOCs' item) or reject with a reason."""
+    """Approve (the course's certified hours are registered on the MOOCs' item) or reject with a reason: only
+    someone who may register hours of that item (PermissionDenied otherwise)."""
+    moocs_of = upload.student.institution
+    record_write_permission(user, moocs_of, "activity", selectors.mooc_item(moocs_of) or "resilience").require()
     upload = MoocUpload.objects.select_for_update().select_related("course", "student__institution").get(pk=upload.pk)
     if upload.status != Review.PENDING:
         raise ActivityError(_("This upload has been reviewed already."))
@@ -424,8 +431,9 @@ def licence_codes_of(student: Student) -> dict[str, LicenceListEntry]:
 def licence_register(institution: Institution, *, user: User, student_id: str, code: str, term: str) -> Certificate:
     """Register a student's licence (a certificate record with a code of their department's list)."""
     office = selectors.licence_office(institution)
-    if not selectors.is_office_staff(user, institution.pk, office):
-        raise ActivityError(_("Only the staff of %(office)s register licences.") % {"office": office or "-"})
+    permission = record_write_permission(user, institution, "certificate", code)
+    if not permission:
+        raise ActivityError(permission.reason)
     student = (
         Student.objects.filter(institution=institution, student_id=student_id.strip())
         .select_related("department", "institution")

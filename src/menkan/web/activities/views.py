@@ -282,7 +282,7 @@ def offering_roster(request: HttpRequest, pk: int) -> HttpResponse:
     report = None
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        report = services.roster_register(offering, filename=upload.name, content=upload.read())
+        report = services.roster_register(offering, user=request.user, filename=upload.name, content=upload.read())
     return _detail(request, offering, roster_form=form, report=report)
 
 
@@ -293,7 +293,7 @@ def offering_entry(request: HttpRequest, pk: int) -> HttpResponse:
     form = EntryForm(request.POST)
     report = None
     if form.is_valid():
-        report = services.hours_register(offering, student_id=form.cleaned_data["student_id"])
+        report = services.hours_register(offering, user=request.user, student_id=form.cleaned_data["student_id"])
     return _detail(request, offering, entry_form=form, report=report)
 
 

@@ -10,16 +10,28 @@ from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Body, Field, File, Form, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from menkan.web.accounts.api import Detail, FieldError, ValidationDetail, user_of, validation_error
-from menkan.web.accounts.selectors import is_registrar
-from menkan.web.records.imports import MAX_IMPORT_BYTES, ImportKind, import_institutions, import_run, import_scope
+from menkan.web.records.imports import (
+    KIND_NAMES,
+    MAX_IMPORT_BYTES,
+    ImportKind,
+    import_institutions,
+    import_run,
+    import_scope,
+)
 from menkan.web.records.models import Institution, Student
-from menkan.web.records.selectors import student_document, student_get_for, students_visible_to
+from menkan.web.records.selectors import (
+    record_write_permission,
+    student_document,
+    student_get_for,
+    students_visible_to,
+)
 from menkan.web.records.services import student_import_document
 
 router = Router(tags=["students"])
@@ -160,13 +172,12 @@ def student_replace(
     JSON path, and nothing is changed. Returns the stored record; the student is re-audited."""
     user = user_of(request)
     found = _institution(institution)
-    if not is_registrar(user, found.pk):
-        raise HttpError(403, f"only the registrar of {institution} may replace its students' records")
+    record_write_permission(user, found, "student").require()  # the whole record: the registrar's alone
     for name, expected in (("institution", institution), ("student_id", student_id)):
         if document.get(name) != expected:
             raise validation_error(["body", name], f"must be {expected!r}, as in the URL")
     existed = Student.objects.filter(institution=found, student_id=student_id).exists()
-    student, _ = student_import_document(found, document)  # InputError → 422 naming each JSON path (see web.api)
+    student, _created = student_import_document(found, document)  # InputError → 422 naming each JSON path (see web.api)
     return Status(200 if existed else 201, student_document(student))
 
 
@@ -176,9 +187,9 @@ def _import_target(user: Any, code: str | None) -> Institution:
         return _institution(code)
     allowed = import_institutions(user)
     if not allowed:
-        raise HttpError(403, "you may not import records")
+        raise HttpError(403, _("you may not import records"))
     if len(allowed) > 1:
-        raise validation_error(["form", "institution"], "required: you may import into more than one institution")
+        raise validation_error(["form", "institution"], _("required: you may import into more than one institution"))
     return allowed[0][0]
 
 
@@ -213,13 +224,19 @@ def import_upload(
     target = _import_target(user, institution)
     scope = import_scope(user, target)
     if scope is None or kind not in scope.kinds:
-        raise HttpError(403, f"you may not import {kind} into {target.code}")
+        raise HttpError(
+            403,
+            _("you may not import %(kind)s into %(institution)s")
+            % {"kind": KIND_NAMES[kind], "institution": target.code},
+        )
     if file.size is not None and file.size > MAX_IMPORT_BYTES:
-        raise HttpError(413, f"file too large: at most {MAX_IMPORT_BYTES // (1024 * 1024)} MB; split it")
+        raise HttpError(
+            413, _("the file is larger than %(mb)d MB; split it") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)}
+        )
     report = import_run(
         kind=kind, filename=file.name or "upload", content=file.read(), institution=target, user=user, apply=apply
     )
     body = {"ok": report.ok, "applied": report.applied, "report": report.as_dict()}
     if not report.ok:
-        return Status(422, {"detail": "the file has problems; nothing was stored", **body})
+        return Status(422, {"detail": _("the file has problems; nothing was stored"), **body})
     return Status(200, body)

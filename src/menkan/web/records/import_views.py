@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from menkan.web.exports import XLSX
 from menkan.web.records.imports import (
+    KIND_LABELS,
     KINDS,
     LAYOUTS,
     MAX_IMPORT_BYTES,
@@ -22,13 +23,6 @@ from menkan.web.records.imports import (
     records_export,
 )
 from menkan.web.records.models import Institution
-
-KIND_LABELS = {
-    "students": _("Students"),
-    "courses": _("Course records"),
-    "activities": _("Activities"),
-    "certificates": _("Certificates"),
-}
 
 
 class ImportForm(forms.Form):

@@ -22,6 +22,8 @@ from typing import Any, Literal, get_args
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from menkan.engine import Term
 from menkan.web.accounts.models import Role, RoleAssignment, User
@@ -35,10 +37,38 @@ from menkan.web.records.models import (
     SchoolClass,
     Student,
 )
-from menkan.web.records.selectors import activities_visible_to, certificates_visible_to, students_visible_to
+from menkan.web.records.selectors import (
+    RecordKind,
+    WritePermission,
+    activities_visible_to,
+    certificates_visible_to,
+    record_write_permission,
+    record_writer,
+    students_visible_to,
+)
 
 ImportKind = Literal["students", "courses", "activities", "certificates"]
 KINDS: tuple[ImportKind, ...] = get_args(ImportKind)
+KIND_LABELS = {
+    "students": gettext_lazy("Students"),
+    "courses": gettext_lazy("Course records"),
+    "activities": gettext_lazy("Activities"),
+    "certificates": gettext_lazy("Certificates"),
+}
+# The same in a sentence ("you may not import course records into ntut").
+KIND_NAMES = {
+    "students": gettext_lazy("students"),
+    "courses": gettext_lazy("course records"),
+    "activities": gettext_lazy("activity hours"),
+    "certificates": gettext_lazy("certificates"),
+}
+# The kind of record one row of an import writes (what `record_write_permission` is asked about).
+RECORD_KIND: dict[str, RecordKind] = {
+    "students": "student",
+    "courses": "course",
+    "activities": "activity",
+    "certificates": "certificate",
+}
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 1000
@@ -265,7 +295,9 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFileError("cannot read the file: the text is neither UTF-8 nor Big5; save it as UTF-8 CSV or as XLSX")
+    raise ImportFileError(
+        _("cannot read the file: the text is neither UTF-8 nor Big5; save it as UTF-8 CSV or as XLSX")
+    )
 
 
 def _read_csv(content: bytes) -> list[tuple[int, list[Any]]]:
@@ -275,8 +307,10 @@ def _read_csv(content: bytes) -> list[tuple[int, list[Any]]]:
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         return [(number, row) for number, row in enumerate(reader, start=1)]
-    except csv.Error as exc:
-        raise ImportFileError(f"not a readable CSV file: {exc}") from None
+    except csv.Error:
+        raise ImportFileError(
+            _("not a readable CSV file: check its quotes and line breaks, or save it as XLSX")
+        ) from None
 
 
 def _read_xlsx(content: bytes) -> list[tuple[int, list[Any]]]:
@@ -284,8 +318,8 @@ def _read_xlsx(content: bytes) -> list[tuple[int, list[Any]]]:
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(f"not a readable XLSX file: {exc}") from None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise ImportFileError(_("not a readable XLSX file: save it again from Excel as .xlsx, or as CSV")) from None
     try:
         sheet = workbook.worksheets[0]
         return [(number, list(row)) for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
@@ -299,17 +333,19 @@ def _blank(cells: Sequence[Any]) -> bool:
 
 def table_read(filename: str, content: bytes) -> _Table:
     if len(content) > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; split it")
+        raise ImportFileError(
+            _("the file is larger than %(mb)d MB; split it") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)}
+        )
     if filename.lower().endswith(".xls") and not content.startswith(b"PK"):
-        raise ImportFileError("old Excel .xls files are not read: save the sheet as .xlsx or as CSV")
+        raise ImportFileError(_("old Excel .xls files are not read: save the sheet as .xlsx or as CSV"))
     raw = _read_xlsx(content) if _is_xlsx(filename, content) else _read_csv(content)
     rows = [(number, cells) for number, cells in raw if not _blank(cells)]
     if not rows:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(_("the file is empty"))
     # The header is the first row naming the student ID column (a title line above it is skipped).
     student_headers = {header_key(h) for h in STUDENT_ID_COLUMN.headers}
     header_at = 0
-    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if any(header_key(cell) in student_headers for cell in cells):
             header_at = index
             break
@@ -365,7 +401,7 @@ _TERM_FORMS = (
     re.compile(r"^(\d{2,3})\s*(?:學年度?)?\s*(上|下|暑修|暑期|暑)(?:學期)?$"),  # 112上, 112學年度下學期, 112暑
     re.compile(r"^(\d{2,3})\s*學年度?\s*第?\s*([12一二])\s*學期$"),  # 112學年度第1學期
 )
-_TERM_HELP = "expected ROC year and semester: 112-1, 112-2, 112-S (also 1121, 112上, 112下, 112暑)"
+_TERM_HELP = gettext_lazy("expected ROC year and semester: 112-1, 112-2, 112-S (also 1121, 112上, 112下, 112暑)")
 
 
 def parse_term(text: str, year: str = "") -> str:
@@ -375,21 +411,24 @@ def parse_term(text: str, year: str = "") -> str:
     if year:
         year_text = _nfkc(year)
         if not re.fullmatch(r"\d{2,3}", year_text):
-            raise BadValue(f"academic year {year!r} is not an ROC year such as 112")
+            raise BadValue(_("academic year '%(value)s' is not an ROC year such as 112") % {"value": year})
         semester = _SEMESTERS.get(value.casefold().removeprefix("第").removesuffix("學期"))
         if semester is None:
             if value.startswith(year_text):
                 return parse_term(value)
-            raise BadValue(f"semester {text!r} is not 1, 2 or S (上, 下, 暑)")
+            raise BadValue(_("semester '%(value)s' is not 1, 2 or S (上, 下, 暑)") % {"value": text})
         return f"{int(year_text)}-{semester}"
     for form in _TERM_FORMS:
         match = form.match(value)
         if match:
             semester = _SEMESTERS[match.group(2).casefold()]
             term = f"{int(match.group(1))}-{semester}"
-            Term.parse(term)
+            try:
+                Term.parse(term)
+            except ValueError:
+                break
             return term
-    raise BadValue(f"{text!r} is not a term ({_TERM_HELP})")
+    raise BadValue(_("'%(value)s' is not a term (%(help)s)") % {"value": text, "help": _TERM_HELP})
 
 
 def _decimal(text: str, what: str, *, places: int, limit: int) -> Decimal:
@@ -397,15 +436,20 @@ def _decimal(text: str, what: str, *, places: int, limit: int) -> Decimal:
     try:
         value = Decimal(value_text)
     except InvalidOperation:
-        raise BadValue(f"{text!r} is not a number") from None
+        raise BadValue(_("'%(value)s' is not a number") % {"value": text}) from None
     if not value.is_finite():
-        raise BadValue(f"{text!r} is not a number")
+        raise BadValue(_("'%(value)s' is not a number") % {"value": text})
     if value < 0:
-        raise BadValue(f"{what} must be ≥ 0 (got {text})")
+        raise BadValue(_("%(what)s must be ≥ 0 (got %(value)s)") % {"what": what, "value": text})
     if value >= limit:
-        raise BadValue(f"{what} must be less than {limit} (got {text})")
+        raise BadValue(
+            _("%(what)s must be less than %(limit)s (got %(value)s)") % {"what": what, "limit": limit, "value": text}
+        )
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise BadValue(f"{what} may have at most {places} decimal place (got {text})")
+        raise BadValue(
+            _("%(what)s may have at most %(places)s decimal place (got %(value)s)")
+            % {"what": what, "places": places, "value": text}
+        )
     return value.quantize(Decimal(1).scaleb(-places))
 
 
@@ -415,7 +459,7 @@ def _flag(text: str) -> bool:
         return True
     if value in NO:
         return False
-    raise BadValue(f"{text!r} is not yes or no (Y/N, 是/否)")
+    raise BadValue(_("'%(value)s' is not yes or no (Y/N, 是/否)") % {"value": text})
 
 
 def _date(text: str) -> dt.date | None:
@@ -426,30 +470,30 @@ def _date(text: str) -> dt.date | None:
         r"(\d{3,4})(\d{2})(\d{2})", value
     )
     if match is None:
-        raise BadValue(f"{text!r} is not a date (2024-05-20, 2024/5/20 or ROC 113/05/20)")
+        raise BadValue(_("'%(value)s' is not a date (2024-05-20, 2024/5/20 or ROC 113/05/20)") % {"value": text})
     year, month, day = (int(part) for part in match.groups())
     if year < 1911:
         year += 1911  # ROC year
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise BadValue(f"{text!r} is not a date on the calendar") from None
+        raise BadValue(_("'%(value)s' is not a date on the calendar") % {"value": text}) from None
 
 
 def _limited(text: str, model: type[models.Model], name: str) -> str:
     limit = model._meta.get_field(name).max_length  # type: ignore[union-attr]
     if limit is not None and len(text) > limit:
-        raise BadValue(f"longer than {limit} characters")
+        raise BadValue(_("longer than %(limit)s characters") % {"limit": limit})
     return text
 
 
 def _required(text: str) -> str:
     if not text:
-        raise BadValue("required: the cell is empty")
+        raise BadValue(_("required: the cell is empty"))
     return text
 
 
-def _choice(text: str, table: dict[str, str], what: str, *, slugs: bool = False) -> str:
+def _choice(text: str, table: dict[str, str], what: Any, *, slugs: bool = False) -> str:
     """A value from `table` (its keys compared case-insensitively); with `slugs`, also any code such as
     `day-bachelor` as it is."""
     value = _nfkc(text)
@@ -458,14 +502,14 @@ def _choice(text: str, table: dict[str, str], what: str, *, slugs: bool = False)
         return mapped
     if slugs and _SLUG.match(value):
         return value
-    raise BadValue(f"{text!r} is not a known {what}")
+    raise BadValue(_("'%(value)s' is not a known %(what)s") % {"value": text, "what": what})
 
 
 def _division(text: str) -> str:
     if not _nfkc(text):
         return "day-bachelor"
     return _limited(
-        _choice(text, DIVISIONS, "學制 (division; or its code, e.g. day-bachelor)", slugs=True), Student, "division"
+        _choice(text, DIVISIONS, _("學制 (division; or its code, e.g. day-bachelor)"), slugs=True), Student, "division"
     )
 
 
@@ -478,8 +522,7 @@ def _category(text: str) -> str:
     if _SLUG.match(value.casefold()):
         return value.casefold()
     raise BadValue(
-        f"{text!r} is not a known 選別 or category (必/選/通/共同必修/共同選修/跨域…, or a category such as "
-        "professional-required)"
+        _("'%(value)s' is not a known 選別 or category (必/選/通/共同必修/跨域…, or a code)") % {"value": text}
     )
 
 
@@ -509,19 +552,15 @@ _UNIT_KINDS: tuple[ImportKind, ...] = ("activities", "certificates")
 
 
 def import_scope(user: User, institution: Institution) -> ImportScope | None:
-    """The registrar (or a superuser) may import everything; unit staff activities and certificates of their
-    units; nobody else anything (None)."""
-    if not user.is_authenticated:
+    """The registrar (or a superuser) may import everything; unit staff activities and certificates, each row only
+    for an item their unit owns (`records.selectors.record_write_permission` decides per row); nobody else anything
+    (None)."""
+    writer = record_writer(user, institution)
+    if writer is None:
         return None
-    if user.is_superuser:
+    if writer.registrar:
         return ImportScope(_REGISTRAR_KINDS, None)
-    assignments = RoleAssignment.objects.filter(user=user, institution=institution)
-    if assignments.filter(role=Role.REGISTRAR).exists():
-        return ImportScope(_REGISTRAR_KINDS, None)
-    units = frozenset(unit for unit in assignments.filter(role=Role.UNIT_STAFF).values_list("unit", flat=True) if unit)
-    if units:
-        return ImportScope(_UNIT_KINDS, units)
-    return None
+    return ImportScope(_UNIT_KINDS, writer.units)
 
 
 def import_institutions(user: User) -> list[tuple[Institution, ImportScope]]:
@@ -570,13 +609,20 @@ class _Run:
     columns: dict[str, tuple[int, str]] = field(default_factory=dict)  # field name → (index, header as written)
     changes: list[_Change] = field(default_factory=list)
     seen: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    overflow: bool = False  # more than MAX_PROBLEMS problems: the rest are not listed
+    permissions: dict[str, WritePermission] = field(default_factory=dict)
 
     def problem(self, row: int, column: str, reason: str) -> None:
-        problems = self.report.problems
-        if len(problems) < MAX_PROBLEMS:
-            problems.append(ImportProblem(row, column, reason))
-        elif len(problems) == MAX_PROBLEMS:
-            problems.append(ImportProblem(0, "", f"more than {MAX_PROBLEMS} problems: only the first are listed"))
+        if len(self.report.problems) < MAX_PROBLEMS:
+            self.report.problems.append(ImportProblem(row, column, reason))
+        else:
+            self.overflow = True
+
+    def permission(self, ref: str = "") -> WritePermission:
+        """May the user write this row's record (of item or code `ref`)? Asked once per item in a file."""
+        if ref not in self.permissions:
+            self.permissions[ref] = record_write_permission(self.user, self.institution, RECORD_KIND[self.kind], ref)
+        return self.permissions[ref]
 
     def header(self, name: str) -> str:
         if name in self.columns:
@@ -615,10 +661,11 @@ class _Row:
         self.bad = True
         self.run.problem(self.number, self.run.header(name), reason)
 
-    def duplicate(self, key: tuple[Any, ...], name: str, what: str) -> bool:
+    def duplicate(self, key: tuple[Any, ...], name: str, message: str) -> bool:
+        """Whether `key` was in an earlier row (then the problem is `message`, which names that `%(row)s`)."""
         first = self.run.seen.get(key)
         if first is not None:
-            self.fail(name, f"the same {what} as row {first}")
+            self.fail(name, message % {"row": first})
             return True
         self.run.seen[key] = self.number
         return False
@@ -632,27 +679,32 @@ def _map_headers(run: _Run) -> None:
     for index, header in enumerate(run.table.headers):
         key = header_key(header)
         if not key:
-            if any(cell_text(cells[index]) for _, cells in run.table.rows if index < len(cells)):
-                run.problem(row, f"#{index + 1}", "a column with values has no header")
+            if any(cell_text(cells[index]) for _number, cells in run.table.rows if index < len(cells)):
+                run.problem(row, f"#{index + 1}", _("a column with values has no header"))
             continue
         column = by_key.get(key)
         if column is None:
             if key not in ignored:
                 known = "、".join(c.headers[0] for c in layout)
-                run.problem(row, header, f"unknown column for {run.kind} (known: {known}; see docs/import.md)")
+                run.problem(
+                    row,
+                    header,
+                    _("unknown column for %(kind)s (known: %(known)s; see docs/import.md)")
+                    % {"kind": KIND_NAMES[run.kind], "known": known},
+                )
             continue
         if column.name in run.columns:
-            run.problem(row, header, f"the same column as {run.columns[column.name][1]!r}")
+            run.problem(row, header, _("the same column as '%(header)s'") % {"header": run.columns[column.name][1]})
             continue
         run.columns[column.name] = (index, header)
     for column in layout:
         if column.required and column.name not in run.columns:
-            run.problem(row, column.headers[0], "required column is missing")
+            run.problem(row, column.headers[0], _("required column is missing"))
 
 
 def _students_of(run: _Run) -> dict[str, Student]:
     index = run.columns["student_id"][0]
-    ids = {cell_text(cells[index]) for _, cells in run.table.rows if index < len(cells)}
+    ids = {cell_text(cells[index]) for _number, cells in run.table.rows if index < len(cells)}
     students = Student.objects.filter(institution=run.institution, student_id__in=ids - {""})
     return {s.student_id: s for s in students.select_related("department", "school_class")}
 
@@ -663,7 +715,10 @@ def _student(row: _Row, students: dict[str, Student]) -> Student | None:
         return None
     student = students.get(student_id)
     if student is None:
-        row.fail("student_id", f"no student {student_id} in {row.run.institution.code}")
+        row.fail(
+            "student_id",
+            _("no student %(id)s in %(institution)s") % {"id": student_id, "institution": row.run.institution.code},
+        )
     return student
 
 
@@ -677,25 +732,43 @@ def _plan_change(row: _Row, model: type[models.Model], key: dict[str, Any], fiel
     row.run.changes.append(_Change(row.number, model, key, fields, existing, changed))
 
 
-def _unit(row: _Row, existing: Any) -> str | None:
-    """The unit a row is registered for: unit staff only their own (an empty cell means theirs)."""
+def _permitted(row: _Row, name: str, ref: str | None) -> WritePermission | None:
+    """The permission to write the row's record of item or code `ref` (None, after recording the refusal in the
+    column `name`, when the user may not: `record_write_permission` decides, as on every other page)."""
+    if ref is None:
+        return None
+    permission = row.run.permission(ref)
+    if not permission:
+        row.fail(name, permission.reason)
+        return None
+    return permission
+
+
+def _unit(row: _Row, existing: Any, owner: str | None) -> str | None:
+    """The unit a row is registered for. The registrar: the 單位 cell as written (any unit, or none). Unit staff:
+    the office owning the item (one of theirs, or the permission would have refused the row); a 單位 cell naming
+    another unit is refused, and so is a change of a record that another unit (or the registrar) registered."""
     units = row.run.scope.units
     unit = row.get("unit", lambda text: _limited(text, Activity, "unit")) if row.has("unit") else None
     if units is None:
         return unit  # the registrar: any unit, or none
-    if unit:
-        if unit not in units:
-            mine = "、".join(sorted(units))
-            row.fail("unit", f"unit {unit} is not yours ({mine}): you may register only your unit's records")
-            return None
-    elif len(units) == 1:
-        unit = next(iter(units))
-    else:
-        row.fail("unit", f"say which of your units ({'、'.join(sorted(units))}) this row is for")
+    if unit and unit not in units:
+        mine = "、".join(sorted(units))
+        row.fail(
+            "unit",
+            _("unit %(unit)s is not yours (%(mine)s): you may register only your unit's records")
+            % {"unit": unit, "mine": mine},
+        )
         return None
+    if unit and unit != owner:
+        row.fail("unit", _("the item is %(owner)s's: write %(owner)s or leave the cell empty") % {"owner": owner})
+        return None
+    unit = owner
     if existing is not None and existing.unit != unit:
-        owner = existing.unit or "the registrar"
-        row.fail("unit", f"this record is registered by {owner}; only they may change it")
+        registered_by = existing.unit or _("the registrar")
+        row.fail(
+            "unit", _("this record is registered by %(owner)s; only they may change it") % {"owner": registered_by}
+        )
         return None
     return unit
 
@@ -703,7 +776,17 @@ def _unit(row: _Row, existing: Any) -> str | None:
 # The planners: validate every row and work out what it would change.
 
 
+def _file_permitted(run: _Run) -> bool:
+    """Students and course records are the registrar's whatever the row: asked once, refused for the whole file."""
+    permission = run.permission()
+    if not permission:
+        run.problem(0, "", permission.reason)
+    return permission.allowed
+
+
 def _plan_students(run: _Run) -> None:
+    if not _file_permitted(run):
+        return
     institution = run.institution
     # A department by its code, or by a name no other department of the institution bears.
     listed = list(Department.objects.filter(institution=institution))
@@ -723,7 +806,11 @@ def _plan_students(run: _Run) -> None:
         department_text = row.get("department", _required)
         department = departments.get(header_key(department_text)) if department_text else None
         if department_text and department is None:
-            row.fail("department", f"no department {department_text!r} in {institution.code} (give its code)")
+            row.fail(
+                "department",
+                _("no department '%(value)s' in %(institution)s (give its code)")
+                % {"value": department_text, "institution": institution.code},
+            )
         fields["department"] = department
         if row.has("class_code"):
             fields["class_code"] = row.get("class_code", lambda text: _limited(text, SchoolClass, "code"))
@@ -734,7 +821,11 @@ def _plan_students(run: _Run) -> None:
         fields["admission_term"] = row.get("admission_term", lambda text: parse_term(_required(text)))
         if row.has("admitted_into_year"):
             fields["admitted_into_year"] = row.get("admitted_into_year", _year_of_study)
-        if student_id and not row.bad and row.duplicate((student_id,), "student_id", "student"):
+        if (
+            student_id
+            and not row.bad
+            and row.duplicate((student_id,), "student_id", _("the same student as row %(row)s"))
+        ):
             continue
         if row.bad or student_id is None:
             continue
@@ -758,7 +849,10 @@ def _degree(text: str) -> str:
     if not value:
         return "bachelor"
     if value not in DEGREES:
-        raise BadValue(f"{text!r} is not a degree (學士 bachelor, 碩士 master, 博士 doctor, 副學士 associate)")
+        raise BadValue(
+            _("'%(value)s' is not a degree (學士 bachelor, 碩士 master, 博士 doctor, 副學士 associate)")
+            % {"value": text}
+        )
     return DEGREES[value]
 
 
@@ -767,7 +861,7 @@ def _year_of_study(text: str) -> int:
     if not value:
         return 1
     if not value.isdigit() or not 1 <= int(value) <= 10:
-        raise BadValue(f"{text!r} is not a year of study (1, 2, 3 …)")
+        raise BadValue(_("'%(value)s' is not a year of study (1, 2, 3 …)") % {"value": text})
     return int(value)
 
 
@@ -783,6 +877,8 @@ def _grade_reader(institution: Institution) -> Any:
 
 
 def _plan_courses(run: _Run) -> None:
+    if not _file_permitted(run):
+        return
     scale = _grade_reader(run.institution)
     grading = scale.grading
     withdrawn = grading.withdrawn_marks[0] if grading.withdrawn_marks else "W"
@@ -811,8 +907,17 @@ def _plan_courses(run: _Run) -> None:
                 return _limited(candidate, CourseRecord, "grade"), False
         marks = "/".join([*grading.pass_marks[:1], *grading.fail_marks[:1], *grading.withdrawn_marks[:1]])
         letters = "、".join(letter.letter for letter in grading.letters)
-        scale_text = f"a score 0–100{', a letter (' + letters + ')' if letters else ''}, {marks} or empty"
-        raise BadValue(f"{text!r} is not a grade at {run.institution.code}: expected {scale_text}")
+        if letters:
+            expected = _("a score 0–100, a letter (%(letters)s), %(marks)s or empty") % {
+                "letters": letters,
+                "marks": marks,
+            }
+        else:
+            expected = _("a score 0–100, %(marks)s or empty") % {"marks": marks}
+        raise BadValue(
+            _("'%(value)s' is not a grade at %(institution)s: expected %(scale)s")
+            % {"value": text, "institution": run.institution.code, "scale": expected}
+        )
 
     for number, cells in run.table.rows:
         row = _Row(run, number, cells)
@@ -821,7 +926,9 @@ def _plan_courses(run: _Run) -> None:
         code = row.get("code", lambda text: _limited(_required(text), CourseRecord, "code"))
         fields: dict[str, Any] = {
             "title": row.get("title", lambda text: _limited(_required(text), CourseRecord, "title")),
-            "credits": row.get("credits", lambda text: _decimal(_required(text), "credits", places=1, limit=10000)),
+            "credits": row.get(
+                "credits", lambda text: _decimal(_required(text), _("the credits"), places=1, limit=10000)
+            ),
         }
         if row.has("offered_by"):
             fields["offered_by"] = row.get("offered_by", lambda text: _limited(text, CourseRecord, "offered_by"))
@@ -841,16 +948,20 @@ def _plan_courses(run: _Run) -> None:
             except BadValue as exc:
                 row.fail("category" if row.has("category") else "kind", str(exc))
         if row.has("delivery"):
-            fields["delivery"] = row.get("delivery", lambda text: _choice(text, DELIVERIES, "delivery (遠距 / 實體)"))
+            fields["delivery"] = row.get(
+                "delivery", lambda text: _choice(text, DELIVERIES, _("delivery (遠距 / 實體)"))
+            )
         if row.has("tags"):
             fields["tags"] = row.get("tags", _tags)
         if row.has("transfer") and "transfer" not in fields:
             fields["transfer"] = row.get("transfer", _flag)
         if row.has("level"):
-            fields["level"] = row.get("level", lambda text: _choice(text, LEVELS, "level (undergraduate / graduate)"))
+            fields["level"] = row.get(
+                "level", lambda text: _choice(text, LEVELS, _("course level (undergraduate / graduate)"))
+            )
         if row.bad or student is None:
             continue
-        if row.duplicate((student.pk, code, term), "code", "course in the same term"):
+        if row.duplicate((student.pk, code, term), "code", _("the same course in the same term as row %(row)s")):
             continue
         _plan_change(
             row,
@@ -871,24 +982,25 @@ def _plan_activities(run: _Run) -> None:
         row = _Row(run, number, cells)
         student = _student(row, students)
         item = row.get("item", lambda text: _limited(_required(text), Activity, "item"))
+        permission = _permitted(row, "item", item)
         title = row.get("title", lambda text: _limited(_required(text), Activity, "title"))
         term = _term(row)
         date = row.get("date", _date)
         fields: dict[str, Any] = {
-            "hours": row.get("hours", lambda text: _decimal(_required(text), "hours", places=1, limit=100000))
+            "hours": row.get("hours", lambda text: _decimal(_required(text), _("the hours"), places=1, limit=100000))
         }
         if row.has("passed"):
             fields["passed"] = row.get("passed", lambda text: _flag(text) if text else True)
-        if row.bad or student is None:
+        if row.bad or student is None or permission is None:
             continue
         key = (student.pk, item, title, term, date)
         current = existing.get(key)
-        unit = _unit(row, current)
+        unit = _unit(row, current, permission.owner)
         if row.bad:
             continue
         if unit is not None:
             fields["unit"] = unit
-        if row.duplicate(key, "title", "activity (student, item, title, term and date)"):
+        if row.duplicate(key, "title", _("the same activity (student, item, title, term and date) as row %(row)s")):
             continue
         _plan_change(
             row,
@@ -908,22 +1020,23 @@ def _plan_certificates(run: _Run) -> None:
         row = _Row(run, number, cells)
         student = _student(row, students)
         code = row.get("code", lambda text: _limited(_required(text), Certificate, "code"))
+        permission = _permitted(row, "code", code)
         term = _term(row)
         fields: dict[str, Any] = {
             "title": row.get("title", lambda text: _limited(_required(text), Certificate, "title"))
         }
         if row.has("level"):
             fields["level"] = row.get("level", lambda text: _limited(text, Certificate, "level"))
-        if row.bad or student is None:
+        if row.bad or student is None or permission is None:
             continue
         key = (student.pk, code, term)
         current = existing.get(key)
-        unit = _unit(row, current)
+        unit = _unit(row, current, permission.owner)
         if row.bad:
             continue
         if unit is not None:
             fields["unit"] = unit
-        if row.duplicate(key, "code", "certificate in the same term"):
+        if row.duplicate(key, "code", _("the same certificate in the same term as row %(row)s")):
             continue
         _plan_change(row, Certificate, {"student": student, "code": code, "term": term}, fields, current)
 
@@ -965,7 +1078,7 @@ def _school_class(
         return None
     if code not in cache:
         assert department is not None
-        cache[code], _ = SchoolClass.objects.get_or_create(
+        cache[code], _created = SchoolClass.objects.get_or_create(
             institution=institution, code=code, defaults={"department": department}
         )
     return cache[code]
@@ -1001,7 +1114,10 @@ def import_run(
         raise ValueError(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
     scope = import_scope(user, institution)
     if scope is None or kind not in scope.kinds:
-        raise PermissionDenied(f"you may not import {kind} into {institution.code}")
+        raise PermissionDenied(
+            _("you may not import %(kind)s into %(institution)s")
+            % {"kind": KIND_NAMES[kind], "institution": institution.code}
+        )
     report = ImportReport(kind=kind, filename=filename)
     try:
         table = table_read(filename, content)
@@ -1014,7 +1130,7 @@ def import_run(
     if report.problems:
         return report
     if not table.rows:
-        report.problems.append(ImportProblem(table.header_row, "", "the file has a header but no data rows"))
+        report.problems.append(ImportProblem(table.header_row, "", _("the file has a header but no data rows")))
         return report
     if not apply:
         _PLANNERS[kind](run)
@@ -1030,7 +1146,7 @@ def import_run(
                 _apply(run)
     except IntegrityError:
         report.problems.append(
-            ImportProblem(0, "", "someone changed the same records at the same time; nothing was written, try again")
+            ImportProblem(0, "", _("someone changed the same records at the same time; nothing was written, try again"))
         )
         return report
     if report.ok:
@@ -1040,15 +1156,13 @@ def import_run(
 
 
 def _in_file_order(run: _Run) -> None:
-    """Problems by row, and within a row from left to right (as the user reads the file)."""
+    """Problems by row, and within a row from left to right (as the user reads the file); a last line says when
+    there were more than are listed."""
     position = {header: index for index, header in reversed(list(enumerate(run.table.headers)))}
-    run.report.problems.sort(
-        key=lambda p: (
-            p.row == 0 and p.column == "" and p.reason.startswith("more than"),
-            p.row,
-            position.get(p.column, len(position)),
-        )
-    )
+    run.report.problems.sort(key=lambda p: (p.row, position.get(p.column, len(position))))
+    if run.overflow:
+        more = _("more than %(limit)s problems: only the first are listed") % {"limit": MAX_PROBLEMS}
+        run.report.problems.append(ImportProblem(0, "", more))
 
 
 # --------------------------------------------------------------------------------------------------- exports

@@ -7,18 +7,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import FloatField, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils.translation import gettext
 
 from menkan.engine import Student as EngineStudent
 from menkan.engine import Term, student_from_dict
 from menkan.web.accounts.models import Role, RoleAssignment, User
-from menkan.web.records.models import Activity, Certificate, CourseRecord, Student
+from menkan.web.records.models import Activity, Certificate, CourseRecord, Institution, Student
 
 
 def students_visible_to(user: User) -> QuerySet[Student]:
@@ -387,3 +389,133 @@ def engine_students(students: Iterable[Student]) -> Iterator[tuple[Student, Engi
     inputs = {item.pk: item for item in engine_inputs(student.pk for student in batch)}
     for student in batch:
         yield student, inputs[student.pk].record()
+
+
+# --------------------------------------------------------------------------------------------------- who writes records
+
+RecordKind = Literal["student", "course", "activity", "certificate"]
+# The owners' entry of the certificates (NCUT's licence item, 專業證照): its office registers certificates, not hours.
+CERTIFICATES_ITEM = "license"
+
+
+def _institution_extra(institution: Institution) -> dict[str, Any]:
+    """The `extra` of the institution's current policy ({} when it has none)."""
+    from menkan.web.audits.services import policy_current, policy_set_of
+
+    version = policy_current(institution)
+    return dict(policy_set_of(version).institution.extra) if version is not None else {}
+
+
+def item_owners(institution: Institution) -> dict[str, str]:
+    """Which office owns which item of the institution's records, as its current policy says: the self-learning
+    owners (`extra.self_learning.owners`: resilience → 教務處, improvement → 圖書館, …; `license` → the office that
+    registers certificates) and the micro-credit courses' unit (`extra.micro_credits`: ge-micro → 通識教育中心).
+    An item nobody owns is the registrar's alone."""
+    extra = _institution_extra(institution)
+    owners: dict[str, str] = {}
+    for owner in (extra.get("self_learning") or {}).get("owners") or []:
+        if owner.get("item") and owner.get("office"):
+            owners.setdefault(str(owner["item"]), str(owner["office"]))
+    micro = extra.get("micro_credits") or {}
+    unit = (micro.get("owner") or {}).get("unit")
+    if micro.get("item") and unit:
+        owners.setdefault(str(micro["item"]), str(unit))
+    return owners
+
+
+def record_owner(institution: Institution, kind: RecordKind, ref: str = "") -> str | None:
+    """The office owning a record: an activity's item (`ref`), the certificates' office for a certificate (any code);
+    None for students, course records and unowned items (the registrar's)."""
+    owners = item_owners(institution)
+    if kind == "activity":
+        return owners.get(ref) if ref != CERTIFICATES_ITEM else None
+    if kind == "certificate":
+        return owners.get(CERTIFICATES_ITEM)
+    return None
+
+
+@dataclass(frozen=True)
+class RecordWriter:
+    """Who writes records of one institution: its registrar (everything), or staff of `units` (their items)."""
+
+    registrar: bool
+    units: frozenset[str]
+
+
+def record_writer(user: User, institution: Institution) -> RecordWriter | None:
+    """The registrar (or a superuser), unit staff with their units, or None for anybody else."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return RecordWriter(True, frozenset())
+    assignments = RoleAssignment.objects.filter(user=user, institution=institution)
+    if assignments.filter(role=Role.REGISTRAR).exists():
+        return RecordWriter(True, frozenset())
+    units = frozenset(u for u in assignments.filter(role=Role.UNIT_STAFF).values_list("unit", flat=True) if u)
+    return RecordWriter(False, units) if units else None
+
+
+@dataclass(frozen=True)
+class WritePermission:
+    """Whether a user may write one kind of record; `owner` is the office owning it (the unit it is registered
+    for), `reason` says why not, in the user's language."""
+
+    allowed: bool
+    owner: str | None
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def require(self) -> None:
+        """PermissionDenied (403) with the reason unless allowed."""
+        if not self.allowed:
+            raise PermissionDenied(self.reason)
+
+
+def _record_label(kind: RecordKind, ref: str) -> str:
+    if kind == "activity":
+        return gettext("hours of %(item)s") % {"item": ref}
+    if kind == "certificate":
+        return gettext("certificate %(code)s") % {"code": ref} if ref else gettext("certificates")
+    if kind == "course":
+        return gettext("course records and grades")
+    return gettext("student records")
+
+
+def record_write_permission(
+    user: User, institution: Institution, kind: RecordKind, ref: str = "", *, student: Student | None = None
+) -> WritePermission:
+    """May `user` write this record (activity hours of item `ref`, certificate `ref`, a course record or grade, a
+    student) for a student of `institution`? The one rule every page, import and API endpoint that writes hours,
+    certificates or grades asks: the registrar of the institution writes everything; unit staff only the records of
+    items their unit owns (`item_owners`: the policy says who owns what); nobody else anything."""
+    owner = record_owner(institution, kind, ref)
+    what = _record_label(kind, ref)
+    if student is not None and student.institution_id != institution.pk:
+        reason = gettext("%(id)s is not a student of %(institution)s") % {
+            "id": student.student_id,
+            "institution": institution.code,
+        }
+        return WritePermission(False, owner, reason)
+    writer = record_writer(user, institution)
+    if writer is not None and writer.registrar:
+        return WritePermission(True, owner)
+    if writer is not None and owner is not None and owner in writer.units:
+        return WritePermission(True, owner)
+    if writer is None:
+        reason = gettext("you may not register records of %(institution)s") % {"institution": institution.code}
+    elif owner is None:
+        reason = gettext("only the registrar of %(institution)s registers %(what)s") % {
+            "institution": institution.code,
+            "what": what,
+        }
+    else:
+        reason = gettext(
+            "%(what)s: the item is %(owner)s's; only its staff or the registrar register it (you: %(units)s)"
+        ) % {
+            "what": what,
+            "owner": owner,
+            "units": "、".join(sorted(writer.units)),
+        }
+    return WritePermission(False, owner, reason)
