@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -47,11 +47,18 @@ class MicroCreditError(Exception):
     """A request the rules refuse; the message is the reason shown to the person."""
 
 
+class AlreadyRecorded(MicroCreditError):
+    """A repeated request that would change nothing (a second self check-in); the message says so."""
+
+
 # The imported courses: one per certification step (institution.yaml extra.micro_credits.certification.steps,
 # which gives their codes and titles); these are the fallback. The document names the courses 通識微學分課程(一)/(二)
 # but gives no course codes: GEMC1 and GEMC2 are menkan's.
 STEPS = (("GEMC1", "通識微學分課程(一)"), ("GEMC2", "通識微學分課程(二)"))
 OFFSET_CODE = "GEMC-OFFSET"
+# Minutes before a session starts and after it ends during which its code checks a student in or out, where the
+# institution's attendance settings give none.
+CHECK_IN_MARGIN_MINUTES = 15
 # The handed-in work: documents, slides, sheets, images, text or an archive of them (not HTML, SVG or scripts, which
 # a browser would run), of at most MAX_WORK_BYTES.
 MAX_WORK_BYTES = 20 * 1024 * 1024
@@ -139,10 +146,12 @@ def _enrollment_at(session: Session, student_id: str) -> Enrollment:
     return enrollment
 
 
-def attendance_mark(session: Session, enrollment: Enrollment, action: str, by: User | None) -> Attendance:
+def attendance_mark(
+    session: Session, enrollment: Enrollment, action: str, by: User | None, now: datetime | None = None
+) -> Attendance:
     """Sign in (`in`) or out (`out`); signing out needs a sign-in first. Repeats keep the first time."""
     mark, _created = Attendance.objects.get_or_create(enrollment=enrollment, session=session)
-    now = timezone.now()
+    now = now or timezone.now()
     if action == "in" and mark.signed_in_at is None:
         mark.signed_in_at = now
     elif action == "out":
@@ -166,16 +175,51 @@ def attendance_enter(session: Session, student_ids: str, action: str, by: User) 
     return marked, problems
 
 
-def attendance_check_in(session: Session, student: Student, code: str, action: str) -> Attendance:
-    """A student checks themself in or out with the session's code (given out in class)."""
+def check_in_window(session: Session) -> tuple[datetime, datetime]:
+    """When a student may check themself in or out: from the institution's margin (institution.yaml
+    `extra.micro_credits.attendance.check_in_margin_minutes`, 15 if not given) before the session starts to the
+    margin after it ends, in the portal's time zone."""
+    attendance = (micro_settings(session.offering.institution) or {}).get("attendance") or {}
+    margin = timedelta(minutes=int(attendance.get("check_in_margin_minutes", CHECK_IN_MARGIN_MINUTES)))
+    zone = timezone.get_current_timezone()
+    opens = datetime.combine(session.date, session.starts, tzinfo=zone) - margin
+    closes = datetime.combine(session.date, session.ends, tzinfo=zone) + margin
+    return opens, closes
+
+
+def attendance_check_in(
+    session: Session, student: Student, code: str, action: str, now: datetime | None = None
+) -> Attendance:
+    """A student checks themself in or out with the session's code (given out in class): only within the
+    session's time window (`check_in_window`), and once: a second check-in (or check-out) changes nothing and is
+    refused with a message that says so (AlreadyRecorded)."""
     if Session.objects.filter(pk=session.pk, closed_at__isnull=False).exists():  # as stored, not as loaded
         raise MicroCreditError(_("Attendance of this session is closed."))
     if not secrets.compare_digest(code.strip().upper(), session.code):
         raise MicroCreditError(_("Wrong check-in code."))
+    opens, closes = check_in_window(session)
+    now = now or timezone.now()
+    if not opens <= now <= closes:
+        raise MicroCreditError(
+            _("The check-in code of this session is accepted only from %(opens)s to %(closes)s.")
+            % {
+                "opens": timezone.localtime(opens).strftime("%Y-%m-%d %H:%M"),
+                "closes": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
     enrollment = Enrollment.objects.filter(offering=session.offering, student=student).first()
     if enrollment is None:
         raise MicroCreditError(_("You are not signed up for this course."))
-    return attendance_mark(session, enrollment, action, None)
+    mark = Attendance.objects.filter(enrollment=enrollment, session=session).first()
+    done = None if mark is None else mark.signed_out_at if action == "out" else mark.signed_in_at
+    if done is not None:
+        message = (
+            _("You signed out of this session already at %(time)s: nothing was changed.")
+            if action == "out"
+            else _("You signed in to this session already at %(time)s: nothing was changed.")
+        )
+        raise AlreadyRecorded(message % {"time": timezone.localtime(done).strftime("%H:%M")})
+    return attendance_mark(session, enrollment, action, None, now=now)
 
 
 @transaction.atomic
