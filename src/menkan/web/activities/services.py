@@ -29,6 +29,11 @@ from menkan.web.activities.models import (
 )
 from menkan.web.records.imports import STUDENT_ID_COLUMN, ImportFileError, cell_text, header_key, table_read
 from menkan.web.records.models import Activity, Certificate, Institution, Student
+from menkan.web.records.uploads import UploadRefused, upload_check
+
+# A certificate or a receipt (a scan or a photo): what it may be, by its content (records.uploads), and its size.
+DOCUMENT_KINDS = ("pdf", "png", "jpeg")
+MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 class ActivityError(ValueError):
@@ -282,6 +287,14 @@ def mooc_course_save(
     return course
 
 
+def _document_check(file: UploadedFile) -> None:
+    """A certificate or receipt is a PDF, PNG or JPEG by its content (whichever page or client sent it)."""
+    try:
+        upload_check(file, file.name or "", DOCUMENT_KINDS, MAX_FILE_BYTES)
+    except UploadRefused as exc:
+        raise ActivityError(str(exc)) from None
+
+
 def mooc_upload_create(student: Student, course: MoocCourse, file: UploadedFile) -> MoocUpload:
     if course.institution_id != student.institution_id or not course.active:
         raise ActivityError(_("This course is not on your institution's MOOC list."))
@@ -290,6 +303,7 @@ def mooc_upload_create(student: Student, course: MoocCourse, file: UploadedFile)
     taken = MoocUpload.objects.filter(student=student, course=course, status__in=(Review.PENDING, Review.APPROVED))
     if taken.exists():
         raise ActivityError(_("You have uploaded a certificate of this course already."))
+    _document_check(file)
     return MoocUpload.objects.create(student=student, course=course, file=file)
 
 
@@ -468,6 +482,7 @@ def subsidy_apply(
         raise ActivityError(_("You have received the licence subsidy already: it is granted once per student."))
     if SubsidyApplication.objects.filter(student=student, status=Review.PENDING).exists():
         raise ActivityError(_("You have an application waiting for review already."))
+    _document_check(receipt)
     return SubsidyApplication.objects.create(
         student=student, code=code, title=entry.title or code, exam_date=exam_date, fee=fee, receipt=receipt
     )

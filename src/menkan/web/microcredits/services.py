@@ -41,6 +41,7 @@ from menkan.web.microcredits.selectors import (
     requirement_nodes,
 )
 from menkan.web.records.models import Activity, CourseRecord, Institution, Student
+from menkan.web.records.uploads import UploadRefused, upload_check
 
 
 class MicroCreditError(Exception):
@@ -60,12 +61,9 @@ OFFSET_CODE = "GEMC-OFFSET"
 # institution's attendance settings give none.
 CHECK_IN_MARGIN_MINUTES = 15
 # The handed-in work: documents, slides, sheets, images, text or an archive of them (not HTML, SVG or scripts, which
-# a browser would run), of at most MAX_WORK_BYTES.
+# a browser would run), of at most MAX_WORK_BYTES, recognised by their content (records.uploads).
 MAX_WORK_BYTES = 20 * 1024 * 1024
-WORK_SUFFIXES = frozenset(
-    {".pdf", ".doc", ".docx", ".odt", ".ppt", ".pptx", ".odp", ".xls", ".xlsx", ".ods", ".txt", ".md", ".png", ".jpg"}
-    | {".jpeg", ".zip"}
-)
+WORK_KINDS = ("pdf", "docx", "pptx", "xlsx", "odf", "ole", "text", "png", "jpeg", "zip")
 
 
 def certification_steps(institution: Institution) -> list[tuple[str, str]]:
@@ -266,13 +264,10 @@ def work_submit(enrollment: Enrollment, upload: File) -> Enrollment:
     if enrollment.result:
         raise MicroCreditError(_("This course is graded already."))
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    suffix = name[name.rfind(".") :].lower() if "." in name else ""
-    if suffix not in WORK_SUFFIXES:
-        raise MicroCreditError(
-            _("This kind of file is not accepted: hand in %(kinds)s.") % {"kinds": ", ".join(sorted(WORK_SUFFIXES))}
-        )
-    if upload.size is not None and upload.size > MAX_WORK_BYTES:
-        raise MicroCreditError(_("The file is larger than %(mb)s MB.") % {"mb": MAX_WORK_BYTES // (1024 * 1024) or 1})
+    try:
+        upload_check(upload, name, WORK_KINDS, MAX_WORK_BYTES)
+    except UploadRefused as exc:
+        raise MicroCreditError(str(exc)) from None
     enrollment.work.save(name, upload, save=False)
     enrollment.work_submitted_at = timezone.now()
     enrollment.save(update_fields=["work", "work_submitted_at"])
