@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from menkan.engine.filters import applies
+from menkan.engine.ledger import normalize_title
 from menkan.engine.policy.loader import walk
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, Review, SignUp, SubsidyApplication
-from menkan.web.records.models import Institution, Student
+from menkan.web.records.models import Activity, Institution, Student
 from menkan.web.records.selectors import engine_students
 from menkan.web.records.selectors import student_of as records_student_of
 
@@ -81,6 +82,17 @@ def mooc_office(institution: Institution) -> str | None:
 
 def mooc_item(institution: Institution) -> str | None:
     return (self_learning_extra(institution).get("moocs") or {}).get("item")
+
+
+def mooc_hours_on_record(student: Student, title: str) -> Activity | None:
+    """The student's activity of the MOOCs' item for the course `title` (titles compared as the engine compares
+    them), whatever its term or source: a designated MOOC course is certified once, so its hours count once."""
+    item = mooc_item(student.institution)
+    if item is None:
+        return None
+    wanted = normalize_title(title)
+    rows = Activity.objects.filter(student=student, item=item, passed=True).order_by("term", "pk")
+    return next((row for row in rows if normalize_title(row.title) == wanted), None)
 
 
 def licence_office(institution: Institution) -> str | None:

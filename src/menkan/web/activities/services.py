@@ -303,8 +303,24 @@ def mooc_upload_create(student: Student, course: MoocCourse, file: UploadedFile)
     taken = MoocUpload.objects.filter(student=student, course=course, status__in=(Review.PENDING, Review.APPROVED))
     if taken.exists():
         raise ActivityError(_("You have uploaded a certificate of this course already."))
+    _mooc_not_counted_yet(student, course)
     _document_check(file)
-    return MoocUpload.objects.create(student=student, course=course, file=file)
+    try:
+        with transaction.atomic():
+            return MoocUpload.objects.create(student=student, course=course, file=file)
+    except IntegrityError:  # a simultaneous upload of the same course won (one_open_mooc_upload_per_course)
+        raise ActivityError(_("You have uploaded a certificate of this course already.")) from None
+
+
+def _mooc_not_counted_yet(student: Student, course: MoocCourse) -> None:
+    """A MOOC course's certificate counts once: refused when its hours are on the student's record already
+    (from an earlier approval, an import or an office's registration, in any term)."""
+    counted = selectors.mooc_hours_on_record(student, course.title)
+    if counted is not None:
+        raise ActivityError(
+            _("The hours of %(course)s are on the record already (%(term)s): a MOOC course counts once.")
+            % {"course": course.title, "term": counted.term}
+        )
 
 
 @transaction.atomic
@@ -316,14 +332,16 @@ def mooc_upload_review(upload: MoocUpload, *, user: User, approve: bool, reason:
     institution = upload.student.institution
     now = timezone.now()
     if approve:
+        _mooc_not_counted_yet(upload.student, upload.course)  # approving twice in two terms counted it twice
         day = timezone.localdate()
-        upload.activity, _created = Activity.objects.get_or_create(
+        upload.activity = Activity.objects.create(
             student=upload.student,
             item=selectors.mooc_item(institution) or "resilience",
             title=upload.course.title,
             term=term_of(day),
             date=day,
-            defaults={"hours": upload.course.hours, "unit": selectors.mooc_office(institution) or ""},
+            hours=upload.course.hours,
+            unit=selectors.mooc_office(institution) or "",
         )
         upload.status, upload.reason = Review.APPROVED, ""
     else:
