@@ -584,3 +584,38 @@ def test_the_check_in_margin_is_the_institutions_and_the_refusal_is_translated(n
     page = client.post(url, {"code": first.code, "action": "in"}, follow=True).content.decode()
     assert "accepted only from 2025-10-01 12:45" in page  # a year after the session: refused
     assert not Attendance.objects.exists()
+
+
+def test_the_attendance_page_says_its_closing_sentence_once(nk: Nkust) -> None:
+    """Issue 11: the zh-TW catalogue had the sentence three times over."""
+    offering = modular(nk)
+    session = offering.sessions.first()
+    assert session is not None
+    url = reverse("microcredits:session-attendance", kwargs={"pk": session.pk})
+    page = nk.client(nk.staff).get(url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert page.count("結算後，未簽到者記為缺席") == 1
+
+
+def test_the_offset_pdfs_title_is_said_once_in_each_language(nk: Nkust) -> None:
+    """Issue 11: the zh-TW PDF was titled 學分抵免申請表 學分抵免申請表."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from menkan.web.microcredits.models import OffsetApplication
+
+    application = OffsetApplication.objects.create(student=nk.student, term="114-1", category="ge:life", credits=2)
+    name = services.offset_form_name(nk.institution)
+    context = {"application": application, "student": nk.student, "courses": [], "micro": [], "form_name": name}
+    context["form_name_zh"] = name["zh-TW"]
+    titles = {}
+    for language in ("zh-hant", "en"):
+        with translation.override(language):
+            html = render_to_string("microcredits/offset_pdf.html", context)
+        found = re.search(r'<h1 id="form-title">(.*?)</h1>', html)
+        assert found is not None
+        titles[language] = found.group(1)
+    assert titles == {
+        "zh-hant": "學分抵免申請表",
+        "en": "Credit Transfer Application Form (學分抵免申請表)",
+    }

@@ -421,6 +421,15 @@ def offset_categories(institution: Institution) -> list[dict[str, Any]]:
     return list((micro_settings(institution) or {}).get("gen_ed_categories") or [])
 
 
+def offset_form_name(institution: Institution) -> dict[str, str]:
+    """The offset form's name in zh-TW and English (institution.yaml extra.micro_credits.offset.form)."""
+    form = ((micro_settings(institution) or {}).get("offset") or {}).get("form") or {}
+    return {
+        "zh-TW": str(form.get("zh-TW") or "學分抵免申請表"),
+        "en": str(form.get("en") or "Credit Transfer Application Form"),
+    }
+
+
 def _offset_limits(institution: Institution) -> tuple[int, int]:
     config = (micro_settings(institution) or {}).get("offset") or {}
     return int(config.get("requires_credits", 2)), int(config.get("max_credits", 2))

@@ -287,9 +287,12 @@ def offset_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = sel.offset_get_for(request.user, pk)
     student = application.student
     names = {c["tag"]: c["name"] for c in services.offset_categories(student.institution)}
+    form_name = services.offset_form_name(student.institution)
     html = render_to_string(
         "microcredits/offset_pdf.html",
         {
+            "form_name": form_name,
+            "form_name_zh": form_name.get("zh-TW", ""),
             "application": application,
             "student": student,
             "category": names.get(application.category, {}),
