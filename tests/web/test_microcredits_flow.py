@@ -619,3 +619,36 @@ def test_the_offset_pdfs_title_is_said_once_in_each_language(nk: Nkust) -> None:
         "zh-hant": "學分抵免申請表",
         "en": "Credit Transfer Application Form (學分抵免申請表)",
     }
+
+
+def test_an_offset_beside_one_micro_credit_is_flagged_refused_and_explained(nk: Nkust) -> None:
+    """Issue 11: the offset needs both micro-credit courses (2 credits) on the record; with one the audit does not
+    count an offset record, the review list flags the application and approving it is refused."""
+    imported = [
+        CourseRecord.objects.create(
+            student=nk.student, code=f"GEMC{n}", title=f"通識微學分課程({n})", credits=1, term="113-2", grade="P",
+            category="micro-credit",
+        )
+        for n in (1, 2)
+    ]  # fmt: skip
+    application = services.offset_file(nk.student, "114-1", "ge:life", 2)
+    imported[1].delete()  # corrected by the registrar after the filing: one credit left
+    reviews = nk.client(nk.staff).get(reverse("microcredits:review-list")).content.decode()
+    assert f'data-offset-problem="{application.pk}"' in reviews
+    assert "1 of the 2 micro-credits the offset needs are on the record" in reviews
+    with pytest.raises(MicroCreditError, match="1 of the 2 micro-credits"):
+        services.offset_approve(application, nk.staff)
+    application.refresh_from_db()
+    assert application.status == Review.SUBMITTED and application.course is None
+    # an offset record entered anyway (the registrar's import) is not counted, and the student's page says why
+    CourseRecord.objects.create(
+        student=nk.student, code="GEMC-OFFSET", title="通識微學分抵免", credits=2, term="114-1", grade="P",
+        category="gen-ed", tags=["ge-offset"],
+    )  # fmt: skip
+    total = requirement_nodes_all(nk.student)["general-education.total"]
+    assert [n["reason"] for n in total["not_applied"]] == ["condition-not-met"]
+    page_url = reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    with translation.override("zh-hant"):
+        page = nk.client(nk.user).get(page_url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert 'id="offset-not-counted"' in page
+    assert "「通識微學分抵免」須紀錄上有通識微學分課程 2 學分始得計入；目前僅有 1 學分，故不予計入。" in page

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from menkan.engine import Term
+from menkan.engine.result import fmt
 from menkan.web.accounts.models import User
 from menkan.web.microcredits.models import (
     Attendance,
@@ -435,6 +436,19 @@ def _offset_limits(institution: Institution) -> tuple[int, int]:
     return int(config.get("requires_credits", 2)), int(config.get("max_credits", 2))
 
 
+def offset_problems(student: Student) -> list[str]:
+    """Why the student may not (or no longer) have the offset: fewer micro-credit courses on the record than the
+    offset needs (both courses, 2 credits: with one the audit does not count an offset record either)."""
+    needs, _most = _offset_limits(student.institution)
+    have = micro_credits_on_record(student)
+    if have >= needs:
+        return []
+    return [
+        _("%(have)s of the %(n)s micro-credits the offset needs are on the record: the offset cannot count yet.")
+        % {"have": fmt(have), "n": needs}
+    ]
+
+
 @transaction.atomic
 def offset_file(student: Student, term: str, category: str, credits: int) -> OffsetApplication:
     """Apply to offset gen-ed credits: needs the 2 micro-credits on record; at most 2 credits, one category of
@@ -463,6 +477,9 @@ def offset_approve(application: OffsetApplication, by: User) -> OffsetApplicatio
     application = OffsetApplication.objects.select_for_update().select_related("student").get(pk=application.pk)
     if application.status != Review.SUBMITTED:
         raise MicroCreditError(_("This application has been reviewed already."))
+    problems = offset_problems(application.student)  # the record may have changed since the filing
+    if problems:
+        raise MicroCreditError(" ".join(problems))
     names = {c["tag"]: c["name"] for c in offset_categories(application.student.institution)}
     name = names.get(application.category, {}).get("zh-TW", application.category)
     course, _created = CourseRecord.objects.update_or_create(
