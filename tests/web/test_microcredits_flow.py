@@ -652,3 +652,17 @@ def test_an_offset_beside_one_micro_credit_is_flagged_refused_and_explained(nk: 
         page = nk.client(nk.user).get(page_url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
     assert 'id="offset-not-counted"' in page
     assert "「通識微學分抵免」須紀錄上有通識微學分課程 2 學分始得計入；目前僅有 1 學分，故不予計入。" in page
+
+
+def test_the_micro_credit_page_speaks_zh_tw_only(nk: Nkust) -> None:
+    """Issue 11: "Matters Needing Attention 2, 3, 5" (the requirement's citation) was English in the zh-TW page."""
+    import re
+
+    services.offering_create(nk.institution, term="114-1", title="講座", hours=Decimal(3))
+    url = reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    with translation.override("zh-hant"):
+        html = nk.client(nk.user).get(url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "NKUST 通識微學分（注意事項 2、3、5）" in html
+    main = re.sub(r"<[^>]+>", " ", html[html.index("<main") :])
+    english = set(re.findall(r"[A-Za-z]{3,}", main)) - {"NKUST", "PDF"}  # the institution's code, a file type
+    assert not english, english
