@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, SignUp, SubsidyApplication
-from menkan.web.activities.services import ActivityError, mooc_upload_review, signup_cancel, signup_create
+from menkan.web.activities.services import (
+    ActivityError,
+    mooc_upload_create,
+    mooc_upload_review,
+    signup_cancel,
+    signup_create,
+)
 from test_ncut import FIRST_CARD, SECOND_CARD
 
 from .test_activities_world import Ncut, ncut_world
@@ -215,11 +221,14 @@ def test_a_mooc_course_already_on_the_record_is_not_counted_again(ncut: Ncut) ->
     client = ncut.client("second")
     client.get(reverse("activities:me"))
     course = MoocCourse.objects.get(institution=ncut.institution, title="幸福入門-正向心理學")
+    form = re.search(r'<form[^>]*id="mooc-form".*?</form>', client.get(reverse("activities:me")).content.decode(), re.S)
+    assert form is not None and "幸福入門-正向心理學" not in form.group(0) and "數位學法" in form.group(0)
     response = client.post(
         reverse("activities:mooc-upload"), {"course": course.pk, "file": SimpleUploadedFile("c.pdf", PDF)}
     )
     assert response.status_code == 200 and not MoocUpload.objects.exists()
-    assert "幸福入門-正向心理學" in response.content.decode() and "112-2" in response.content.decode()
+    with pytest.raises(ActivityError, match="on the record already \\(112-2\\)"), translation.override("en"):
+        mooc_upload_create(ncut.second, course, SimpleUploadedFile("c.pdf", PDF))
     upload = MoocUpload.objects.create(student=ncut.second, course=course, file=SimpleUploadedFile("c.pdf", PDF))
     with pytest.raises(ActivityError, match="on the record already \\(112-2\\)"), translation.override("en"):
         mooc_upload_review(upload, user=ncut.staff["academic"], approve=True)

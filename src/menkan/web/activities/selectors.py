@@ -84,15 +84,28 @@ def mooc_item(institution: Institution) -> str | None:
     return (self_learning_extra(institution).get("moocs") or {}).get("item")
 
 
-def mooc_hours_on_record(student: Student, title: str) -> Activity | None:
-    """The student's activity of the MOOCs' item for the course `title` (titles compared as the engine compares
-    them), whatever its term or source: a designated MOOC course is certified once, so its hours count once."""
+def _mooc_hours_by_title(student: Student) -> dict[str, Activity]:
+    """The student's passed activities of the MOOCs' item, by title as the engine compares titles (earliest)."""
     item = mooc_item(student.institution)
     if item is None:
-        return None
-    wanted = normalize_title(title)
-    rows = Activity.objects.filter(student=student, item=item, passed=True).order_by("term", "pk")
-    return next((row for row in rows if normalize_title(row.title) == wanted), None)
+        return {}
+    found: dict[str, Activity] = {}
+    for row in Activity.objects.filter(student=student, item=item, passed=True).order_by("term", "pk"):
+        found.setdefault(normalize_title(row.title), row)
+    return found
+
+
+def mooc_hours_on_record(student: Student, title: str) -> Activity | None:
+    """The student's activity of the MOOCs' item for the course `title`, whatever its term or source: a
+    designated MOOC course is certified once, so its hours count once."""
+    return _mooc_hours_by_title(student).get(normalize_title(title))
+
+
+def mooc_courses_open_to(student: Student) -> list[MoocCourse]:
+    """The active MOOC courses the student may still upload a certificate of (none whose hours they have)."""
+    counted = _mooc_hours_by_title(student)
+    courses = MoocCourse.objects.filter(institution_id=student.institution_id, active=True)
+    return [course for course in courses if normalize_title(course.title) not in counted]
 
 
 def licence_office(institution: Institution) -> str | None:
