@@ -168,6 +168,16 @@ def offset(credits: int = 2, term: str = "113-1", code: str = "GEMC-OFFSET") -> 
     return course(code, "通識微學分抵免", credits, term, "P", category="gen-ed", tags=["ge-offset"])
 
 
+def imported(step: int, term: str = "112-2", grade: str = "P") -> dict[str, Any]:
+    """A micro-credit course imported after certification: GEMC1 通識微學分課程(一) or GEMC2 (二), 1 credit."""
+    number = "一二"[step - 1]
+    return course(f"GEMC{step}", f"通識微學分課程({number})", 1, term, grade, category="micro-credit")
+
+
+# The offset's condition: both micro-credit courses (2 credits) on the schedule.
+BOTH = [imported(1), imported(2)]
+
+
 def test_gen_ed_is_met_with_every_category_and_twelve_credits(nkust: PolicySet) -> None:
     result = audit_nkust(nkust, courses=gen_ed_complete())
     assert node_of(result, "general-education").status == "met"
@@ -175,7 +185,7 @@ def test_gen_ed_is_met_with_every_category_and_twelve_credits(nkust: PolicySet) 
 
 
 def test_an_approved_offset_completes_the_gen_ed_total(nkust: PolicySet) -> None:
-    courses = [*gen_ed_complete()[:5], offset()]
+    courses = [*gen_ed_complete()[:5], *BOTH, offset()]
     result = audit_nkust(nkust, courses=courses)
     total = node_of(result, "general-education.total")
     assert total.earned == 12
@@ -185,7 +195,7 @@ def test_an_approved_offset_completes_the_gen_ed_total(nkust: PolicySet) -> None
 
 
 def test_the_offset_counts_at_most_two_credits(nkust: PolicySet) -> None:
-    courses = [*gen_ed_complete()[:4], offset(3)]
+    courses = [*gen_ed_complete()[:4], *BOTH, offset(3)]
     total = node_of(audit_nkust(nkust, courses=courses), "general-education.total")
     assert total.earned == 10  # 8 + 2 of the 3
     assert total.status == "not-met"
@@ -195,7 +205,7 @@ def test_the_offset_counts_at_most_two_credits(nkust: PolicySet) -> None:
 
 
 def test_two_offset_records_still_count_at_most_two_credits(nkust: PolicySet) -> None:
-    courses = [*gen_ed_complete()[:4], offset(2, "112-2", "GEMC-OFFSET-1"), offset(2, "113-1", "GEMC-OFFSET-2")]
+    courses = [*gen_ed_complete()[:4], *BOTH, offset(2, "112-2", "GEMC-OFFSET-1"), offset(2, "113-1", "GEMC-OFFSET-2")]
     total = node_of(audit_nkust(nkust, courses=courses), "general-education.total")
     assert total.earned == 10
     assert [(item.ref, item.reason, item.detail) for item in total.not_applied] == [
@@ -205,7 +215,7 @@ def test_two_offset_records_still_count_at_most_two_credits(nkust: PolicySet) ->
 
 def test_the_offset_does_not_stand_in_for_a_category(nkust: PolicySet) -> None:
     # Humanities twice, no life course: 12 credits with the offset, but the life category is still missing.
-    courses = [*gen_ed_complete()[:4], gen_ed("GE9", "humanities"), offset()]
+    courses = [*gen_ed_complete()[:4], gen_ed("GE9", "humanities"), *BOTH, offset()]
     result = audit_nkust(nkust, courses=courses)
     assert node_of(result, "general-education.total").status == "met"
     assert node_of(result, "general-education.categories.life").status == "not-met"
@@ -261,3 +271,76 @@ def test_the_imported_micro_credit_courses_show_in_the_audit(nkust: PolicySet) -
     half = node_of(audit_nkust(nkust, activities=split(18), courses=imported[:1]), "ge-micro-credits-imported")
     assert half.status == "not-met"
     assert half.earned == 1
+
+
+# The offset counts only with both micro-credit courses (2 credits) on the schedule (after approval 3, Credit
+# Exemption 1): one credit on record is not enough, whatever the hours or the approval say.
+
+
+def offset_condition(total: RequirementResult) -> dict[str, Any]:
+    (condition,) = total.details["conditions"]
+    return condition
+
+
+@pytest.mark.parametrize(
+    ("case", "activities", "courses"),
+    [
+        ("GEMC1 only", split(18), [imported(1)]),
+        ("36 h, GEMC2 not imported yet", split(36), [imported(1)]),
+        ("GEMC2 failed", split(36), [imported(1), imported(2, grade="F")]),
+        ("no micro-credit course at all", [], []),
+    ],
+)
+def test_an_offset_beside_one_micro_credit_does_not_count(
+    nkust: PolicySet, case: str, activities: list[dict[str, Any]], courses: list[dict[str, Any]]
+) -> None:
+    result = audit_nkust(nkust, activities=activities, courses=[*gen_ed_complete()[:5], *courses, offset()])
+    total = node_of(result, "general-education.total")
+    assert total.earned == 10, case
+    assert total.status == "not-met"
+    assert "GEMC-OFFSET@113-1" not in [item.ref for item in total.applied]
+    assert [(item.ref, item.reason, item.amount, item.detail) for item in total.not_applied] == [
+        ("GEMC-OFFSET@113-1", "condition-not-met", 2, "offset")
+    ]
+    condition = offset_condition(total)
+    have = sum(1 for c in courses if c["grade"] == "P")
+    assert (condition["limit"], condition["required"], condition["on_record"], condition["met"]) == (
+        "offset",
+        2,
+        have,
+        False,
+    )
+    assert condition["explanation"] == {
+        "zh-TW": f"「通識微學分抵免」須紀錄上有通識微學分課程 2 學分始得計入；目前僅有 {have} 學分，故不予計入。",
+        "en": "Micro-credit offset counts only with 2 credits of General Education Micro-credits courses on the "
+        f"record; the record has {have}, so it does not count.",
+    }
+    assert "學分抵免 1" in condition["cites"]
+    assert node_of(result, "general-education").status == "not-met"
+
+
+def test_both_micro_credits_in_different_terms_let_the_offset_count(nkust: PolicySet) -> None:
+    courses = [*gen_ed_complete()[:5], imported(1, "112-2"), imported(2, "113-2"), offset(2, "113-2")]
+    total = node_of(audit_nkust(nkust, courses=courses, as_of="113-2"), "general-education.total")
+    assert total.earned == 12 and total.status == "met"
+    assert ("GEMC-OFFSET@113-2", 2) in [(item.ref, item.amount) for item in total.applied]
+    condition = offset_condition(total)
+    assert (condition["on_record"], condition["met"]) == (2, True)
+    assert condition["explanation"]["en"] == (
+        "Micro-credit offset counts: the record has 2 credits of General Education Micro-credits courses (2 needed)."
+    )
+
+
+def test_a_second_credit_of_a_later_term_is_not_on_the_record_yet(nkust: PolicySet) -> None:
+    # GEMC2 imported into 114-1's schedule: as of 113-2 only GEMC1 is on the record, so the offset waits.
+    courses = [*gen_ed_complete()[:5], imported(1, "113-1"), imported(2, "114-1"), offset(2, "113-2")]
+    before = node_of(audit_nkust(nkust, courses=courses, as_of="113-2"), "general-education.total")
+    assert before.earned == 10
+    assert offset_condition(before)["on_record"] == 1
+    after = node_of(audit_nkust(nkust, courses=courses, as_of="114-1"), "general-education.total")
+    assert after.earned == 12 and after.status == "met"
+
+
+def test_without_an_offset_record_the_condition_is_not_mentioned(nkust: PolicySet) -> None:
+    total = node_of(audit_nkust(nkust, courses=[*gen_ed_complete(), imported(1)]), "general-education.total")
+    assert total.status == "met" and "conditions" not in total.details

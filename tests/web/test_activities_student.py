@@ -10,10 +10,16 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, SignUp, SubsidyApplication
-from menkan.web.activities.services import ActivityError, mooc_upload_review, signup_cancel, signup_create
+from menkan.web.activities.services import (
+    ActivityError,
+    mooc_upload_create,
+    mooc_upload_review,
+    signup_cancel,
+    signup_create,
+)
 from test_ncut import FIRST_CARD, SECOND_CARD
 
 from .test_activities_world import Ncut, ncut_world
@@ -204,3 +210,55 @@ def test_the_subsidy_form_is_offered_only_while_the_student_may_apply(ncut: Ncut
     application.status = "rejected"
     application.save()
     assert 'id="subsidy-form"' in client.get(reverse("activities:me")).content.decode()
+
+
+def test_a_mooc_course_already_on_the_record_is_not_counted_again(ncut: Ncut) -> None:
+    """Issue 11: the demo's pending certificate was of 幸福入門-正向心理學, on the student's record since 112-2;
+    approving it wrote a second 3 h activity in 114-1 (抗壓 6 / 3, and 10 / 3 with two lectures)."""
+    from menkan.web.audits.services import student_audit
+    from menkan.web.records.models import Activity
+
+    client = ncut.client("second")
+    client.get(reverse("activities:me"))
+    course = MoocCourse.objects.get(institution=ncut.institution, title="幸福入門-正向心理學")
+    form = re.search(r'<form[^>]*id="mooc-form".*?</form>', client.get(reverse("activities:me")).content.decode(), re.S)
+    assert form is not None and "幸福入門-正向心理學" not in form.group(0) and "數位學法" in form.group(0)
+    response = client.post(
+        reverse("activities:mooc-upload"), {"course": course.pk, "file": SimpleUploadedFile("c.pdf", PDF)}
+    )
+    assert response.status_code == 200 and not MoocUpload.objects.exists()
+    with pytest.raises(ActivityError, match="on the record already \\(112-2\\)"), translation.override("en"):
+        mooc_upload_create(ncut.second, course, SimpleUploadedFile("c.pdf", PDF))
+    upload = MoocUpload.objects.create(student=ncut.second, course=course, file=SimpleUploadedFile("c.pdf", PDF))
+    with pytest.raises(ActivityError, match="on the record already \\(112-2\\)"), translation.override("en"):
+        mooc_upload_review(upload, user=ncut.staff["academic"], approve=True)
+    upload.refresh_from_db()
+    assert upload.status == "pending" and upload.activity is None
+    assert Activity.objects.filter(student=ncut.second, item="resilience").count() == 1
+    student_audit(ncut.second)
+    assert "抗壓自主學習 3 / 3 通過" in summary_lines(client.get(reverse("activities:me")).content.decode())
+    mooc_upload_review(upload, user=ncut.staff["academic"], approve=False, reason="已於 112-2 認列")
+    assert MoocUpload.objects.get(pk=upload.pk).status == "rejected"
+
+
+def test_one_open_certificate_per_course_even_when_two_uploads_race(ncut: Ncut) -> None:
+    from django.db import IntegrityError, transaction
+
+    course = MoocCourse.objects.create(institution=ncut.institution, title="數位學法", hours=Decimal(1))
+    MoocUpload.objects.create(student=ncut.second, course=course, file=SimpleUploadedFile("c.pdf", PDF))
+    with pytest.raises(IntegrityError), transaction.atomic():  # what the second of two simultaneous uploads meets
+        MoocUpload.objects.create(student=ncut.second, course=course, file=SimpleUploadedFile("c.pdf", PDF))
+    MoocUpload.objects.filter(student=ncut.second).update(status="rejected")
+    MoocUpload.objects.create(student=ncut.second, course=course, file=SimpleUploadedFile("c.pdf", PDF))
+
+
+def test_the_demos_pending_certificate_is_of_a_course_the_student_does_not_have(ncut: Ncut) -> None:
+    import io
+
+    from menkan.web.activities import demo, selectors
+
+    ncut.second.user = None
+    ncut.second.save(update_fields=["user"])
+    demo.demo_load(io.StringIO())
+    upload = MoocUpload.objects.get(student=ncut.second)
+    assert selectors.mooc_hours_on_record(ncut.second, upload.course.title) is None

@@ -11,13 +11,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from menkan.web.accounts.models import Role, User
 from menkan.web.accounts.services import role_assign, user_create, user_password_change
 from menkan.web.audits.services import policy_publish_shipped, student_audit
 from menkan.web.microcredits import services
-from menkan.web.microcredits.models import Ban, Enrollment, Offering, Review
+from menkan.web.microcredits.models import Attendance, Ban, Enrollment, Offering, Review, Session
 from menkan.web.microcredits.selectors import requirement_nodes, term_current
 from menkan.web.microcredits.services import MicroCreditError
 from menkan.web.records.models import Activity, CourseRecord, Institution, Student
@@ -110,6 +110,15 @@ def all_sessions(offering: Offering) -> list[int]:
     return list(offering.sessions.values_list("pk", flat=True))
 
 
+def at(session: Session, hour: int, minute: int = 0) -> datetime.datetime:
+    """A moment of the session's day in the portal's time zone."""
+    return datetime.datetime.combine(session.date, datetime.time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def during(session: Session) -> datetime.datetime:
+    return at(session, session.starts.hour, 30)
+
+
 def test_a_modular_course_has_five_seats_and_needs_every_session_confirmed(nk: Nkust) -> None:
     offering = modular(nk)
     assert offering.seats == 5
@@ -147,10 +156,10 @@ def test_hours_come_from_sessions_signed_in_and_out_and_a_pass_writes_the_activi
     first, second = offering.sessions.all()
     # staff scan the id at the door; the student signs out with the session's code
     services.attendance_enter(first, "N11100001", "in", nk.staff)
-    services.attendance_check_in(first, nk.student, first.code.lower(), "out")
-    services.attendance_check_in(second, nk.student, second.code, "in")
+    services.attendance_check_in(first, nk.student, first.code.lower(), "out", now=during(first))
+    services.attendance_check_in(second, nk.student, second.code, "in", now=during(second))
     with pytest.raises(MicroCreditError, match="Wrong"):
-        services.attendance_check_in(second, nk.student, "NOPE", "out")
+        services.attendance_check_in(second, nk.student, "NOPE", "out", now=during(second))
     assert enrollment.hours_attended() == 3  # the second session has no sign-out
     with pytest.raises(MicroCreditError, match="hours attended"):
         services.enrollment_grade(enrollment, "pass", nk.staff)
@@ -504,7 +513,7 @@ def test_one_ban_per_term_and_no_self_check_in_after_closing(nk: Nkust) -> None:
     assert services.session_close(second, nk.staff) == []  # barred already
     assert services.session_close(first, nk.staff) == []  # closing twice records nothing
     with pytest.raises(MicroCreditError, match="closed"):
-        services.attendance_check_in(first, nk.student, first.code, "in")
+        services.attendance_check_in(first, nk.student, first.code, "in", now=during(first))
     assert Ban.objects.count() == 1
 
 
@@ -532,3 +541,128 @@ def test_offset_applications_show_the_categorys_name_not_its_tag(nk: Nkust) -> N
     with translation.override("zh-hant"):
         reviews = nk.client(nk.staff).get(reverse("microcredits:review-list"), HTTP_ACCEPT_LANGUAGE="zh-hant")
     assert "生命關懷" in reviews.content.decode() and "ge:life" not in reviews.content.decode()
+
+
+def test_the_check_in_code_works_only_within_the_sessions_window_and_once(nk: Nkust) -> None:
+    """Sessions run 13:00-16:00 (Asia/Taipei); NKUST's margin is 15 minutes (institution.yaml attendance)."""
+    offering = modular(nk)
+    services.enrollment_create(offering, nk.student, all_sessions(offering))
+    first, second = offering.sessions.all()
+    assert services.check_in_window(first) == (at(first, 12, 45), at(first, 16, 15))
+    for too_early_or_late in (at(first, 12, 44), at(first, 16, 16), at(first, 13) + datetime.timedelta(days=365)):
+        with pytest.raises(MicroCreditError, match="only from 2025-10-01 12:45 to 2025-10-01 16:15"):
+            services.attendance_check_in(first, nk.student, first.code, "in", now=too_early_or_late)
+    assert not Attendance.objects.exists()
+    services.attendance_check_in(first, nk.student, first.code, "in", now=at(first, 12, 45))  # the boundaries count
+    with pytest.raises(services.AlreadyRecorded, match="already at 12:45: nothing was changed"):
+        services.attendance_check_in(first, nk.student, first.code, "in", now=at(first, 13, 5))
+    services.attendance_check_in(first, nk.student, first.code, "out", now=at(first, 16, 15))
+    with pytest.raises(services.AlreadyRecorded, match="signed out of this session already at 16:15"):
+        services.attendance_check_in(first, nk.student, first.code, "out", now=at(first, 16, 15))
+    mark = Attendance.objects.get(session=first)
+    assert (timezone.localtime(mark.signed_in_at).time(), timezone.localtime(mark.signed_out_at).time()) == (
+        datetime.time(12, 45),
+        datetime.time(16, 15),
+    )
+    assert not Attendance.objects.filter(session=second).exists()
+
+
+def test_the_check_in_margin_is_the_institutions_and_the_refusal_is_translated(nk: Nkust) -> None:
+    from menkan.web.microcredits import selectors
+
+    offering = modular(nk)
+    services.enrollment_create(offering, nk.student, all_sessions(offering))
+    first = offering.sessions.first()
+    assert first is not None
+    settings = selectors.micro_settings(nk.institution) or {}
+    assert settings["attendance"]["check_in_margin_minutes"] == 15
+    with translation.override("zh-hant"), pytest.raises(MicroCreditError) as refused:
+        services.attendance_check_in(first, nk.student, first.code, "in", now=at(first, 17))
+    assert "此堂課的簽到碼僅於 2025-10-01 12:45 至 2025-10-01 16:15 之間有效" in str(refused.value)
+    client = nk.client(nk.user)
+    url = reverse("microcredits:session-check-in", kwargs={"pk": first.pk})
+    page = client.post(url, {"code": first.code, "action": "in"}, follow=True).content.decode()
+    assert "accepted only from 2025-10-01 12:45" in page  # a year after the session: refused
+    assert not Attendance.objects.exists()
+
+
+def test_the_attendance_page_says_its_closing_sentence_once(nk: Nkust) -> None:
+    """Issue 11: the zh-TW catalogue had the sentence three times over."""
+    offering = modular(nk)
+    session = offering.sessions.first()
+    assert session is not None
+    url = reverse("microcredits:session-attendance", kwargs={"pk": session.pk})
+    page = nk.client(nk.staff).get(url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert page.count("結算後，未簽到者記為缺席") == 1
+
+
+def test_the_offset_pdfs_title_is_said_once_in_each_language(nk: Nkust) -> None:
+    """Issue 11: the zh-TW PDF was titled 學分抵免申請表 學分抵免申請表."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from menkan.web.microcredits.models import OffsetApplication
+
+    application = OffsetApplication.objects.create(student=nk.student, term="114-1", category="ge:life", credits=2)
+    name = services.offset_form_name(nk.institution)
+    context = {"application": application, "student": nk.student, "courses": [], "micro": [], "form_name": name}
+    context["form_name_zh"] = name["zh-TW"]
+    titles = {}
+    for language in ("zh-hant", "en"):
+        with translation.override(language):
+            html = render_to_string("microcredits/offset_pdf.html", context)
+        found = re.search(r'<h1 id="form-title">(.*?)</h1>', html)
+        assert found is not None
+        titles[language] = found.group(1)
+    assert titles == {
+        "zh-hant": "學分抵免申請表",
+        "en": "Credit Transfer Application Form (學分抵免申請表)",
+    }
+
+
+def test_an_offset_beside_one_micro_credit_is_flagged_refused_and_explained(nk: Nkust) -> None:
+    """Issue 11: the offset needs both micro-credit courses (2 credits) on the record; with one the audit does not
+    count an offset record, the review list flags the application and approving it is refused."""
+    imported = [
+        CourseRecord.objects.create(
+            student=nk.student, code=f"GEMC{n}", title=f"通識微學分課程({n})", credits=1, term="113-2", grade="P",
+            category="micro-credit",
+        )
+        for n in (1, 2)
+    ]  # fmt: skip
+    application = services.offset_file(nk.student, "114-1", "ge:life", 2)
+    imported[1].delete()  # corrected by the registrar after the filing: one credit left
+    reviews = nk.client(nk.staff).get(reverse("microcredits:review-list")).content.decode()
+    assert f'data-offset-problem="{application.pk}"' in reviews
+    assert "1 of the 2 micro-credits the offset needs are on the record" in reviews
+    with pytest.raises(MicroCreditError, match="1 of the 2 micro-credits"):
+        services.offset_approve(application, nk.staff)
+    application.refresh_from_db()
+    assert application.status == Review.SUBMITTED and application.course is None
+    # an offset record entered anyway (the registrar's import) is not counted, and the student's page says why
+    CourseRecord.objects.create(
+        student=nk.student, code="GEMC-OFFSET", title="通識微學分抵免", credits=2, term="114-1", grade="P",
+        category="gen-ed", tags=["ge-offset"],
+    )  # fmt: skip
+    total = requirement_nodes_all(nk.student)["general-education.total"]
+    assert [n["reason"] for n in total["not_applied"]] == ["condition-not-met"]
+    page_url = reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    with translation.override("zh-hant"):
+        page = nk.client(nk.user).get(page_url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert 'id="offset-not-counted"' in page
+    assert "「通識微學分抵免」須紀錄上有通識微學分課程 2 學分始得計入；目前僅有 1 學分，故不予計入。" in page
+
+
+def test_the_micro_credit_page_speaks_zh_tw_only(nk: Nkust) -> None:
+    """Issue 11: "Matters Needing Attention 2, 3, 5" (the requirement's citation) was English in the zh-TW page."""
+    import re
+
+    services.offering_create(nk.institution, term="114-1", title="講座", hours=Decimal(3))
+    url = reverse("microcredits:student", kwargs={"institution": "nkust", "student_id": "N11100001"})
+    with translation.override("zh-hant"):
+        html = nk.client(nk.user).get(url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "NKUST 通識微學分（注意事項 2、3、5）" in html
+    main = re.sub(r"<[^>]+>", " ", html[html.index("<main") :])
+    english = set(re.findall(r"[A-Za-z]{3,}", main)) - {"NKUST", "PDF"}  # the institution's code, a file type
+    assert not english, english

@@ -19,6 +19,7 @@ REASONS = {
     "before-merge": ("併入前", "before merge"),
     "own-department": ("本系課程", "own department"),
     "not-on-list": ("不在清單", "not on the list"),
+    "condition-not-met": ("未符合計入條件", "condition not met"),
 }
 
 

@@ -179,6 +179,29 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
     return 0 if not run.failed else 1
 
 
+def account_institutions(username: str) -> str:
+    """The institutions an account works in (its roles' and its student record's), as codes: `ncut`,
+    `nycu, ntut, …` for the registrar of every one."""
+    from menkan.web.accounts.models import RoleAssignment
+    from menkan.web.records.models import Student
+
+    codes = set(RoleAssignment.objects.filter(user__username=username).values_list("institution__code", flat=True))
+    codes |= set(Student.objects.filter(user__username=username).values_list("institution__code", flat=True))
+    return ", ".join(sorted(codes)) or "-"
+
+
+def demo_accounts_write(created: list[tuple[str, str, str]], out: TextIO) -> None:
+    """The demo accounts made now, each with its role, the institution(s) it belongs to and its password."""
+    rows = [(username, role, account_institutions(username), password) for username, role, password in created]
+    out.write("\nDemo accounts (shown once; each must choose a new password at first login):\n")
+    name_width = max(len("account"), *(len(row[0]) for row in rows))
+    role_width = max(len("role"), *(len(row[1]) for row in rows))
+    place_width = max(len("institution"), *(len(row[2]) for row in rows))
+    out.write(f"  {'account':<{name_width}}  {'role':<{role_width}}  {'institution':<{place_width}}  password\n")
+    for username, role, place, password in rows:
+        out.write(f"  {username:<{name_width}}  {role:<{role_width}}  {place:<{place_width}}  {password}\n")
+
+
 def demo(serve: bool, address: str, out: TextIO) -> int:
     """Migrate, load the demo data and accounts, audit everyone, and serve the portal."""
     setup()
@@ -190,10 +213,7 @@ def demo(serve: bool, address: str, out: TextIO) -> int:
     run = batch_audit_start()
     out.write(f"demo: {Student.objects.count()} students audited ({run.done} ok, {run.failed} failed)\n")
     if created:
-        out.write("\nDemo accounts (shown once; each must choose a new password at first login):\n")
-        width = max(len(username) for username, _, _ in created)
-        for username, role, password in created:
-            out.write(f"  {username:<{width}}  {role:<20} {password}\n")
+        demo_accounts_write(created, out)
     else:
         out.write("\nDemo accounts exist already (their one-time passwords were printed when they were created;\n")
         out.write("`menkan demo --reset` deletes var/ data so they are made again).\n")

@@ -91,14 +91,30 @@ class Override(Model):
     exclude: Filter | None = None
 
 
+class OnRecord(Model):
+    """A condition on the student's record: at least `min` credits of passed courses matching `filter` (as of the
+    audit term; courses in progress do not count until they pass). `title` names what is needed, for the
+    explanation."""
+
+    min: Amount
+    filter: Filter
+    title: Localized
+    cites: str | None = None
+
+
 class Limit(Model):
-    """A cap on how much of a credit total may come from courses matching `filter`."""
+    """A cap on how much of a credit total may come from courses matching `filter`; with `requires`, those courses
+    count only when the student's record holds the condition (none of them counts otherwise)."""
 
     id: Identifier
     title: Localized
     filter: Filter
     max: Amount | None = None
     max_fraction_of_min: Annotated[Decimal, Field(gt=0, le=1)] | None = None
+    requires: OnRecord | None = Field(
+        default=None,
+        description="the courses matching `filter` count only when this holds (otherwise: reason `condition-not-met`)",
+    )
     cites: str | None = None
 
     @model_validator(mode="after")

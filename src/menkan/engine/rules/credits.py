@@ -10,10 +10,10 @@ from menkan.engine.allocation import Bucket, Item, Settlement, allocate
 from menkan.engine.context import Context
 from menkan.engine.filters import CoursePredicate, Selection
 from menkan.engine.ledger import Entry
-from menkan.engine.messages import short
+from menkan.engine.messages import short, text
 from menkan.engine.policy.loader import exclusive_leaves
-from menkan.engine.policy.models import AllOf, Credits
-from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, fmt
+from menkan.engine.policy.models import AllOf, Credits, Limit
+from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, fmt, number
 
 _PLACES = Decimal("0.0001")
 # Allocations and results are made of many Item / Applied / NotApplied tuples: building them with
@@ -46,6 +46,51 @@ class Leaf:
     limit_maxima: tuple[float, ...]
     bucket: Bucket
     target: int | None
+    # (limit number, test of the condition's courses) for each limit that `requires` something of the record
+    conditions: tuple[tuple[int, CoursePredicate], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """How a limit's condition on the record stands for one student, and the courses it kept from counting."""
+
+    limit: Limit
+    on_record: Decimal
+    met: bool
+    withheld: tuple[int, ...]  # ledger positions of the courses the unmet condition keeps out
+
+    def as_detail(self) -> dict[str, object]:
+        """The condition in the result's `details`, with its explanation in zh-TW and English."""
+        required = self.limit.requires
+        assert required is not None
+        need, have = fmt(required.min), fmt(self.on_record)
+        what_zh, what_en, limit_zh, limit_en = (
+            required.title.zh_tw,
+            required.title.en,
+            self.limit.title.zh_tw,
+            self.limit.title.en,
+        )
+        if self.met:
+            explanation = text(
+                f"「{limit_zh}」計入：紀錄上已有{what_zh} {have} 學分（需 {need} 學分）。",
+                f"{limit_en} counts: the record has {have} credits of {what_en} ({need} needed).",
+            )
+        else:
+            explanation = text(
+                f"「{limit_zh}」須紀錄上有{what_zh} {need} 學分始得計入；目前僅有 {have} 學分，故不予計入。",
+                f"{limit_en} counts only with {need} credits of {what_en} on the record; "
+                f"the record has {have}, so it does not count.",
+            )
+        detail: dict[str, object] = {
+            "limit": self.limit.id,
+            "required": number(required.min),
+            "on_record": number(self.on_record),
+            "met": self.met,
+            "explanation": explanation,
+        }
+        if required.cites:
+            detail["cites"] = required.cites
+        return detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +99,7 @@ class Shape:
 
     leaves: tuple[Leaf, ...]
     limited: bool
+    conditional: bool = False  # some limit requires something of the record
 
 
 def shape(ctx: Context, members: list[tuple[str, Credits]]) -> Shape:
@@ -85,9 +131,32 @@ def shape(ctx: Context, members: list[tuple[str, Credits]]) -> Shape:
                 maxima,
                 Bucket(float(node.min), cap, (), into, overflow_max),
                 target,
+                tuple(
+                    (n, ctx.matcher(limit.requires.filter))
+                    for n, limit in enumerate(node.limits)
+                    if limit.requires is not None
+                ),
             )
         )
-    return Shape(tuple(leaves), any(leaf.node.limits for leaf in leaves))
+    return Shape(tuple(leaves), any(leaf.node.limits for leaf in leaves), any(leaf.conditions for leaf in leaves))
+
+
+def _conditions(ctx: Context, leaf: Leaf, selected: list[int]) -> list[Condition]:
+    """The leaf's conditional limits that concern the student's selected courses, each as it stands: a course
+    under a limit whose condition does not hold (earned or in progress) cannot count, and is withheld."""
+    entries = ctx.ledger.entries
+    found = []
+    for limit_number, required in leaf.conditions:
+        limit = leaf.node.limits[limit_number]
+        test = leaf.limit_tests[limit_number]
+        concerned = [j for j in selected if (entries[j].countable or entries[j].pending) and test(entries[j].course)]
+        if not concerned:
+            continue
+        have = sum((entry.course.credits for entry in entries if entry.countable and required(entry.course)), _ZERO)
+        assert limit.requires is not None
+        met = have >= limit.requires.min
+        found.append(Condition(limit, have, met, () if met else tuple(concerned)))
+    return found
 
 
 def _problem(
@@ -123,6 +192,15 @@ def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None
     entries = ctx.ledger.entries
     columns = ctx.columns
     selections = [leaf.selection.positions(columns) for leaf in shape.leaves]
+    conditions: dict[int, list[Condition]] = {}
+    if shape.conditional:
+        for b, leaf in enumerate(shape.leaves):
+            if leaf.conditions:
+                conditions[b] = _conditions(ctx, leaf, selections[b][0])
+                withheld = {j for condition in conditions[b] for j in condition.withheld}
+                if withheld:
+                    selected, excluded = selections[b]
+                    selections[b] = ([j for j in selected if j not in withheld], excluded)
     candidates: dict[int, tuple[int, ...]] = {}
     for b, (selected, _) in enumerate(selections):
         alone = (b,)  # one tuple for every entry that only this leaf selects
@@ -146,7 +224,7 @@ def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None
     for k, j in enumerate(countable):
         slot_of[j] = k
     results = {
-        leaf.full_id: _explain(ctx, shape, b, selections[b], slot_of, settlement, potential)
+        leaf.full_id: _explain(ctx, shape, b, selections[b], slot_of, settlement, potential, conditions.get(b, []))
         for b, leaf in enumerate(shape.leaves)
     }
     retained = sum((to_decimal(v) for v in settlement.retained), Decimal(0))
@@ -164,6 +242,7 @@ def _explain(
     slot_of: list[int | None],
     settlement: Settlement,
     potential: Settlement | None,
+    conditions: list[Condition],
 ) -> RequirementResult:
     """The result of one leaf: what counted (and how much), what did not and why, what is missing."""
     leaves = shape.leaves
@@ -206,6 +285,12 @@ def _explain(
         entry = entries[j]
         if entry.countable or entry.pending:
             not_applied.append(NotApplied(entry.ref, "excluded", entry.course.title, entry.course.credits))
+    for condition in conditions:
+        for j in condition.withheld:
+            course = entries[j].course
+            not_applied.append(
+                NotApplied(entries[j].ref, "condition-not-met", course.title, course.credits, condition.limit.id)
+            )
     own = to_decimal(settlement.own[b])
     inflow = _ZERO
     for source, flow in settlement.inflow[b]:
@@ -228,6 +313,8 @@ def _explain(
                 details["not_counted"] = float(lost)
     if settlement.solver != "direct":
         details["allocation"] = settlement.solver
+    if conditions:
+        details["conditions"] = [condition.as_detail() for condition in conditions]
     status: Status
     if settlement.met[b]:
         status = "met"

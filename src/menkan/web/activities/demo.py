@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from menkan.web.accounts.models import Role, User
 from menkan.web.accounts.services import role_assign, user_create
-from menkan.web.activities import services
+from menkan.web.activities import selectors, services
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, SubsidyApplication
 from menkan.web.records.models import Institution, Student
 
@@ -97,7 +97,10 @@ def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
     if student.user_id is None:
         student.user = user
         student.save(update_fields=["user"])
-    course = MoocCourse.objects.filter(institution=institution, active=True).order_by("title").first()
+    # A course whose hours the student does not have yet: the first by title (幸福入門-正向心理學) is on the document's
+    # second student's record since 112-2, and approving its certificate again counted it twice (issue 11).
+    courses = MoocCourse.objects.filter(institution=institution, active=True).order_by("title")
+    course = next((c for c in courses if selectors.mooc_hours_on_record(student, c.title) is None), None)
     if course is not None and not MoocUpload.objects.filter(student=student).exists():
         MoocUpload.objects.create(student=student, course=course, file=ContentFile(PDF, name="mooc-certificate.pdf"))
     codes = services.licence_codes_of(student)

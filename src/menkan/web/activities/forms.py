@@ -9,17 +9,12 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from menkan.web.activities.services import DOCUMENT_KINDS, MAX_FILE_BYTES
 from menkan.web.records.imports import BadValue, parse_term
+from menkan.web.records.uploads import UploadRefused, upload_check
 
-MAX_FILE_BYTES = 5 * 1024 * 1024  # a certificate or a receipt: a scan or a photo
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
-# What an uploaded certificate or receipt may be, recognised by its first bytes (not by its name alone).
-FILE_SIGNATURES = {
-    ".pdf": (b"%PDF",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-}
+ROSTER_KINDS = ("csv", "xlsx")  # recognised by their content (records.uploads), not their name alone
 
 
 def _term(value: str) -> str:
@@ -30,15 +25,11 @@ def _term(value: str) -> str:
 
 
 def document_file(file: UploadedFile) -> UploadedFile:
-    """A PDF, PNG or JPEG of at most MAX_FILE_BYTES (ValidationError otherwise)."""
-    if file.size is not None and file.size > MAX_FILE_BYTES:
-        raise forms.ValidationError(_("The file is larger than 5 MB."))
-    name = (file.name or "").lower()
-    suffix = name[name.rfind(".") :] if "." in name else ""
-    head = file.read(8)
-    file.seek(0)
-    if suffix not in FILE_SIGNATURES or not head.startswith(FILE_SIGNATURES[suffix]):
-        raise forms.ValidationError(_("Upload a PDF, PNG or JPEG file."))
+    """A PDF, PNG or JPEG of at most MAX_FILE_BYTES (ValidationError with the reason otherwise)."""
+    try:
+        upload_check(file, file.name or "", DOCUMENT_KINDS, MAX_FILE_BYTES)
+    except UploadRefused as exc:
+        raise forms.ValidationError(str(exc)) from None
     return file
 
 
@@ -63,8 +54,10 @@ class RosterForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         file = self.cleaned_data["file"]
-        if file.size is not None and file.size > MAX_ROSTER_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        try:
+            upload_check(file, file.name or "", ROSTER_KINDS, MAX_ROSTER_BYTES)
+        except UploadRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
         return file
 
 

@@ -83,6 +83,14 @@ class MoocUpload(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            # one certificate of a course waiting or counted per student, also under simultaneous uploads
+            models.UniqueConstraint(
+                fields=["student", "course"],
+                condition=models.Q(status__in=["pending", "approved"]),
+                name="one_open_mooc_upload_per_course",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.student} {self.course} {self.status}"

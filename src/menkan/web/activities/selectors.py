@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from menkan.engine.filters import applies
+from menkan.engine.ledger import normalize_title
 from menkan.engine.policy.loader import walk
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, Review, SignUp, SubsidyApplication
-from menkan.web.records.models import Institution, Student
+from menkan.web.records.models import Activity, Institution, Student
 from menkan.web.records.selectors import CERTIFICATES_ITEM, engine_students, item_owners
 from menkan.web.records.selectors import student_of as records_student_of
 
@@ -82,6 +83,30 @@ def mooc_office(institution: Institution) -> str | None:
 
 def mooc_item(institution: Institution) -> str | None:
     return (self_learning_extra(institution).get("moocs") or {}).get("item")
+
+
+def _mooc_hours_by_title(student: Student) -> dict[str, Activity]:
+    """The student's passed activities of the MOOCs' item, by title as the engine compares titles (earliest)."""
+    item = mooc_item(student.institution)
+    if item is None:
+        return {}
+    found: dict[str, Activity] = {}
+    for row in Activity.objects.filter(student=student, item=item, passed=True).order_by("term", "pk"):
+        found.setdefault(normalize_title(row.title), row)
+    return found
+
+
+def mooc_hours_on_record(student: Student, title: str) -> Activity | None:
+    """The student's activity of the MOOCs' item for the course `title`, whatever its term or source: a
+    designated MOOC course is certified once, so its hours count once."""
+    return _mooc_hours_by_title(student).get(normalize_title(title))
+
+
+def mooc_courses_open_to(student: Student) -> list[MoocCourse]:
+    """The active MOOC courses the student may still upload a certificate of (none whose hours they have)."""
+    counted = _mooc_hours_by_title(student)
+    courses = MoocCourse.objects.filter(institution_id=student.institution_id, active=True)
+    return [course for course in courses if normalize_title(course.title) not in counted]
 
 
 def licence_office(institution: Institution) -> str | None:

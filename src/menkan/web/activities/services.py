@@ -30,6 +30,11 @@ from menkan.web.activities.models import (
 from menkan.web.records.imports import STUDENT_ID_COLUMN, ImportFileError, cell_text, header_key, table_read
 from menkan.web.records.models import Activity, Certificate, Institution, Student
 from menkan.web.records.selectors import record_write_permission
+from menkan.web.records.uploads import UploadRefused, upload_check
+
+# A certificate or a receipt (a scan or a photo): what it may be, by its content (records.uploads), and its size.
+DOCUMENT_KINDS = ("pdf", "png", "jpeg")
+MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 class ActivityError(ValueError):
@@ -286,6 +291,14 @@ def mooc_course_save(
     return course
 
 
+def _document_check(file: UploadedFile) -> None:
+    """A certificate or receipt is a PDF, PNG or JPEG by its content (whichever page or client sent it)."""
+    try:
+        upload_check(file, file.name or "", DOCUMENT_KINDS, MAX_FILE_BYTES)
+    except UploadRefused as exc:
+        raise ActivityError(str(exc)) from None
+
+
 def mooc_upload_create(student: Student, course: MoocCourse, file: UploadedFile) -> MoocUpload:
     if course.institution_id != student.institution_id or not course.active:
         raise ActivityError(_("This course is not on your institution's MOOC list."))
@@ -294,7 +307,24 @@ def mooc_upload_create(student: Student, course: MoocCourse, file: UploadedFile)
     taken = MoocUpload.objects.filter(student=student, course=course, status__in=(Review.PENDING, Review.APPROVED))
     if taken.exists():
         raise ActivityError(_("You have uploaded a certificate of this course already."))
-    return MoocUpload.objects.create(student=student, course=course, file=file)
+    _mooc_not_counted_yet(student, course)
+    _document_check(file)
+    try:
+        with transaction.atomic():
+            return MoocUpload.objects.create(student=student, course=course, file=file)
+    except IntegrityError:  # a simultaneous upload of the same course won (one_open_mooc_upload_per_course)
+        raise ActivityError(_("You have uploaded a certificate of this course already.")) from None
+
+
+def _mooc_not_counted_yet(student: Student, course: MoocCourse) -> None:
+    """A MOOC course's certificate counts once: refused when its hours are on the student's record already
+    (from an earlier approval, an import or an office's registration, in any term)."""
+    counted = selectors.mooc_hours_on_record(student, course.title)
+    if counted is not None:
+        raise ActivityError(
+            _("The hours of %(course)s are on the record already (%(term)s): a MOOC course counts once.")
+            % {"course": course.title, "term": counted.term}
+        )
 
 
 @transaction.atomic
@@ -309,14 +339,16 @@ def mooc_upload_review(upload: MoocUpload, *, user: User, approve: bool, reason:
     institution = upload.student.institution
     now = timezone.now()
     if approve:
+        _mooc_not_counted_yet(upload.student, upload.course)  # approving twice in two terms counted it twice
         day = timezone.localdate()
-        upload.activity, _created = Activity.objects.get_or_create(
+        upload.activity = Activity.objects.create(
             student=upload.student,
             item=selectors.mooc_item(institution) or "resilience",
             title=upload.course.title,
             term=term_of(day),
             date=day,
-            defaults={"hours": upload.course.hours, "unit": selectors.mooc_office(institution) or ""},
+            hours=upload.course.hours,
+            unit=selectors.mooc_office(institution) or "",
         )
         upload.status, upload.reason = Review.APPROVED, ""
     else:
@@ -476,6 +508,7 @@ def subsidy_apply(
         raise ActivityError(_("You have received the licence subsidy already: it is granted once per student."))
     if SubsidyApplication.objects.filter(student=student, status=Review.PENDING).exists():
         raise ActivityError(_("You have an application waiting for review already."))
+    _document_check(receipt)
     return SubsidyApplication.objects.create(
         student=student, code=code, title=entry.title or code, exam_date=exam_date, fee=fee, receipt=receipt
     )

@@ -35,7 +35,7 @@ from menkan.web.records.models import Institution, Student
 
 def _mooc_choices(student: Student) -> list[tuple[str, str]]:
     services.mooc_courses_seed(student.institution)
-    courses = selectors.mooc_courses_of(student.institution, active_only=True)
+    courses = selectors.mooc_courses_open_to(student)  # not those whose hours the student has already
     return [(str(c.pk), f"{c.title} ({c.hours:g} h)") for c in courses]
 
 

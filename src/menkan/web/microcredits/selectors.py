@@ -185,6 +185,20 @@ def requirement_nodes(audit: dict[str, Any] | None) -> dict[str, dict[str, Any]]
     return found
 
 
+def offset_conditions(audit: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The audit's conditions on the offset that do not hold, with their explanations (a requirement whose
+    limit `requires` micro-credits on the record: the offset record beside them does not count)."""
+    found: list[dict[str, Any]] = []
+
+    def visit(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            found.extend(c for c in (node.get("details") or {}).get("conditions", []) if not c.get("met"))
+            visit(node.get("children") or [])
+
+    visit((audit or {}).get("requirements") or [])
+    return found
+
+
 def certifications_for_staff(user: User) -> QuerySet[Certification]:
     ids = center_institution_ids(user)
     return (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from menkan.engine import Term
+from menkan.engine.result import fmt
 from menkan.web.accounts.models import User
 from menkan.web.microcredits.models import (
     Attendance,
@@ -41,10 +42,15 @@ from menkan.web.microcredits.selectors import (
     requirement_nodes,
 )
 from menkan.web.records.models import Activity, CourseRecord, Institution, Student
+from menkan.web.records.uploads import UploadRefused, upload_check
 
 
 class MicroCreditError(Exception):
     """A request the rules refuse; the message is the reason shown to the person."""
+
+
+class AlreadyRecorded(MicroCreditError):
+    """A repeated request that would change nothing (a second self check-in); the message says so."""
 
 
 # The imported courses: one per certification step (institution.yaml extra.micro_credits.certification.steps,
@@ -52,13 +58,13 @@ class MicroCreditError(Exception):
 # but gives no course codes: GEMC1 and GEMC2 are menkan's.
 STEPS = (("GEMC1", "通識微學分課程(一)"), ("GEMC2", "通識微學分課程(二)"))
 OFFSET_CODE = "GEMC-OFFSET"
+# Minutes before a session starts and after it ends during which its code checks a student in or out, where the
+# institution's attendance settings give none.
+CHECK_IN_MARGIN_MINUTES = 15
 # The handed-in work: documents, slides, sheets, images, text or an archive of them (not HTML, SVG or scripts, which
-# a browser would run), of at most MAX_WORK_BYTES.
+# a browser would run), of at most MAX_WORK_BYTES, recognised by their content (records.uploads).
 MAX_WORK_BYTES = 20 * 1024 * 1024
-WORK_SUFFIXES = frozenset(
-    {".pdf", ".doc", ".docx", ".odt", ".ppt", ".pptx", ".odp", ".xls", ".xlsx", ".ods", ".txt", ".md", ".png", ".jpg"}
-    | {".jpeg", ".zip"}
-)
+WORK_KINDS = ("pdf", "docx", "pptx", "xlsx", "odf", "ole", "text", "png", "jpeg", "zip")
 
 
 def certification_steps(institution: Institution) -> list[tuple[str, str]]:
@@ -139,10 +145,12 @@ def _enrollment_at(session: Session, student_id: str) -> Enrollment:
     return enrollment
 
 
-def attendance_mark(session: Session, enrollment: Enrollment, action: str, by: User | None) -> Attendance:
+def attendance_mark(
+    session: Session, enrollment: Enrollment, action: str, by: User | None, now: datetime | None = None
+) -> Attendance:
     """Sign in (`in`) or out (`out`); signing out needs a sign-in first. Repeats keep the first time."""
     mark, _created = Attendance.objects.get_or_create(enrollment=enrollment, session=session)
-    now = timezone.now()
+    now = now or timezone.now()
     if action == "in" and mark.signed_in_at is None:
         mark.signed_in_at = now
     elif action == "out":
@@ -166,16 +174,51 @@ def attendance_enter(session: Session, student_ids: str, action: str, by: User) 
     return marked, problems
 
 
-def attendance_check_in(session: Session, student: Student, code: str, action: str) -> Attendance:
-    """A student checks themself in or out with the session's code (given out in class)."""
+def check_in_window(session: Session) -> tuple[datetime, datetime]:
+    """When a student may check themself in or out: from the institution's margin (institution.yaml
+    `extra.micro_credits.attendance.check_in_margin_minutes`, 15 if not given) before the session starts to the
+    margin after it ends, in the portal's time zone."""
+    attendance = (micro_settings(session.offering.institution) or {}).get("attendance") or {}
+    margin = timedelta(minutes=int(attendance.get("check_in_margin_minutes", CHECK_IN_MARGIN_MINUTES)))
+    zone = timezone.get_current_timezone()
+    opens = datetime.combine(session.date, session.starts, tzinfo=zone) - margin
+    closes = datetime.combine(session.date, session.ends, tzinfo=zone) + margin
+    return opens, closes
+
+
+def attendance_check_in(
+    session: Session, student: Student, code: str, action: str, now: datetime | None = None
+) -> Attendance:
+    """A student checks themself in or out with the session's code (given out in class): only within the
+    session's time window (`check_in_window`), and once: a second check-in (or check-out) changes nothing and is
+    refused with a message that says so (AlreadyRecorded)."""
     if Session.objects.filter(pk=session.pk, closed_at__isnull=False).exists():  # as stored, not as loaded
         raise MicroCreditError(_("Attendance of this session is closed."))
     if not secrets.compare_digest(code.strip().upper(), session.code):
         raise MicroCreditError(_("Wrong check-in code."))
+    opens, closes = check_in_window(session)
+    now = now or timezone.now()
+    if not opens <= now <= closes:
+        raise MicroCreditError(
+            _("The check-in code of this session is accepted only from %(opens)s to %(closes)s.")
+            % {
+                "opens": timezone.localtime(opens).strftime("%Y-%m-%d %H:%M"),
+                "closes": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
     enrollment = Enrollment.objects.filter(offering=session.offering, student=student).first()
     if enrollment is None:
         raise MicroCreditError(_("You are not signed up for this course."))
-    return attendance_mark(session, enrollment, action, None)
+    mark = Attendance.objects.filter(enrollment=enrollment, session=session).first()
+    done = None if mark is None else mark.signed_out_at if action == "out" else mark.signed_in_at
+    if done is not None:
+        message = (
+            _("You signed out of this session already at %(time)s: nothing was changed.")
+            if action == "out"
+            else _("You signed in to this session already at %(time)s: nothing was changed.")
+        )
+        raise AlreadyRecorded(message % {"time": timezone.localtime(done).strftime("%H:%M")})
+    return attendance_mark(session, enrollment, action, None, now=now)
 
 
 @transaction.atomic
@@ -222,13 +265,10 @@ def work_submit(enrollment: Enrollment, upload: File) -> Enrollment:
     if enrollment.result:
         raise MicroCreditError(_("This course is graded already."))
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    suffix = name[name.rfind(".") :].lower() if "." in name else ""
-    if suffix not in WORK_SUFFIXES:
-        raise MicroCreditError(
-            _("This kind of file is not accepted: hand in %(kinds)s.") % {"kinds": ", ".join(sorted(WORK_SUFFIXES))}
-        )
-    if upload.size is not None and upload.size > MAX_WORK_BYTES:
-        raise MicroCreditError(_("The file is larger than %(mb)s MB.") % {"mb": MAX_WORK_BYTES // (1024 * 1024) or 1})
+    try:
+        upload_check(upload, name, WORK_KINDS, MAX_WORK_BYTES)
+    except UploadRefused as exc:
+        raise MicroCreditError(str(exc)) from None
     enrollment.work.save(name, upload, save=False)
     enrollment.work_submitted_at = timezone.now()
     enrollment.save(update_fields=["work", "work_submitted_at"])
@@ -382,9 +422,31 @@ def offset_categories(institution: Institution) -> list[dict[str, Any]]:
     return list((micro_settings(institution) or {}).get("gen_ed_categories") or [])
 
 
+def offset_form_name(institution: Institution) -> dict[str, str]:
+    """The offset form's name in zh-TW and English (institution.yaml extra.micro_credits.offset.form)."""
+    form = ((micro_settings(institution) or {}).get("offset") or {}).get("form") or {}
+    return {
+        "zh-TW": str(form.get("zh-TW") or "學分抵免申請表"),
+        "en": str(form.get("en") or "Credit Transfer Application Form"),
+    }
+
+
 def _offset_limits(institution: Institution) -> tuple[int, int]:
     config = (micro_settings(institution) or {}).get("offset") or {}
     return int(config.get("requires_credits", 2)), int(config.get("max_credits", 2))
+
+
+def offset_problems(student: Student) -> list[str]:
+    """Why the student may not (or no longer) have the offset: fewer micro-credit courses on the record than the
+    offset needs (both courses, 2 credits: with one the audit does not count an offset record either)."""
+    needs, _most = _offset_limits(student.institution)
+    have = micro_credits_on_record(student)
+    if have >= needs:
+        return []
+    return [
+        _("%(have)s of the %(n)s micro-credits the offset needs are on the record: the offset cannot count yet.")
+        % {"have": fmt(have), "n": needs}
+    ]
 
 
 @transaction.atomic
@@ -415,6 +477,9 @@ def offset_approve(application: OffsetApplication, by: User) -> OffsetApplicatio
     application = OffsetApplication.objects.select_for_update().select_related("student").get(pk=application.pk)
     if application.status != Review.SUBMITTED:
         raise MicroCreditError(_("This application has been reviewed already."))
+    problems = offset_problems(application.student)  # the record may have changed since the filing
+    if problems:
+        raise MicroCreditError(" ".join(problems))
     names = {c["tag"]: c["name"] for c in offset_categories(application.student.institution)}
     name = names.get(application.category, {}).get("zh-TW", application.category)
     course, _created = CourseRecord.objects.update_or_create(

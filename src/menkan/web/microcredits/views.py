@@ -210,7 +210,8 @@ def student_page(request: HttpRequest, institution: str, student_id: str) -> Htt
     """A student's micro-credits: courses and hours, a no-show ban, the ge-micro-credits requirement of the audit
     (hours counted, ignored and why, credits), certifications and offset applications."""
     student = student_get_for(request.user, institution, student_id)
-    nodes = sel.requirement_nodes(audit_for_display(student))
+    audit = audit_for_display(student)
+    nodes = sel.requirement_nodes(audit)
     enrollments = [(e, e.hours_attended()) for e in sel.enrollments_of(student)]
     return render(
         request,
@@ -224,6 +225,7 @@ def student_page(request: HttpRequest, institution: str, student_id: str) -> Htt
             "bans": Ban.objects.filter(student=student).select_related("lifted_by"),
             "certifications": student.micro_certifications.prefetch_related("lines", "imported"),
             "offsets": student.micro_offsets.all(),
+            "offset_conditions": sel.offset_conditions(audit),
             "is_self": sel.student_of(request.user) == student,
         },
     )
@@ -287,9 +289,12 @@ def offset_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = sel.offset_get_for(request.user, pk)
     student = application.student
     names = {c["tag"]: c["name"] for c in services.offset_categories(student.institution)}
+    form_name = services.offset_form_name(student.institution)
     html = render_to_string(
         "microcredits/offset_pdf.html",
         {
+            "form_name": form_name,
+            "form_name_zh": form_name.get("zh-TW", ""),
             "application": application,
             "student": student,
             "category": names.get(application.category, {}),
@@ -317,7 +322,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         "microcredits/review_list.html",
         {
             "certifications": [(c, problems[c.pk]) for c in certifications],
-            "offsets": offsets,
+            "offsets": [(o, services.offset_problems(o.student)) for o in offsets],
             "done": sel.certifications_for_staff(request.user).exclude(status=Review.SUBMITTED)[:50],
             "bans": sel.bans_for_staff(request.user)[:200],
         },
