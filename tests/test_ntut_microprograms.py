@@ -607,6 +607,15 @@ def test_a_late_registration_allowed_by_exception_is_shown_as_such() -> None:
     assert in_term.details["late"] is True and in_term.details["exception"] == allowed
 
 
+def test_the_text_worksheet_shows_the_late_registration_note() -> None:
+    from menkan.engine.worksheet import render
+
+    result = run(student(CIVIL, WORKED, programs=[{"program": "AVM", "registered_term": "114-1"}]), policy_set(), AS_OF)
+    text = render(result)
+    assert f"! 逾期登記：114-1 晚於期限 113-2。「{DEADLINE_SENTENCE}」" in text
+    assert "Late registration: 114-1 is after the deadline 113-2." in text
+
+
 def test_a_policy_may_make_a_late_registration_not_met() -> None:
     avm = programs()["AVM"]
     assert avm.registration_deadline is not None
