@@ -684,6 +684,28 @@ def starred_names(regulation: str) -> list[str]:
     return sorted(set(names))
 
 
+# The regulation's latest point of registration (流程圖 and 微學程登記修讀): study year 2, semester 2, by the end
+# of its add/drop week. A later registration is flagged in the audit (the portal refuses it without an exception).
+DEADLINE_SENTENCE = "最遲請學生於二年級下學期加退選週前完成登記修讀"
+REGISTRATION_DEADLINE: dict[str, Any] = {
+    "study_year": 2,
+    "semester": 2,
+    "by": "add-drop",
+    "late": "flag",
+    "text": {
+        "zh-TW": DEADLINE_SENTENCE,
+        "en": "Students register at the latest by the add/drop week of the second semester of year 2",
+    },
+    "cites": f"{REGULATION}〈微學程登記修讀〉",
+}
+
+
+def check_deadline(regulation: str) -> None:
+    """The registration deadline is encoded as REGISTRATION_DEADLINE: stop if the regulation no longer says it."""
+    if DEADLINE_SENTENCE not in regulation.replace(" ", "").replace("\n", ""):
+        raise GenerationError(f"the regulation no longer says 「{DEADLINE_SENTENCE}」; check the registration deadline")
+
+
 def read_programs(data_dir: Path, regulation_path: Path) -> list[Program]:
     path = data_dir / PROGRAMS_FILE
     try:
@@ -718,6 +740,7 @@ def read_programs(data_dir: Path, regulation_path: Path) -> list[Program]:
         except GenerationError as exc:
             raise GenerationError(f"{code} {raw['name']}: {exc}") from exc
         programs.append(Program(code, raw["name"].strip(), list(courses.values()), list(unclassified.values()), rules))
+    check_deadline(regulation)
     by_root = {program.root: program for program in programs}
     for name in starred_names(regulation):
         if name not in by_root:
@@ -871,6 +894,7 @@ def program_requirement(program: Program, by_name: dict[str, Program]) -> dict[s
         ),
         "applies_to": {"registered": [program.code]},
         "registration": "required",
+        "registration_deadline": REGISTRATION_DEADLINE,
         "min_credits": min_credits,
     }
     if rules.eligibility:

@@ -518,3 +518,122 @@ def test_outlook_ranks_every_program_for_one_student() -> None:
     avl = next(o for o in outlook if o.program == "AVL")
     assert avl.status == "not-met" and avl.credits_left > 0
     assert all("registration" not in child for o in outlook for child in o.open)
+
+
+# --- the latest point of registration (最遲請學生於二年級下學期加退選週前完成登記修讀) -----------------------------
+
+DEADLINE_SENTENCE = "最遲請學生於二年級下學期加退選週前完成登記修讀"
+
+
+def registration_of(term: str, as_of: str = AS_OF, **student_fields: Any) -> Any:
+    registrations = [{"program": "AVM", "registered_term": term, **student_fields.pop("registration", {})}]
+    result = run(student(CIVIL, WORKED, programs=registrations, **student_fields), policy_set(), as_of)
+    return node_of(result, "micro-program.AVM"), node_of(result, "micro-program.AVM.registration")
+
+
+def test_every_program_carries_the_registration_deadline_of_the_regulation() -> None:
+    for program in programs().values():
+        deadline = program.registration_deadline
+        assert deadline is not None, program.id
+        assert (deadline.study_year, deadline.semester, deadline.by, deadline.late) == (2, 2, "add-drop", "flag")
+        assert deadline.text.zh_tw == DEADLINE_SENTENCE
+    assert DEADLINE_SENTENCE in REGULATION.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("term", "late"),
+    [("112-1", False), ("112-S", False), ("113-1", False), ("113-2", False), ("113-S", True), ("114-1", True)],
+)
+def test_a_registration_after_the_second_semester_of_year_2_is_flagged_late(term: str, late: bool) -> None:
+    avm, registration = registration_of(term)
+    assert registration.details["deadline"] == "113-2"
+    assert bool(registration.details.get("late")) is late
+    # flagged, not failed: the program is met on its courses either way
+    assert (avm.status, registration.status) == ("met", "met")
+    notes = " ".join(note["zh-TW"] for note in registration.notes)
+    if late:
+        assert DEADLINE_SENTENCE in notes and "NTUT 教務處〈跨域微學程〉(114-1)〈微學程登記修讀〉" in notes
+        assert avm.details["late_registration"] is True
+        assert "late" in registration.notes[0]["en"].lower()
+        assert registration.as_dict()["notes"] == registration.notes
+    else:
+        assert not registration.notes and "late_registration" not in avm.details
+    assert "〈微學程登記修讀〉" in registration.cites
+
+
+@pytest.mark.parametrize(
+    ("admission", "into_year", "deadline"),
+    [("112-1", 1, "113-2"), ("113-1", 2, "113-2"), ("113-1", 3, "113-2"), ("113-2", 2, "113-2"), ("112-2", 1, "113-2")],
+)
+def test_the_deadline_counts_study_years_from_the_year_admitted_into(
+    admission: str, into_year: int, deadline: str
+) -> None:
+    _avm, registration = registration_of(admission, admission_term=admission, admitted_into_year=into_year)
+    assert registration.details["deadline"] == deadline
+    assert not registration.details.get("late")
+
+
+def test_a_transfer_student_admitted_into_year_2_is_late_after_their_first_year_here() -> None:
+    _avm, registration = registration_of("114-1", admission_term="113-1", admitted_into_year=2)
+    assert registration.details == {"deadline": "113-2", "late": True}
+
+
+def test_leave_semesters_do_not_advance_the_study_year_of_the_deadline() -> None:
+    enrollment = [
+        {"term": "112-1", "status": "enrolled"},
+        {"term": "112-2", "status": "enrolled"},
+        {"term": "113-1", "status": "leave", "reason": "military"},
+        {"term": "113-2", "status": "leave", "reason": "military"},
+        {"term": "114-1", "status": "enrolled"},
+    ]
+    _avm, registration = registration_of("114-2", enrollment=enrollment)
+    assert registration.details["deadline"] == "114-2"
+    assert not registration.details.get("late")
+    _avm, registration = registration_of("115-1", "115-1", enrollment=enrollment)
+    assert registration.details.get("late") is True
+
+
+def test_a_late_registration_allowed_by_exception_is_shown_as_such() -> None:
+    allowed = {"reason": "轉系生，教務處核准", "approved_by": "registrar 王", "approved_on": "2025-09-20"}
+    avm, registration = registration_of("114-1", registration={"exception": allowed})
+    assert avm.status == "met" and registration.status == "met"
+    assert registration.details["late"] is True
+    assert registration.details["exception"] == allowed
+    note = registration.notes[0]
+    assert "核准例外" in note["zh-TW"] and "轉系生，教務處核准" in note["zh-TW"] and DEADLINE_SENTENCE in note["zh-TW"]
+    assert "allowed by exception by registrar 王 on 2025-09-20" in note["en"]
+    # in the deadline term itself, an exception says the registration came after the add/drop week
+    _avm, in_term = registration_of("113-2", registration={"exception": allowed})
+    assert in_term.details["late"] is True and in_term.details["exception"] == allowed
+
+
+def test_the_text_worksheet_shows_the_late_registration_note() -> None:
+    from menkan.engine.worksheet import render
+
+    result = run(student(CIVIL, WORKED, programs=[{"program": "AVM", "registered_term": "114-1"}]), policy_set(), AS_OF)
+    text = render(result)
+    assert f"! 逾期登記：114-1 晚於期限 113-2。「{DEADLINE_SENTENCE}」" in text
+    assert "Late registration: 114-1 is after the deadline 113-2." in text
+
+
+def test_a_policy_may_make_a_late_registration_not_met() -> None:
+    avm = programs()["AVM"]
+    assert avm.registration_deadline is not None
+    strict = avm.model_copy(
+        update={"registration_deadline": avm.registration_deadline.model_copy(update={"late": "not-met"})}
+    )
+    ctx_student = student(CIVIL, WORKED, programs=[{"program": "AVM", "registered_term": "114-1"}])
+    from menkan.engine.audit import prepare
+    from menkan.engine.rules import tiered
+
+    ctx = prepare(ctx_student, policy_set(), Term.parse(AS_OF))
+    result = tiered.evaluate(ctx, strict, "micro-program.AVM")
+    registration = node_of_result(result, "micro-program.AVM.registration")
+    assert registration.status == "not-met" and DEADLINE_SENTENCE in registration.missing["zh-TW"]
+    assert result.status == "not-met"
+
+
+def node_of_result(result: Any, requirement_id: str) -> Any:
+    found = result.find(requirement_id)
+    assert found is not None
+    return found

@@ -755,10 +755,11 @@ def _programs_undecided(pk: int) -> Callable[[Ctx], str | None]:
 
 def _programs_unregistered(target: str) -> Callable[[Ctx], str | None]:
     def after(ctx: Ctx) -> str | None:
-        from menkan.web.programs.models import Application, Registration
+        from menkan.web.programs.models import Application
 
         student = ctx.student(target)
-        if Registration.objects.filter(student=student).exists():
+        student.refresh_from_db()
+        if (student.standing or {}).get("programs"):
             return "a registration was made anyway"
         if Application.objects.filter(student=student, events__isnull=False).exists():
             return "an application was filed anyway"
@@ -792,6 +793,9 @@ def _programs_queue_check(ctx: Ctx, response: Any) -> str | None:
     if ctx.role == "program-contact" and ctx.world.own.student_id not in text:
         return "the AVM application at step 1 is not in the contact's queue"
     return None
+
+
+PROGRAM_STAFF = {"program-contact", "program-head", "registrar"}
 
 
 def _programs_queue_cases(ctx: Ctx) -> list[Case]:
@@ -1127,6 +1131,8 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
         )
     ],
     "programs:terms": [("GET", _programs_terms_cases("GET")), ("POST", _programs_terms_cases("POST"))],
+    # program staff and the registrar of NTUT (whose programs they are); who may record what: test_programs_record
+    "programs:exceptions": [("GET", lambda ctx: [Case("-", {}, _may(ctx, PROGRAM_STAFF), 200)])],
     "programs:verify": [("GET", _programs_verify_cases)],
     # --- microcredits pages
     "microcredits:offering-list": [("GET", _mc_list_cases)],

@@ -4,15 +4,15 @@ before registration counted, eligibility, the student's record kept in step, and
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from menkan.web.programs import services
-from menkan.web.programs.models import ProgramTerm, Registration
-from menkan.web.programs.selectors import latest_registration_term, program_nodes
+from menkan.web.programs.models import ProgramTerm
+from menkan.web.programs.selectors import program_nodes, registration_deadline, registrations_of
 from menkan.web.records.models import Student
 
 from .conftest import World
@@ -22,24 +22,13 @@ from .test_programs_support import (
     calendar,
     publish_programs,
     shipped_has_programs,
+    term,
     worked_example,
 )
 
 pytestmark = pytest.mark.django_db
 
 DAY = date(2025, 9, 15)
-
-
-def term(world: World, name: str, opens: date, *, days: int = 18, starts: date | None = None) -> ProgramTerm:
-    starts = starts or opens
-    return services.program_term_save(
-        world.institution,
-        name,
-        semester_starts=starts,
-        add_drop_ends=starts + timedelta(days=13),
-        registration_opens=opens,
-        registration_closes=opens + timedelta(days=days),
-    )
 
 
 @pytest.fixture
@@ -69,17 +58,18 @@ def test_outside_the_window_is_refused_with_the_next_window(programs: World) -> 
     assert str(refused.value) == "Registration is closed: the next window is 2026-02-16 to 2026-03-06 (113-2)."
     with translation.override("en"), pytest.raises(services.ProgramError, match="no registration window"):
         services.registration_create(programs.own, "AVM", user=None, today=date(2026, 8, 1))
-    assert not Registration.objects.exists()
+    assert not registrations_of(programs.own)
 
 
 def test_the_latest_point_is_the_add_drop_week_of_the_second_semester_of_year_2(programs: World) -> None:
     own = programs.own  # admitted 112-1 into year 1: year 2 is 113, its second semester 113-2
-    assert str(latest_registration_term(own)) == "113-2"
+    deadline = registration_deadline(own)
+    assert deadline is not None and str(deadline.term) == "113-2" and deadline.last_day == date(2026, 3, 1)
     own.admitted_into_year = 3
-    assert str(latest_registration_term(own)) == "112-2"
+    assert str(registration_deadline(own).term) == "112-2"  # type: ignore[union-attr]
     own.admitted_into_year = 1
     # 113-2's add/drop week ends 2026-03-01 (two weeks from the semester start); its window runs to 3/6
-    with translation.override("en"), pytest.raises(services.ProgramError, match=r"latest point .* 113-2"):
+    with translation.override("en"), pytest.raises(services.ProgramError, match=r"latest point was 2026-03-01.* 113-2"):
         services.registration_create(own, "AVM", user=None, today=date(2026, 3, 3))
     assert services.registration_create(own, "AVM", user=None, today=date(2026, 2, 20)).registered_term == "113-2"
     term(programs, "114-1", date(2026, 9, 7))
@@ -92,9 +82,9 @@ def test_a_change_at_the_next_window_withdraws_the_old_registration(programs: Wo
     with translation.override("en"), pytest.raises(services.ProgramError, match="already registered"):
         services.registration_create(programs.own, "AVM", user=None, today=DAY)
     services.registration_create(programs.own, "AV2", user=None, today=date(2026, 2, 20))
-    rows = [(r.program, r.registered_term, r.withdrawn_term) for r in Registration.objects.order_by("pk")]
-    assert rows == [("AVM", "113-1", "113-2"), ("AV2", "113-2", "")]
     programs.own.refresh_from_db()
+    rows = [(r.program, r.registered_term, r.withdrawn_term) for r in registrations_of(programs.own)]
+    assert rows == [("AVM", "113-1", "113-2"), ("AV2", "113-2", "")]
     assert programs.own.standing["programs"] == [
         {"program": "AVM", "registered_term": "113-1", "withdrawn_term": "113-2"},
         {"program": "AV2", "registered_term": "113-2"},
@@ -139,10 +129,12 @@ def test_the_student_registers_on_the_page_and_is_told_why_not(programs: World) 
     assert response.status_code == 302
     page = client.get(response.url).content.decode()
     assert "Registration is closed: the next window is" in page or "目前不在登記期間：下次登記時間為" in page
-    assert not Registration.objects.exists()
+    programs.own.refresh_from_db()
+    assert not registrations_of(programs.own)
     calendar(programs.institution)  # now open
     client.post(url, {"program": "AVM"})
-    assert Registration.objects.get().program == "AVM"
+    programs.own.refresh_from_db()
+    assert [r.program for r in registrations_of(programs.own)] == ["AVM"]
     staff_post = programs.client("mentor").post(url, {"program": "AV2"})
     assert staff_post.status_code == 403  # staff may look at the page, not register for the student
 

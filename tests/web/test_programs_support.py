@@ -15,10 +15,10 @@ from menkan.engine.policy.models import Tiered
 from menkan.web.accounts.models import Role, User
 from menkan.web.accounts.services import role_assign, user_create
 from menkan.web.audits.services import files_of_folder, policy_publish
-from menkan.web.programs.models import Application, ProgramTerm, Registration
+from menkan.web.programs.models import Application, ProgramTerm
 from menkan.web.programs.selectors import PREFIX
-from menkan.web.programs.services import student_programs_sync
 from menkan.web.records.models import CourseRecord, Institution, Student
+from menkan.web.records.services import student_programs_save
 
 TEST_POLICY = Path(__file__).parent / "programs_policy" / "micro-programs-test.yaml"
 TERM = "113-1"  # the term of the calendar around today (the world's students were admitted in 112-1)
@@ -40,6 +40,21 @@ def publish_programs() -> None:
     if not shipped_has_programs():
         files["micro-programs-test.yaml"] = TEST_POLICY.read_text(encoding="utf-8")
     policy_publish(files, reaudit=False)
+
+
+def term(world: Any, name: str, opens: date, *, days: int = 18, starts: date | None = None) -> ProgramTerm:
+    """A term of the world's institution: add/drop week ends 13 days after it starts, the window runs `days`."""
+    from menkan.web.programs.services import program_term_save
+
+    starts = starts or opens
+    return program_term_save(
+        world.institution,
+        name,
+        semester_starts=starts,
+        add_drop_ends=starts + timedelta(days=13),
+        registration_opens=opens,
+        registration_closes=opens + timedelta(days=days),
+    )
 
 
 def calendar(institution: Institution, today: date | None = None, *, window: bool = True) -> ProgramTerm:
@@ -86,10 +101,10 @@ def add_courses(student: Student, courses: list[dict[str, Any]]) -> None:
         )
 
 
-def register(student: Student, program: str, term: str = TERM) -> Registration:
-    registration = Registration.objects.create(student=student, program=program, registered_term=term)
-    student_programs_sync(student)
-    return registration
+def register(student: Student, program: str, term: str = TERM) -> None:
+    """A registration put straight into the student's record (the one store; the service's own tests use it)."""
+    entries = [*(student.standing or {}).get("programs", []), {"program": program, "registered_term": term}]
+    student_programs_save(student, entries)
 
 
 def application(student: Student, program: str, *, step: int = 1, state: str = "review") -> Application:

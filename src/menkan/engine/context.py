@@ -67,6 +67,30 @@ def profile_key(student: Student, as_of: Term) -> tuple[object, ...]:
     )
 
 
+def term_of_study_semester(student: Student, study_year: int, semester: int) -> Term:
+    """The regular term in which the student is in `semester` (1 or 2) of study year `study_year`.
+
+    Study semesters start at the admission term (in year `admitted_into_year`) and advance one per regular
+    term the student is not on leave (a leave semester does not advance the study: the student returns to
+    the semester they left); summers never count. A point before the student's admission (a transfer student
+    admitted into a later year) is moved to the same semester of their first study year.
+    (A small helper for registration deadlines: to be unified with the engine's study-year function.)"""
+    admission = student.admission_term
+    first = admission if not admission.is_summer else admission.next_regular()
+    first_year = first.year - admission.year + student.admitted_into_year
+    position = (first_year - 1) * 2 + (1 if first.semester == "1" else 2)
+    target = (max(study_year, first_year) - 1) * 2 + semester
+    target = max(target, position)
+    leave = {e.term for e in student.enrollment if e.status == "leave"}
+    term = first
+    while True:
+        if term not in leave:
+            if position >= target:
+                return term
+            position += 1
+        term = term.next_regular()
+
+
 @dataclass(slots=True)
 class Context:
     """Everything one audit of one student needs."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date as Date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -108,10 +109,24 @@ class EthicsGrade:
 
 @with_config(_STRICT)
 @dataclass(frozen=True, slots=True)
+class RegistrationException:
+    """Staff allowed a registration the rules refuse (e.g. after the deadline): why, who, when."""
+
+    reason: Text
+    approved_by: Text
+    approved_on: Date
+    id: str | None = None
+
+
+@with_config(_STRICT)
+@dataclass(frozen=True, slots=True)
 class ProgramRegistration:
+    """A registration in a program from `registered_term` until `withdrawn_term` (exclusive)."""
+
     program: Text
     registered_term: Term
     withdrawn_term: Term | None = None
+    exception: RegistrationException | None = None
 
 
 @with_config(_STRICT)

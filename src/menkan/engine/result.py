@@ -98,6 +98,8 @@ class RequirementResult:
     children: list[RequirementResult] = field(default_factory=list)
     advisory: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    # what the student should know whatever the status (e.g. a registration flagged as late), {zh-TW, en} each
+    notes: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.display:
@@ -127,6 +129,8 @@ class RequirementResult:
             data["advisory"] = True
         if self.details:
             data["details"] = self.details
+        if self.notes:
+            data["notes"] = self.notes
         return data
 
     def find(self, requirement_id: str) -> RequirementResult | None:

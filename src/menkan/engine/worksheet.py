@@ -53,6 +53,9 @@ def _lines(result: RequirementResult, depth: int, lang: str, detail: bool) -> It
     missing = _missing(result, lang)
     if missing and result.status != "met":
         yield f"{indent}    → {missing}"
+    for note in result.notes:  # whatever the status (a registration flagged as late)
+        parts = [note["zh-TW"], note["en"]] if lang == "both" else [note[lang]]
+        yield f"{indent}    ! " + " / ".join(part for part in parts if part)
     if detail and not result.children:
         skipped = [item for item in result.not_applied if item.reason not in ("counted-elsewhere",)]
         if skipped:

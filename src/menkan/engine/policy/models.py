@@ -215,6 +215,23 @@ class ReviewStep(Model):
     text: Localized
 
 
+class RegistrationDeadline(Model):
+    """The latest point to register in a program, as a semester of the student's study (e.g. year 2, semester 2).
+
+    Study semesters leave leave semesters out; a student admitted past that point (a transfer student) has until
+    the same semester of their first study year. `by: add-drop` means the last day is the end of that term's
+    add/drop week (the portal's calendar knows it; the audit, which sees terms, compares terms). `late`: a
+    registration after the deadline is `flag`ged (shown, the program not failed) or makes the registration
+    `not-met`; a registration the record marks as allowed by exception is shown as such and counts either way."""
+
+    study_year: int = Field(ge=1)
+    semester: Literal[1, 2]
+    by: Literal["term", "add-drop"] = "term"
+    late: Literal["flag", "not-met"] = "flag"
+    text: Localized = Field(description="the rule as the regulation words it (quoted when a registration is late)")
+    cites: str
+
+
 class RequirementBase(Model):
     id: Identifier
     title: Localized
@@ -340,6 +357,7 @@ class Tiered(RequirementBase):
         default_factory=list, description="programs (registration codes) of which a student may hold only one"
     )
     registration: Literal["required", "optional"] = "optional"
+    registration_deadline: RegistrationDeadline | None = None
     program: str | None = Field(default=None, description="the code registrations use (default: the local `id`)")
     advisory_for: Applicability | None = Field(
         default=None, description="students for whom the program is shown but does not decide its parent"

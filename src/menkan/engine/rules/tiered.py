@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from menkan.engine.allocation import Aggregate, Bucket, Item, allocate
-from menkan.engine.context import Context
+from menkan.engine.context import Context, term_of_study_semester
 from menkan.engine.ledger import Entry, normalize_title
 from menkan.engine.messages import short, text
 from menkan.engine.policy.models import OutsideRule, Tiered
@@ -238,21 +238,9 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             )
         )
     if node.registration == "required":
-        registered = bool(registrations)
-        children.append(
-            RequirementResult(
-                id=f"{full_id}.registration",
-                title={"zh-TW": "登記修讀", "en": "Registration"},
-                kind="program-registration",
-                status="met" if registered else "not-met",
-                unit="requirements",
-                required=Decimal(1),
-                earned=Decimal(1 if registered else 0),
-                cites=node.cites,
-                display=details["registered"] or "-",  # type: ignore[arg-type]
-                missing=_NO_MESSAGE if registered else text("尚未登記修讀", "Not registered"),
-            )
-        )
+        children.append(_registration_result(ctx, node, full_id, registrations[0] if registrations else None))
+        if children[-1].details.get("late"):
+            details["late_registration"] = True
     overall = combine([child.status for child in children])
     missing = _NO_MESSAGE
     if not eligible:
@@ -284,6 +272,68 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
         children=children,
         advisory=advisory,
         details=details,
+    )
+
+
+def _registration_result(
+    ctx: Context, node: Tiered, full_id: str, registration: ProgramRegistration | None
+) -> RequirementResult:
+    """The registration in force, and whether it was made after the policy's deadline: late is flagged with the
+    rule's own words (or not met, as the policy says), unless the record shows it allowed by exception."""
+    deadline = node.registration_deadline
+    details: dict[str, object] = {}
+    notes: list[dict[str, str]] = []
+    status: Status = "met" if registration is not None else "not-met"
+    missing = _NO_MESSAGE if registration is not None else text("尚未登記修讀", "Not registered")
+    cites = node.cites
+    if deadline is not None:
+        latest = term_of_study_semester(ctx.student, deadline.study_year, deadline.semester)
+        details["deadline"] = str(latest)
+        cites = f"{node.cites}；{deadline.cites}"
+        allowed = registration.exception if registration is not None else None
+        # the record's terms decide; a registration in the deadline term after its add/drop week is refused by the
+        # portal (which knows the days) unless staff allow it, and then the record carries the exception
+        if registration is not None and (registration.registered_term > latest or allowed is not None):
+            details["late"] = True
+            rule = f"「{deadline.text.zh_tw}」（{deadline.cites}）"
+            rule_en = f'"{deadline.text.en}" ({deadline.cites})'
+            when = f"{registration.registered_term}"
+            if allowed is not None:
+                details["exception"] = {
+                    "reason": allowed.reason,
+                    "approved_by": allowed.approved_by,
+                    "approved_on": allowed.approved_on.isoformat(),
+                    **({"id": allowed.id} if allowed.id else {}),
+                }
+                notes.append(
+                    text(
+                        f"逾期登記（{when}，期限 {latest}），經 {allowed.approved_by} 於 "
+                        f"{allowed.approved_on.isoformat()} 核准例外：{allowed.reason}。{rule}",
+                        f"Late registration ({when}, deadline {latest}), allowed by exception by "
+                        f"{allowed.approved_by} on {allowed.approved_on.isoformat()}: {allowed.reason}. {rule_en}",
+                    )
+                )
+            else:
+                late = text(
+                    f"逾期登記：{when} 晚於期限 {latest}。{rule}",
+                    f"Late registration: {when} is after the deadline {latest}. {rule_en}",
+                )
+                notes.append(late)
+                if deadline.late == "not-met":
+                    status, missing = "not-met", late
+    return RequirementResult(
+        id=f"{full_id}.registration",
+        title={"zh-TW": "登記修讀", "en": "Registration"},
+        kind="program-registration",
+        status=status,
+        unit="requirements",
+        required=Decimal(1),
+        earned=Decimal(1 if registration is not None else 0),
+        cites=cites,
+        display=str(registration.registered_term) if registration is not None else "-",
+        missing=missing,
+        details=details,
+        notes=notes,
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, Registration
+from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, RegistrationException
 
 
 @admin.register(ProgramTerm)
@@ -18,9 +18,9 @@ class ProgramTermAdmin(admin.ModelAdmin):
     list_filter = ("institution",)
 
 
-@admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ("student", "program", "registered_term", "withdrawn_term", "registered_at")
+@admin.register(RegistrationException)
+class RegistrationExceptionAdmin(admin.ModelAdmin):
+    list_display = ("student", "program", "reason", "granted_by", "granted_at", "used_term")
     list_filter = ("program",)
     search_fields = ("student__student_id",)
 

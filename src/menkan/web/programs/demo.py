@@ -10,7 +10,8 @@ from typing import Any, TextIO
 from django.db import transaction
 
 from menkan.web.programs import services
-from menkan.web.programs.models import Application, ProgramTerm, Registration
+from menkan.web.programs.models import Application, ProgramTerm
+from menkan.web.programs.selectors import registrations_of
 from menkan.web.records.models import Institution, Student
 from menkan.web.records.services import student_import_document
 
@@ -73,15 +74,14 @@ def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
         if example is None:
             example, _ = student_import_document(ntut, _example_document(first))
         wanted = {**REGISTERED, EXAMPLE_ID: "AVM"}
+        # registrations live in the student's record only (the demo cohort's own `programs` blocks included); the
+        # demo registers the others through the portal's service, into the same record
         for student in Student.objects.filter(institution=ntut, student_id__in=wanted):
-            if not Registration.objects.filter(student=student).exists():
+            if not registrations_of(student):
                 try:
                     services.registration_create(student, wanted[student.student_id], user=None, today=IN_113_1_WINDOW)
                 except services.ProgramError as exc:
                     out.write(f"programs demo: {student.student_id} not registered: {exc}\n")
-        # the demo re-imports the students' records (without their registrations): put them back in the records
-        for student in Student.objects.filter(program_registrations__isnull=False).distinct():
-            services.student_programs_sync(student)
         if not Application.objects.filter(student=example, program="AVM").exists():
             try:
                 services.application_submit(example, "AVM", user=example.user, today=IN_114_1_WEEK_15)

@@ -1,5 +1,5 @@
 """Micro-programs in the portal: each term's calendar (registration window, add/drop week, semester start),
-students' registrations, certificate applications with their four review steps, and issued certificates."""
+exceptions allowing late registrations, certificate applications with their four review steps, and certificates."""
 
 from __future__ import annotations
 
@@ -40,36 +40,30 @@ class ProgramTerm(models.Model):
         return f"{self.institution} {self.term}"
 
 
-class Registration(models.Model):
-    """A student's registration (登記修讀) in a micro-program; a change withdraws it and registers another.
-    The student's record (`standing["programs"]`) mirrors these rows for the engine."""
+class RegistrationException(models.Model):
+    """Staff (the program's contact or head, or the registrar) allow a student a registration the rules refuse:
+    after the latest point (最遲請學生於二年級下學期加退選週前完成登記修讀). The student's registration then goes
+    through, and the record's registration carries the exception (reason, who, when) for the audit to show.
 
-    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="program_registrations")
+    Registrations themselves are the student record's `programs` block (one store, shared with imports)."""
+
+    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="program_exceptions")
     program = models.CharField(max_length=32)
-    registered_term = models.CharField(max_length=8)
-    withdrawn_term = models.CharField(max_length=8, blank=True)
-    registered_at = models.DateTimeField(auto_now_add=True)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    reason = models.TextField()
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    used_term = models.CharField(max_length=8, blank=True, help_text="the term of the registration it allowed")
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["student", "registered_at", "pk"]
-        constraints = [
-            # one live registration per program (a withdrawn one may be followed by a new one)
-            models.UniqueConstraint(
-                fields=["student", "program"], condition=models.Q(withdrawn_term=""), name="one_live_registration"
-            )
-        ]
+        ordering = ["-granted_at", "-pk"]
 
     @property
-    def active(self) -> bool:
-        return not self.withdrawn_term
+    def used(self) -> bool:
+        return bool(self.used_term)
 
     def __str__(self) -> str:
-        return f"{self.student} {self.program} {self.registered_term}"
+        return f"{self.student} {self.program} ({self.reason[:40]})"
 
 
 class Step(models.IntegerChoices):

@@ -12,13 +12,14 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from menkan.engine import Student as EngineStudent
 from menkan.engine import Term
 from menkan.engine.policy.loader import walk
 from menkan.engine.policy.models import Tiered
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.accounts.selectors import is_registrar
 from menkan.web.programs.catalogue import catalogue_of
-from menkan.web.programs.models import Application, IssuedCertificate, ProgramTerm, Registration, Step
+from menkan.web.programs.models import Application, IssuedCertificate, ProgramTerm, RegistrationException, Step
 from menkan.web.records.models import Institution, Student
 from menkan.web.records.selectors import students_visible_to
 
@@ -134,14 +135,46 @@ def window_next(institution: Institution, today: date) -> ProgramTerm | None:
     return terms_of(institution).filter(registration_opens__gt=today).order_by("registration_opens").first()
 
 
-def latest_registration_term(student: Student) -> Term:
-    """The second semester of the student's study year 2 (NTUT: 最遲請學生於二年級下學期加退選週前完成登記修讀).
+@dataclass(frozen=True)
+class Deadline:
+    """The latest point to register in a program for one student: the term (the policy's study semester, leave
+    left out) and, when the policy says `by: add-drop` and the calendar has the term, its add/drop week's last day."""
 
-    Study year 1 is the academic year of admission (a student admitted into year 2 or later starts there), so
-    year 2 is admission year + (2 - admitted into year); students admitted into year 2 or later have passed
-    year 2's first semester on arrival, and their latest point is the second semester of their first year here."""
-    admission = Term.parse(student.admission_term)
-    return Term(admission.year + max(0, 2 - student.admitted_into_year), "2")
+    term: Term
+    last_day: date | None
+    text: dict[str, str]
+
+    def passed(self, term: Term, today: date) -> bool:
+        """Is a registration in `term` (the open window's), made on `today`, after the deadline?"""
+        return term > self.term or (term == self.term and self.last_day is not None and today > self.last_day)
+
+
+def engine_record(student: Student) -> EngineStudent:
+    """The student's record as the engine reads it."""
+    from menkan.engine import student_from_dict
+    from menkan.web.records.selectors import student_document
+
+    return student_from_dict(student_document(student), source=f"student {student.student_id}")
+
+
+def registration_deadline(student: Student, program: Program | None = None) -> Deadline | None:
+    """The program's latest point of registration for the student (NTUT: 最遲請學生於二年級下學期加退選週前完成登記
+    修讀), from its policy (`registration_deadline`); without a program, that of the institution's first program
+    that has one (the page's general sentence). None when the policy sets no deadline."""
+    from menkan.engine.context import term_of_study_semester
+
+    candidates = [program] if program is not None else list(programs_of(student.institution).values())
+    rule = next(
+        (p.node.registration_deadline for p in candidates if p and p.node and p.node.registration_deadline), None
+    )
+    if rule is None:
+        return None
+    term = term_of_study_semester(engine_record(student), rule.study_year, rule.semester)
+    last_day = None
+    if rule.by == "add-drop":
+        row = ProgramTerm.objects.filter(institution=student.institution, term=str(term)).first()
+        last_day = row.add_drop_ends if row is not None else None
+    return Deadline(term, last_day, rule.text.as_dict())
 
 
 def application_week(term: ProgramTerm, today: date) -> int:
@@ -226,8 +259,80 @@ def can_edit_calendar(user: User, institution: Institution) -> bool:
     return is_registrar(user, institution.pk)
 
 
-def registrations_of(student: Student) -> QuerySet[Registration]:
-    return Registration.objects.filter(student=student).order_by("registered_at", "pk")
+@dataclass(frozen=True)
+class RegistrationEntry:
+    """One registration of the student's record (`programs`): the one store of registrations."""
+
+    program: str
+    registered_term: str
+    withdrawn_term: str = ""
+    exception: dict[str, str] | None = None
+
+    @property
+    def active(self) -> bool:
+        return not self.withdrawn_term
+
+    def as_record(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"program": self.program, "registered_term": self.registered_term}
+        if self.withdrawn_term:
+            entry["withdrawn_term"] = self.withdrawn_term
+        if self.exception:
+            entry["exception"] = self.exception
+        return entry
+
+
+def registrations_of(student: Student) -> list[RegistrationEntry]:
+    """The student's registrations, as their record holds them (imports and the portal write the same block)."""
+    return [
+        RegistrationEntry(
+            program=str(entry["program"]),
+            registered_term=str(entry["registered_term"]),
+            withdrawn_term=str(entry.get("withdrawn_term") or ""),
+            exception=entry.get("exception"),
+        )
+        for entry in (student.standing or {}).get("programs", [])
+    ]
+
+
+def live_registration(student: Student, program: str) -> RegistrationEntry | None:
+    return next((r for r in registrations_of(student) if r.program == program and r.active), None)
+
+
+def may_grant_exception(user: User, institution: Institution, program: str) -> bool:
+    """The registrar, or the program's contact or head, may allow a registration the rules refuse."""
+    if not user.is_authenticated:
+        return False
+    if is_registrar(user, institution.pk):
+        return True
+    return RoleAssignment.objects.filter(
+        user=user, institution=institution, role__in=(Role.PROGRAM_CONTACT, Role.PROGRAM_HEAD), program=program
+    ).exists()
+
+
+def exception_programs(user: User, institution: Institution) -> list[str]:
+    """The program codes `user` may allow exceptions for in the institution."""
+    codes = [code for code, p in programs_of(institution).items() if p.node is not None]
+    return [code for code in codes if may_grant_exception(user, institution, code)]
+
+
+def exceptions_visible_to(user: User) -> QuerySet[RegistrationException]:
+    """Exceptions the registrar (their institutions) or program staff (their programs) may see."""
+    if not user.is_authenticated:
+        return RegistrationException.objects.none()
+    scope = _program_scopes(user, (Role.PROGRAM_CONTACT, Role.PROGRAM_HEAD))
+    for assignment in RoleAssignment.objects.filter(user=user, role=Role.REGISTRAR):
+        scope |= Q(student__institution_id=assignment.institution_id)
+    return RegistrationException.objects.filter(scope).select_related("student__institution", "granted_by")
+
+
+def exceptions_open_of(student: Student) -> list[str]:
+    """Programs the student has an unused exception for (they may register there after the latest point)."""
+    return list(RegistrationException.objects.filter(student=student, used_term="").values_list("program", flat=True))
+
+
+def exception_open(student: Student, program: str) -> RegistrationException | None:
+    """An exception granted for the student and program and not used by a registration yet."""
+    return RegistrationException.objects.filter(student=student, program=program, used_term="").first()
 
 
 def certificate_by_code(code: str) -> IssuedCertificate:
@@ -314,16 +419,14 @@ class ProgressReport:
 def student_progress(student: Student) -> ProgressReport:
     """The student's progress on every micro-program, as if registered in each (nothing is stored), ranked by
     the engine: those they can complete first, then met, then fewest credits and courses left."""
-    from menkan.engine import student_from_dict
     from menkan.engine.programs import program_outlook
     from menkan.web.audits.services import policy_current, policy_set_of
-    from menkan.web.records.selectors import student_document
 
     version = policy_current(student.institution)
     programs = {p.full_id: p for p in programs_of(student.institution).values() if p.node is not None}
     if version is None or not programs:
         return ProgressReport([], 0.0)
-    record = student_from_dict(student_document(student), source=f"student {student.student_id}")
+    record = engine_record(student)
     began = time.perf_counter()
     outlooks = program_outlook(record, policy_set_of(version), group=PREFIX.rstrip("."))
     seconds = time.perf_counter() - began

@@ -1,9 +1,10 @@
-"""Writes for micro-programs: the term calendar, registrations (and changes), certificate applications, the four
+"""Writes for micro-programs: the term calendar, registrations (changes, exceptions), certificate applications, the four
 review steps (one decision per step, however many reviewers act at once) and the issued certificate."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,22 +17,27 @@ from django.utils.translation import gettext as _
 
 from menkan.engine import InputError, Term
 from menkan.web.accounts.models import User
-from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, Registration, Step
+from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, RegistrationException, Step
 from menkan.web.programs.selectors import (
     APPLICATION_WEEKS,
+    RegistrationEntry,
     application_week,
     application_weeks_dates,
-    latest_registration_term,
+    exception_open,
+    live_registration,
+    may_grant_exception,
     may_review,
     program_get,
     program_nodes,
-    programs_of,
     registration_code,
+    registration_deadline,
+    registrations_of,
     term_current,
     window_next,
     window_open,
 )
 from menkan.web.records.models import Institution, Student
+from menkan.web.records.services import student_programs_save
 
 
 class ProgramError(Exception):
@@ -84,34 +90,13 @@ def program_term_save(
 # --------------------------------------------------------------------------------------------------- registration
 
 
-def student_programs_sync(student: Student) -> None:
-    """Mirror the student's registrations into their record (`standing["programs"]`, the engine's
-    `programs` block); saving the student schedules their re-audit once the transaction commits."""
-    entries = []
-    programs = programs_of(student.institution)
-    for registration in Registration.objects.filter(student=student).order_by("registered_at", "pk"):
-        found = programs.get(registration.program)
-        code = registration_code(found) if found is not None else registration.program
-        entry = {"program": code, "registered_term": registration.registered_term}
-        if registration.withdrawn_term:
-            entry["withdrawn_term"] = registration.withdrawn_term
-        entries.append(entry)
-    standing = dict(student.standing or {})
-    if entries:
-        standing["programs"] = entries
-    else:
-        standing.pop("programs", None)
-    if standing != student.standing:
-        student.standing = standing
-        student.save(update_fields=["standing"])
-
-
-def registration_check(student: Student, program: str, today: date) -> ProgramTerm:
-    """The term whose window takes this registration now, or ProgramError saying why not."""
+def registration_check(student: Student, program: str, today: date) -> tuple[ProgramTerm, RegistrationException | None]:
+    """The term whose window takes this registration now, and the exception that allows it if it is late; or
+    ProgramError saying why not."""
     found = program_get(student.institution, program)
     if found is None or found.node is None:
         raise ProgramError(_("There is no micro-program %(code)s.") % {"code": program})
-    if Registration.objects.filter(student=student, program=program, withdrawn_term="").exists():
+    if live_registration(student, program) is not None:
         raise ProgramError(_("You are already registered in %(code)s.") % {"code": program})
     window = window_open(student.institution, today)
     if window is None:
@@ -126,18 +111,24 @@ def registration_check(student: Student, program: str, today: date) -> ProgramTe
                 "term": upcoming.term,
             }
         )
-    latest = latest_registration_term(student)
-    term = Term.parse(window.term)
-    latest_row = ProgramTerm.objects.filter(institution=student.institution, term=str(latest)).first()
-    too_late = term > latest or (term == latest and latest_row is not None and today > latest_row.add_drop_ends)
-    if too_late:
-        raise ProgramError(
-            _("The latest point to register was the add/drop week of %(term)s (second semester of study year 2).")
-            % {"term": str(latest)}
-        )
+    deadline = registration_deadline(student, found)
+    allowed = None
+    if deadline is not None and deadline.passed(Term.parse(window.term), today):
+        allowed = exception_open(student, program)
+        if allowed is None:
+            rule = deadline.text.get("en") if (get_language() or "").startswith("en") else deadline.text.get("zh-TW")
+            last = _day(deadline.last_day) if deadline.last_day is not None else str(deadline.term)
+            raise ProgramError(
+                _(
+                    "Too late to register in %(code)s: the latest point was %(last)s, the add/drop week of "
+                    "%(term)s (“%(rule)s”). Only with an exception recorded by the program contact or head or the "
+                    "registrar."
+                )
+                % {"code": program, "last": last, "term": str(deadline.term), "rule": rule}
+            )
     if not _eligible(student, found.full_id):
         raise ProgramError(_("You are not eligible for %(code)s (see its rules).") % {"code": program})
-    return window
+    return window, allowed
 
 
 def _eligible(student: Student, full_id: str) -> bool:
@@ -147,37 +138,74 @@ def _eligible(student: Student, full_id: str) -> bool:
     return any(row.program.full_id == full_id and row.eligible for row in student_progress(student).rows)
 
 
+def _person(user: User | None) -> str:
+    if user is None:
+        return "-"
+    return user.get_full_name() or user.get_username()
+
+
 @transaction.atomic
 def registration_create(
     student: Student, program: str, *, user: User | None, today: date | None = None
-) -> Registration:
-    """Register the student in a program in the open window (登記修讀). If they have a live registration in
-    another program (without a certificate), this is a change: the old one is withdrawn in this term.
+) -> RegistrationEntry:
+    """Register the student in a program in the open window (登記修讀), in their record's `programs` (the one
+    store of registrations; imports write the same). A live registration in another program (without a
+    certificate) makes this a change: the old one is withdrawn in this term. After the latest point, only with
+    an exception staff recorded: the registration then carries it (reason, who, when) for the audit to show.
     Courses taken before registering count (the audit reads the whole transcript)."""
     today = today or _today()
     student = Student.objects.select_for_update().get(pk=student.pk)  # one change at a time per student
-    window = registration_check(student, program, today)
-    live = list(Registration.objects.filter(student=student, withdrawn_term=""))
+    window, allowed = registration_check(student, program, today)
     certified = set(
         Application.objects.filter(student=student, state=Application.State.ISSUED).values_list("program", flat=True)
     )
-    now = timezone.now()
-    for registration in live:
-        if registration.program in certified:
-            continue  # a completed program stays registered
-        if Application.objects.filter(student=student, program=registration.program, state="review").exists():
-            raise ProgramError(
-                _("Your application for %(code)s is under review: it must be decided before you change program.")
-                % {"code": registration.program}
-            )
-        registration.withdrawn_term = window.term
-        registration.withdrawn_at = now
-        registration.save(update_fields=["withdrawn_term", "withdrawn_at"])
-    registration = Registration.objects.create(
-        student=student, program=program, registered_term=window.term, registered_by=user
-    )
-    student_programs_sync(student)
-    return registration
+    entries = []
+    for registration in registrations_of(student):
+        if registration.active and registration.program not in certified:
+            if Application.objects.filter(student=student, program=registration.program, state="review").exists():
+                raise ProgramError(
+                    _("Your application for %(code)s is under review: it must be decided before you change program.")
+                    % {"code": registration.program}
+                )
+            registration = replace(registration, withdrawn_term=window.term)
+        entries.append(registration)
+    found = program_get(student.institution, program)
+    code = registration_code(found) if found is not None else program
+    exception = None
+    if allowed is not None:
+        exception = {
+            "id": f"program-exception-{allowed.pk}",
+            "reason": allowed.reason,
+            "approved_by": _person(allowed.granted_by),
+            "approved_on": timezone.localdate(allowed.granted_at).isoformat(),
+        }
+        allowed.used_term = window.term
+        allowed.save(update_fields=["used_term"])
+    created = RegistrationEntry(code, window.term, exception=exception)
+    student_programs_save(student, [entry.as_record() for entry in [*entries, created]])
+    return created
+
+
+def registration_exception_grant(
+    user: User, institution: Institution, student_id: str, program: str, reason: str
+) -> RegistrationException:
+    """Staff allow a student's late registration in a program (the program's contact or head, or the registrar),
+    with the reason; who and when are kept. The student then registers in an open window as usual."""
+    if not may_grant_exception(user, institution, program):
+        raise PermissionDenied(_("Only the program's contact or head, or the registrar, may allow an exception."))
+    reason = reason.strip()
+    if not reason:
+        raise ProgramError(_("Say why: an exception needs a reason."))
+    student = Student.objects.filter(institution=institution, student_id=student_id.strip()).first()
+    if student is None:
+        raise ProgramError(_("There is no student %(id)s.") % {"id": student_id})
+    if live_registration(student, program) is not None:
+        raise ProgramError(_("%(id)s is already registered in %(code)s.") % {"id": student_id, "code": program})
+    if exception_open(student, program) is not None:
+        raise ProgramError(
+            _("An exception for %(id)s in %(code)s is waiting already.") % {"id": student_id, "code": program}
+        )
+    return RegistrationException.objects.create(student=student, program=program, reason=reason, granted_by=user)
 
 
 # --------------------------------------------------------------------------------------------------- applications
@@ -242,7 +270,7 @@ def application_submit(student: Student, program: str, *, user: User | None, tod
     """File a certificate application in weeks 13–18, with the audit that shows the program met attached."""
     today = today or _today()
     student = Student.objects.select_for_update().get(pk=student.pk)  # one filing at a time per student
-    if not Registration.objects.filter(student=student, program=program, withdrawn_term="").exists():
+    if live_registration(student, program) is None:
         raise ProgramError(_("You are not registered in %(code)s: register first.") % {"code": program})
     existing = Application.objects.filter(student=student, program=program).exclude(state="rejected").first()
     if existing is not None:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("applications/<int:pk>/resubmit/", views.resubmit, name="resubmit"),
     path("applications/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate-pdf"),
     path("reviews/", views.queue, name="queue"),
+    path("exceptions/", views.exceptions, name="exceptions"),
     path("terms/", views.terms, name="terms"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]

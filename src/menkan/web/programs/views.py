@@ -77,20 +77,25 @@ def student_programs(request: HttpRequest, institution: str, student_id: str) ->
     today = timezone.localdate()
     report = selectors.student_progress(student)
     window = selectors.window_open(student.institution, today)
-    latest = selectors.latest_registration_term(student)
+    deadline = selectors.registration_deadline(student)
+    late = window is not None and deadline is not None and deadline.passed(Term.parse(window.term), today)
+    allowed = set(selectors.exceptions_open_of(student))
+    registrations = selectors.registrations_of(student)
     applications = Application.objects.filter(student=student).select_related("certificate").order_by("-pk")
     context = {
         "student": student,
         "own": _own(request, student),
-        "registrations": selectors.registrations_of(student),
-        "live": {r.program for r in selectors.registrations_of(student) if r.active},
+        "registrations": registrations,
+        "live": {r.program for r in registrations if r.active},
         "applications": applications,
         "open_programs": {a.program for a in applications if a.state != Application.State.REJECTED},
         "window": window,
         "next_window": selectors.window_next(student.institution, today),
-        "latest": latest,
-        # the register buttons only when registering can succeed (the service checks again, with the day)
-        "can_register": window is not None and Term.parse(window.term) <= latest,
+        "deadline": deadline,
+        "late": late,
+        "allowed": allowed,
+        # the register buttons only when registering can succeed (the service checks again)
+        "can_register": window is not None and not late,
         "report": report,
     }
     return render(request, "programs/student_programs.html", context)
@@ -196,6 +201,33 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Resubmitted: the review starts again at the program contact."))
     return redirect("programs:application", pk=application.pk)
+
+
+@login_required
+def exceptions(request: HttpRequest) -> HttpResponse:
+    """Program staff (their programs) and the registrar: allow a student's late registration, with a reason;
+    the list of exceptions granted (who, when, whether a registration used it)."""
+    institution = _institution_for(request)
+    codes = selectors.exception_programs(request.user, institution)
+    if not codes:
+        raise PermissionDenied("program staff or registrar only")
+    if request.method == "POST":
+        try:
+            granted = services.registration_exception_grant(
+                request.user,
+                institution,
+                request.POST.get("student_id", ""),
+                request.POST.get("program", ""),
+                request.POST.get("reason", ""),
+            )
+        except services.ProgramError as exc:
+            messages.error(request, str(exc))
+        else:
+            done = {"id": granted.student.student_id, "code": granted.program}
+            messages.success(request, _("Exception recorded: %(id)s may register in %(code)s.") % done)
+            return redirect("programs:exceptions")
+    context = {"codes": codes, "rows": selectors.exceptions_visible_to(request.user), "post": request.POST}
+    return render(request, "programs/exceptions.html", context)
 
 
 @login_required

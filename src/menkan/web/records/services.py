@@ -21,6 +21,7 @@ from menkan.web.records.models import (
     SchoolClass,
     Student,
 )
+from menkan.web.records.selectors import student_document
 
 STANDING_BLOCKS = ("enrollment", "ethics", "programs", "degree_exams", "extensions", "ranks")
 
@@ -124,6 +125,24 @@ def _record_checked(institution: Institution, document: dict[str, Any]) -> Engin
         if problems:
             raise InputError(problems)
     return student
+
+
+@transaction.atomic
+def student_programs_save(student: Student, entries: list[dict[str, Any]]) -> None:
+    """Make the record's program registrations (`programs`, the engine's block) exactly `entries`: the one store
+    of registrations, written by imports and by the portal's registration alike. The entries are validated as
+    part of the student's record first; saving schedules the student's re-audit once the transaction commits
+    (and the student's history keeps who changed it, when)."""
+    document = {**student_document(student), "programs": entries}
+    record = student_to_dict(student_from_dict(document, source=f"student {student.student_id}"))
+    standing = dict(student.standing or {})
+    if record.get("programs"):
+        standing["programs"] = record["programs"]
+    else:
+        standing.pop("programs", None)
+    if standing != student.standing:
+        student.standing = standing
+        student.save(update_fields=["standing"])
 
 
 Key = tuple[Any, ...]
