@@ -19,6 +19,7 @@ from menkan.engine.policy.models import (
     RequirementBase,
 )
 from menkan.engine.records import Student
+from menkan.engine.study import StudyPosition, enrolled_semesters, study_position
 from menkan.engine.terms import Term
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class Context:
     predicates: dict[tuple[int, int, str], CoursePredicate] = field(default_factory=dict)
     shared: Shared = field(default_factory=Shared)
     _columns: Columns | None = None
+    _enrolled: list[Term] | None = None
 
     @property
     def columns(self) -> Columns:
@@ -174,20 +176,19 @@ class Context:
         return self.evaluate(node, full_id)
 
     def enrolled_terms(self) -> list[Term]:
-        """Regular (non-summer) terms up to as_of in which the student was enrolled, not on leave."""
-        student = self.student
-        if student.enrollment:
-            terms = {
-                e.term
-                for e in student.enrollment
-                if e.status in ("enrolled", "extension") and not e.term.is_summer and e.term <= self.as_of
-            }
-        else:
-            terms = {c.term for c in student.courses if not c.term.is_summer and c.term <= self.as_of}
-        return sorted(terms)
+        """Regular semesters up to as_of in which the student was enrolled (`study.enrolled_semesters`)."""
+        if self._enrolled is None:
+            self._enrolled = enrolled_semesters(self.student, self.as_of)
+        return list(self._enrolled)
+
+    def position(self, term: Term) -> StudyPosition:
+        """The student's study year and semester in `term` (no later than as_of): `study.study_position`."""
+        if self._enrolled is None:
+            self._enrolled = enrolled_semesters(self.student, self.as_of)
+        return study_position(self.student, term, self._enrolled)
 
     def study_year(self, term: Term) -> int:
-        return term.year - self.student.admission_term.year + self.student.admitted_into_year
+        return self.position(term).year
 
     def entries_matching(self, predicate: CoursePredicate) -> list[Entry]:
         return [entry for entry in self.ledger.entries if predicate(entry.course)]

@@ -16,8 +16,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
+from menkan.engine import InputError, Term, student_from_dict, study_year
 from menkan.engine import Student as EngineStudent
-from menkan.engine import Term, student_from_dict
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.records.models import Activity, Certificate, CourseRecord, Student
 
@@ -378,6 +378,26 @@ def engine_students(students: Iterable[Student]) -> Iterator[tuple[Student, Engi
     inputs = {item.pk: item for item in engine_inputs(student.pk for student in batch)}
     for student in batch:
         yield student, inputs[student.pk].record()
+
+
+def student_study_year(student: Student, term: Term) -> int | None:
+    """The student's study year (年級) in `term` by the engine's one definition (`menkan.engine.study_year`:
+    enrolled semesters from the admission, leave not counted), read from the stored admission and enrollment;
+    None when those do not validate (the audit reports why)."""
+    standing = _engine_json(student.standing) or {}
+    record = {
+        "schema": "menkan.student/1",
+        "student_id": student.student_id or "?",
+        "institution": "?",
+        "department": "?",
+        "admission_term": student.admission_term,
+        "admitted_into_year": student.admitted_into_year,
+        "enrollment": standing.get("enrollment", []) if isinstance(standing, dict) else [],
+    }
+    try:
+        return study_year(student_from_dict(record), term)
+    except InputError:
+        return None
 
 
 def assert_can_see(user: User, student: Student) -> None:

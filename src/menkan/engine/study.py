@@ -1,0 +1,94 @@
+"""The student's study year (年級) and semester of study, counted from enrolled semesters: the one definition.
+
+A year of study is two regular semesters in which the student was enrolled (enrollment status `enrolled` or
+`extension`), starting at `admitted_into_year` in the admission term. A semester on leave (or withdrawn) does
+not advance it: a student returning from leave continues the year or semester they left (NYCU 學則 Art. 16),
+so their study period (Art. 13) and their fourth study year (Art. 32) move back with it. A regular semester
+the enrollment records do not mention counts as enrolled (only a record says the student was away). Summer
+terms are not semesters: a summer belongs to the study year and semester of the regular semester before it.
+Every rule and report that needs a study year uses `study_position` (or `study_year`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from decimal import Decimal
+
+from menkan.engine.records import Student
+from menkan.engine.terms import Term
+
+_STUDYING = ("enrolled", "extension")
+
+
+def enrolled_semesters(student: Student, as_of: Term) -> list[Term]:
+    """The regular semesters from admission up to `as_of` in which the student was enrolled (not on leave).
+
+    Every regular semester from the admission term on, except those whose enrollment record gives another
+    status than `enrolled` or `extension` (`leave`, `withdrawn`): a semester the records do not mention is
+    not a leave (records often list only the terms that matter, e.g. the current one)."""
+    away = {record.term for record in student.enrollment if record.status not in _STUDYING}
+    admission = student.admission_term
+    terms = []
+    term = admission if not admission.is_summer else admission.next_regular()
+    while term <= as_of:
+        if term not in away:
+            terms.append(term)
+        term = term.next_regular()
+    return terms
+
+
+@dataclass(frozen=True, slots=True)
+class StudyPosition:
+    """Where a student stands in `term`: study year, semester of that year, and semesters of study used.
+
+    `semesters`: enrolled regular semesters from admission up to and including `term`. `enrolled`: the
+    student is enrolled in `term` itself (for a leave semester, `year` and `semester` are those the student
+    returns to). `index` counts study semesters from the first semester of year 1 (year 3, semester 2 is 6).
+    """
+
+    term: Term
+    year: int
+    semester: int
+    semesters: int
+    enrolled: bool
+    admitted_into_year: int
+
+    @property
+    def index(self) -> int:
+        return (self.year - 1) * 2 + self.semester
+
+    @property
+    def years_used(self) -> Decimal:
+        """Years of the study period used by the end of `term`: enrolled semesters / 2, plus the years
+        before the year of admission (a student admitted into year 3 has used two)."""
+        return Decimal(self.semesters) / 2 + (self.admitted_into_year - 1)
+
+    def semesters_left(self, study_years: int) -> int:
+        """Regular semesters of a study period of `study_years` left after `term` (negative: beyond it)."""
+        return study_years * 2 - self.index
+
+
+def study_position(student: Student, term: Term, enrolled: list[Term] | None = None) -> StudyPosition:
+    """The student's study year and semester in `term` (`enrolled`: `enrolled_semesters(student, term)` or
+    a longer list of them, when the caller has it already)."""
+    semesters = enrolled if enrolled is not None else enrolled_semesters(student, term)
+    before = bisect_left(semesters, term)  # enrolled semesters before `term`
+    is_enrolled = before < len(semesters) and semesters[before] == term
+    through = before + (1 if is_enrolled else 0)
+    # The ordinal of the semester the student is in: this one when enrolled, else the one they return to;
+    # a summer term takes the position of the last regular semester before it.
+    ordinal = max(1, before) if term.is_summer else before + 1
+    return StudyPosition(
+        term=term,
+        year=student.admitted_into_year + (ordinal - 1) // 2,
+        semester=(ordinal - 1) % 2 + 1,
+        semesters=through,
+        enrolled=is_enrolled,
+        admitted_into_year=student.admitted_into_year,
+    )
+
+
+def study_year(student: Student, term: Term) -> int:
+    """The student's study year (年級) in `term`: see the module docstring."""
+    return study_position(student, term).year
