@@ -23,6 +23,7 @@ from menkan.engine import (
     load_shipped,
     student_from_dict,
     study_position,
+    study_term,
     study_year,
 )
 from menkan.engine.policy.loader import walk
@@ -726,6 +727,22 @@ def test_enrollment_records_need_only_say_when_the_student_was_away() -> None:
     assert study_year(student, Term.parse("113-1")) == 3
     period = node(run(student, "114-1"), "standing.study-period")
     assert (period.earned, period.details["semesters_enrolled"]) == (Decimal(4), 8)
+
+
+def test_the_term_of_a_study_position_is_the_inverse_of_the_position() -> None:
+    student = make_student(admission="110-1", last="113-2", leave={"111-1": "illness"})
+    assert [str(study_term(student, year, 2)) for year in (1, 2, 3, 4, 5)] == [
+        "110-2",
+        "112-1",
+        "113-1",
+        "114-1",
+        "115-1",
+    ]
+    for term in ("110-1", "111-2", "112-2", "113-2"):
+        position = study_position(student, Term.parse(term))
+        assert str(study_term(student, position.year, position.semester)) == term
+    transfer = make_student(admission="112-1", last="113-2", admitted_into_year=3)
+    assert [str(study_term(transfer, 2, 2)), str(study_term(transfer, 4, 1))] == ["112-1", "113-1"]
 
 
 def test_nine_credit_minimum_starts_a_semester_later_after_one_semester_of_leave() -> None:

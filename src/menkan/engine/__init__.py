@@ -5,7 +5,7 @@ from menkan.engine.errors import InputError, InputProblem
 from menkan.engine.policy.loader import PolicySet, load_policy_dir, load_shipped, shipped_institutions
 from menkan.engine.records import Student, iter_students, load_students, student_from_dict, student_to_dict
 from menkan.engine.result import AuditResult, RequirementResult
-from menkan.engine.study import StudyPosition, enrolled_semesters, study_position, study_year
+from menkan.engine.study import StudyPosition, enrolled_semesters, study_position, study_term, study_year
 from menkan.engine.terms import Term
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "student_from_dict",
     "student_to_dict",
     "study_position",
+    "study_term",
     "study_year",
 ]

@@ -89,6 +89,24 @@ def study_position(student: Student, term: Term, enrolled: list[Term] | None = N
     )
 
 
+def study_term(student: Student, year: int, semester: int) -> Term:
+    """The regular term in which the student is (was, or will be, enrolled every semester after the records) in
+    study year `year`, semester `semester` (1 or 2): the inverse of `study_position`. A position before the
+    one the student was admitted into is the admission semester."""
+    if semester not in (1, 2):
+        raise ValueError(f"not a semester of a study year: {semester!r} (expected 1 or 2)")
+    away = {record.term for record in student.enrollment if record.status not in _STUDYING}
+    target = (year - 1) * 2 + semester
+    index = (student.admitted_into_year - 1) * 2 + 1
+    term = student.admission_term if not student.admission_term.is_summer else student.admission_term.next_regular()
+    while True:  # ends: the records hold finitely many semesters away
+        if term not in away:
+            if index >= target:
+                return term
+            index += 1
+        term = term.next_regular()
+
+
 def study_year(student: Student, term: Term) -> int:
     """The student's study year (年級) in `term`: see the module docstring."""
     return study_position(student, term).year

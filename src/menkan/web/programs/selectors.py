@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from menkan.engine import Term
+from menkan.engine import Term, study_term
 from menkan.engine.policy.loader import walk
 from menkan.engine.policy.models import Tiered
 from menkan.web.accounts.models import Role, RoleAssignment, User
@@ -20,7 +20,7 @@ from menkan.web.accounts.selectors import is_registrar
 from menkan.web.programs.catalogue import catalogue_of
 from menkan.web.programs.models import Application, IssuedCertificate, ProgramTerm, Registration, Step
 from menkan.web.records.models import Institution, Student
-from menkan.web.records.selectors import students_visible_to
+from menkan.web.records.selectors import student_study_record, students_visible_to
 
 PREFIX = "micro-program."
 APPLICATION_WEEKS = (13, 18)  # NTUT: 學期第13週-第18週
@@ -139,9 +139,12 @@ def latest_registration_term(student: Student) -> Term:
 
     Study year 1 is the academic year of admission (a student admitted into year 2 or later starts there), so
     year 2 is admission year + (2 - admitted into year); students admitted into year 2 or later have passed
-    year 2's first semester on arrival, and their latest point is the second semester of their first year here."""
-    admission = Term.parse(student.admission_term)
-    return Term(admission.year + max(0, 2 - student.admitted_into_year), "2")
+    year 2's first semester on arrival, and their latest point is the second semester of their first year here.
+    Study years are the engine's (`menkan.engine.study_term`): semesters on leave do not advance them."""
+    record = student_study_record(student)
+    if record is None:
+        raise ValueError(f"{student.student_id}: admission term {student.admission_term!r} is not a term")
+    return study_term(record, max(2, record.admitted_into_year), 2)
 
 
 def application_week(term: ProgramTerm, today: date) -> int:

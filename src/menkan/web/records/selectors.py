@@ -380,10 +380,9 @@ def engine_students(students: Iterable[Student]) -> Iterator[tuple[Student, Engi
         yield student, inputs[student.pk].record()
 
 
-def student_study_year(student: Student, term: Term) -> int | None:
-    """The student's study year (年級) in `term` by the engine's one definition (`menkan.engine.study_year`:
-    enrolled semesters from the admission, leave not counted), read from the stored admission and enrollment;
-    None when those do not validate (the audit reports why)."""
+def student_study_record(student: Student) -> EngineStudent | None:
+    """What the engine's study year needs of the student (admission, year admitted into, enrollment), validated;
+    None when the stored values do not validate (the audit reports why)."""
     standing = _engine_json(student.standing) or {}
     record = {
         "schema": "menkan.student/1",
@@ -395,9 +394,16 @@ def student_study_year(student: Student, term: Term) -> int | None:
         "enrollment": standing.get("enrollment", []) if isinstance(standing, dict) else [],
     }
     try:
-        return study_year(student_from_dict(record), term)
+        return student_from_dict(record)
     except InputError:
         return None
+
+
+def student_study_year(student: Student, term: Term) -> int | None:
+    """The student's study year (年級) in `term` by the engine's one definition (`menkan.engine.study_year`:
+    enrolled semesters from the admission, leave not counted); None when the stored record does not validate."""
+    record = student_study_record(student)
+    return study_year(record, term) if record is not None else None
 
 
 def assert_can_see(user: User, student: Student) -> None:
