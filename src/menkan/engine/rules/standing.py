@@ -227,7 +227,9 @@ def semesters_left(ctx: Context, node: SemestersLeft, full_id: str) -> Requireme
         Decimal(node.min_left),
         Decimal(left),
         missing,
-        display=f"{left} / {period.years * 2}",
+        display=f"{left} / {node.min_left}–{node.max_left}"
+        if node.max_left is not None
+        else f"{left} / {node.min_left}",
         details={
             "study_year": position.year,
             "semester": position.semester,
@@ -265,7 +267,7 @@ def failed_share(ctx: Context, node: FailedShare, full_id: str) -> RequirementRe
     reached: list[NotApplied] = []
     at_risk: list[NotApplied] = []
     details: dict[str, object] = {}
-    worst = _ZERO
+    worst = (_ZERO, _ZERO, _ZERO)  # share, failed, taken of the year with the highest share
     percent = fmt(node.max_fraction * 100)
     lines_zh: list[str] = []
     lines_en: list[str] = []
@@ -276,7 +278,7 @@ def failed_share(ctx: Context, node: FailedShare, full_id: str) -> RequirementRe
         over = now.index >= (year - 1) * 2 + 2
         limit = node.max_fraction * taken
         share = (failed / taken).quantize(Decimal("0.0001"))
-        worst = max(worst, share)
+        worst = max(worst, (share, failed, taken))
         state = "ok"
         if failed >= limit and over:
             state = "reached"
@@ -295,7 +297,11 @@ def failed_share(ctx: Context, node: FailedShare, full_id: str) -> RequirementRe
         span = "、".join(map(str, terms))
         span_en = ", ".join(map(str, terms))
         item = NotApplied(
-            f"study-year-{year}", state, amount=failed, detail=f"{fmt(failed)} of {fmt(taken)} credits failed"
+            f"study-year-{year}",
+            f"failed-share-{state}",
+            f"study year {year} ({span_en})",
+            failed,
+            f"{fmt(failed)} of {fmt(taken)} credits failed",
         )
         (reached if state == "reached" else at_risk).append(item)
         if state == "reached":
@@ -315,16 +321,18 @@ def failed_share(ctx: Context, node: FailedShare, full_id: str) -> RequirementRe
             )
     status: Status = "not-met" if reached else ("in-progress" if at_risk else "met")
     missing = text("；".join(lines_zh), "; ".join(lines_en))
+    share, failed, taken = worst
     return _result(
         node,
         full_id,
         status,
-        "requirements",
-        node.max_fraction,
-        worst,
+        "credits",
+        taken,
+        failed,
         missing,
+        display=f"{fmt(failed)} / {fmt(taken)}",
         not_applied=reached + at_risk,
-        details={"years": details},
+        details={"years": details, "max_fraction": float(node.max_fraction), "highest_share": float(share)},
     )
 
 
