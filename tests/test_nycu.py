@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from menkan.engine import (
     AuditResult,
@@ -970,3 +972,22 @@ def test_non_credit_mandatory_courses_must_be_passed_by_the_end_of_the_study_per
     leave = {"111-1": "illness", "111-2": "illness"}
     on_leave = make_student([*loads, military, pe], department="SET", leave=leave)
     assert node(run(on_leave, "113-2"), "expulsion-risk.non-credit-courses").status == "in-progress"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    into=st.integers(min_value=1, max_value=3),
+    away=st.sets(st.integers(min_value=0, max_value=11), max_size=5),
+)
+def test_study_positions_advance_one_semester_per_enrolled_semester(into: int, away: set[int]) -> None:
+    terms = terms_between("110-1", "115-2")
+    leave = {terms[i]: "personal" for i in away}
+    student = make_student(admission="110-1", last="115-2", leave=leave, admitted_into_year=into)
+    expected = (into - 1) * 2 + 1
+    for term in terms:
+        position = study_position(student, Term.parse(term))
+        assert position.index == expected  # on leave: the semester the student returns to
+        assert position.enrolled == (term not in leave)
+        if position.enrolled:
+            assert str(study_term(student, position.year, position.semester)) == term
+            expected += 1
