@@ -13,8 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from menkan.engine import AuditResult, Student, Term, audit, load_shipped, student_from_dict
+from menkan.engine import (
+    AuditResult,
+    Student,
+    Term,
+    audit,
+    enrolled_semesters,
+    load_shipped,
+    student_from_dict,
+    study_position,
+    study_term,
+    study_year,
+)
 from menkan.engine.policy.loader import walk
 from menkan.engine.result import RequirementResult
 
@@ -651,3 +664,330 @@ def test_demo_students_load_and_cover_every_status() -> None:
         assert student.institution == "nycu"
         statuses.add(run(student).status)
     assert statuses == {"met", "not-met", "in-progress"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Study years (Art. 16, 32): one definition, from enrolled semesters
+
+
+def positions(student: Student, terms: list[str]) -> dict[str, tuple[int, int]]:
+    return {t: (p.year, p.semester) for t in terms for p in [study_position(student, Term.parse(t))]}
+
+
+def test_leave_semesters_do_not_advance_the_study_year() -> None:
+    # Art. 16 ¶1: a student returning from leave continues the year (or semester) left.
+    student = make_student(admission="110-1", last="113-2", leave={"111-1": "illness"})
+    assert positions(student, ["110-1", "110-2", "111-1", "111-2", "112-1", "112-2", "113-2"]) == {
+        "110-1": (1, 1),
+        "110-2": (1, 2),
+        "111-1": (2, 1),  # on leave: the semester the student returns to
+        "111-2": (2, 1),
+        "112-1": (2, 2),
+        "112-2": (3, 1),
+        "113-2": (4, 1),
+    }
+    on_leave = study_position(student, Term.parse("111-1"))
+    assert not on_leave.enrolled and on_leave.semesters == 2
+    assert study_year(student, Term.parse("113-1")) == 3
+
+
+def test_summer_belongs_to_the_semester_before_it_and_transfers_start_at_their_year() -> None:
+    student = make_student(admission="111-1", last="113-2", admitted_into_year=2)
+    assert positions(student, ["111-S", "112-1", "112-S", "113-1"]) == {
+        "111-S": (2, 2),
+        "112-1": (3, 1),
+        "112-S": (3, 2),
+        "113-1": (4, 1),
+    }
+    # Without enrollment records nothing records a leave: every regular semester since admission counts.
+    bare = student_from_dict(
+        {
+            "schema": "menkan.student/1",
+            "student_id": "X",
+            "institution": "nycu",
+            "department": "CS",
+            "admission_term": "110-1",
+        }
+    )
+    assert [str(t) for t in enrolled_semesters(bare, Term.parse("111-1"))] == ["110-1", "110-2", "111-1"]
+    assert study_year(bare, Term.parse("113-2")) == 4
+
+
+def test_enrollment_records_need_only_say_when_the_student_was_away() -> None:
+    # A record listing only its leave semester: the others count as enrolled.
+    student = student_from_dict(
+        {
+            "schema": "menkan.student/1",
+            "student_id": "X",
+            "institution": "nycu",
+            "department": "CS",
+            "admission_term": "110-1",
+            "enrollment": [{"term": "111-1", "status": "leave", "reason": "illness"}],
+        }
+    )
+    assert [str(t) for t in enrolled_semesters(student, Term.parse("111-2"))] == ["110-1", "110-2", "111-2"]
+    assert study_year(student, Term.parse("113-1")) == 3
+    period = node(run(student, "114-1"), "standing.study-period")
+    assert (period.earned, period.details["semesters_enrolled"]) == (Decimal(4), 8)
+
+
+def test_the_term_of_a_study_position_is_the_inverse_of_the_position() -> None:
+    student = make_student(admission="110-1", last="113-2", leave={"111-1": "illness"})
+    assert [str(study_term(student, year, 2)) for year in (1, 2, 3, 4, 5)] == [
+        "110-2",
+        "112-1",
+        "113-1",
+        "114-1",
+        "115-1",
+    ]
+    for term in ("110-1", "111-2", "112-2", "113-2"):
+        position = study_position(student, Term.parse(term))
+        assert str(study_term(student, position.year, position.semester)) == term
+    transfer = make_student(admission="112-1", last="113-2", admitted_into_year=3)
+    assert [str(study_term(transfer, 2, 2)), str(study_term(transfer, 4, 1))] == ["112-1", "113-1"]
+
+
+def test_nine_credit_minimum_starts_a_semester_later_after_one_semester_of_leave() -> None:
+    # Admitted 110-1, on leave 111-1: 113-1 is the second semester of study year 3 (15 credits), 113-2 and
+    # 114-1 are study year 4 (9 credits). Counting calendar years would put 113-1 in year 4.
+    terms = [t for t in terms_between("110-1", "114-1") if t != "111-1"]
+    loads = dict.fromkeys(terms, 15)
+    loads.update({"113-1": 9, "113-2": 9, "114-1": 9})
+    student = make_student(per_term(loads), last="114-1", leave={"111-1": "illness"})
+    semester = node(run(student, "114-1"), "standing.semester-credits")
+    assert not_applied(semester, "below-minimum") == {"113-1": Decimal(9)}
+    assert semester.details["terms"]["113-1"] == {
+        "credits": 9.0,
+        "minimum": 15.0,
+        "study_year": 3,
+        "semester": 2,
+        "extension": False,
+    }
+    assert semester.details["terms"]["113-2"]["study_year"] == 4
+
+
+def test_nine_credit_minimum_after_a_year_of_leave_and_for_a_student_admitted_into_year_two() -> None:
+    leave = {"111-1": "personal", "111-2": "personal"}
+    terms = [t for t in terms_between("110-1", "114-2") if t not in leave]
+    loads = dict.fromkeys(terms, 15)
+    loads.update({"113-2": 9, "114-1": 9})
+    student = make_student(per_term(loads), last="114-2", leave=leave)
+    semester = node(run(student, "114-2"), "standing.semester-credits")
+    assert not_applied(semester, "below-minimum") == {"113-2": Decimal(9)}  # year 3; year 4 is 114-1, 114-2
+
+    # Admitted into year 2 in 111-1, on leave 112-1: year 4 is 113-2 and 114-1.
+    terms = [t for t in terms_between("111-1", "114-1") if t != "112-1"]
+    loads = dict.fromkeys(terms, 15)
+    loads.update({"113-1": 9, "113-2": 9, "114-1": 9})
+    student = make_student(
+        per_term(loads), admission="111-1", last="114-1", admitted_into_year=2, leave={"112-1": "illness"}
+    )
+    semester = node(run(student, "114-1"), "standing.semester-credits")
+    assert not_applied(semester, "below-minimum") == {"113-1": Decimal(9)}
+
+
+def test_summer_courses_neither_count_nor_shift_the_fourth_year() -> None:
+    loads = dict.fromkeys(FOUR_YEARS, 15)
+    loads.update({"113-1": 9, "113-2": 9})
+    courses = [*per_term(loads), course("S1", 6, "112-S"), course("S2", 6, "113-S")]
+    semester = node(run(make_student(courses), "113-S"), "standing.semester-credits")
+    assert semester.status == "met"
+    assert semester.details["terms"]["113-1"]["minimum"] == 9.0
+
+
+def test_extension_semesters_have_no_minimum() -> None:
+    # Art. 12: in an extended study period a student may take fewer than 10 credits (and pays credit fees).
+    loads = dict.fromkeys(FOUR_YEARS, 15)
+    loads.update({"113-1": 9, "113-2": 9, "114-1": 3})
+    data_terms = [*FOUR_YEARS, "114-1"]
+    student = student_from_dict(
+        {
+            "schema": "menkan.student/1",
+            "student_id": "EXT0001",
+            "institution": "nycu",
+            "department": "CS",
+            "admission_term": "110-1",
+            "courses": per_term(loads),
+            "enrollment": [{"term": t, "status": "extension" if t == "114-1" else "enrolled"} for t in data_terms],
+            "ethics": [{"term": t, "passed": True} for t in data_terms],
+        }
+    )
+    semester = node(run(student, "114-1"), "standing.semester-credits")
+    assert semester.status == "met"
+    assert semester.details["terms"]["114-1"] == {
+        "credits": 3.0,
+        "minimum": 0.0,
+        "study_year": 5,
+        "semester": 1,
+        "extension": True,
+    }
+
+
+def test_study_period_and_semester_credits_use_the_same_study_year() -> None:
+    student = make_student([], admission="110-1", last="114-1", leave={"111-1": "illness"})
+    result = run(student, "114-1")
+    period = node(result, "standing.study-period")
+    assert (period.earned, period.details["study_year"], period.details["semester"]) == (Decimal(4), 4, 2)
+    assert node(result, "standing.semester-credits").details["terms"]["114-1"]["study_year"] == 4
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Art. 42: early graduation only when graduating now is early
+
+
+def test_early_graduation_is_not_early_in_the_last_semester_of_the_study_period() -> None:
+    result = run(make_student(spread(128, FOUR_YEARS[:7], grade="A"), admission="110-1"), as_of="113-2")
+    early = node(result, "early-graduation.early")
+    assert early.status == "not-met"
+    assert early.earned == Decimal(0)
+    assert "last semester" in early.missing["en"] and "最後一學期" in early.missing["zh-TW"]
+    assert early.cites == "NYCU 學則 第42條"
+    assert node(result, "early-graduation.merit").status == "met"
+    assert node(result, "early-graduation").status == "not-met"
+
+
+def test_early_graduation_one_semester_before_the_end() -> None:
+    result = run(make_student(spread(128, FOUR_YEARS[:7], grade="A"), last="113-1"), as_of="113-1")
+    early = node(result, "early-graduation.early")
+    assert (early.status, early.earned) == ("met", Decimal(1))
+    assert node(result, "early-graduation").status == "met"
+
+
+def test_early_graduation_past_the_study_period_or_too_early() -> None:
+    # In an extension year: not early.
+    courses = spread(128, FOUR_YEARS, grade="A")
+    result = run(make_student(courses, last="114-1"), as_of="114-1")
+    early = node(result, "early-graduation.early")
+    assert (early.status, early.earned) == ("not-met", Decimal(-1))
+    assert "past the 4-year study period" in early.missing["en"]
+    # Three semesters before the end: more than "one semester or one academic year" early.
+    result = run(make_student(spread(128, FOUR_YEARS[:5], grade="A"), last="112-1"), as_of="112-1")
+    early = node(result, "early-graduation.early")
+    assert (early.status, early.earned) == ("not-met", Decimal(3))
+    assert "at most 2" in early.missing["en"]
+
+
+def test_early_graduation_counts_semesters_without_the_leave() -> None:
+    # On leave 111-1: 113-2 is study year 4, semester 1 — graduating then is one semester early.
+    terms = [t for t in FOUR_YEARS if t != "111-1"]
+    student = make_student(spread(128, terms, grade="A"), leave={"111-1": "illness"})
+    early = node(run(student, "113-2"), "early-graduation.early")
+    assert (early.status, early.earned) == ("met", Decimal(1))
+    assert early.details["study_year"] == 4
+
+
+def test_early_graduation_in_a_six_year_department() -> None:
+    six_years = terms_between("108-1", "113-2")
+    courses = [*spread(241, six_years[:-1], grade="A"), course("INT1", 1, "112-2", tags=["internship"])]
+    student = make_student(courses, department="MED", admission="108-1", last="113-1")
+    early = node(run(student, "113-1"), "early-graduation.early")
+    assert (early.status, early.earned, early.details["study_period"]) == ("met", Decimal(1), 6)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Art. 54: System Engineering and Technology program (Ch. XIII)
+
+
+def test_failing_half_of_a_years_credits_is_an_expulsion_condition_for_the_program() -> None:
+    # Art. 54(3): study year 2 (111-1, 111-2): 10 of 20 credits failed.
+    courses = [
+        *per_term(dict.fromkeys(terms_between("110-1", "110-2"), 12)),
+        course("Y2A", 6, "111-1", "D"),
+        course("Y2B", 4, "111-1", "A"),
+        course("Y2C", 4, "111-2", "E"),
+        course("Y2D", 6, "111-2", "B"),
+    ]
+    result = run(make_student(courses, department="SET", last="111-2"), "111-2")
+    share = node(result, "expulsion-risk.failed-credits")
+    assert share.status == "not-met"
+    assert share.cites == "NYCU 學則 第54條"
+    assert share.details["years"]["2"] == {
+        "terms": ["111-1", "111-2"],
+        "taken": 20.0,
+        "failed": 10.0,
+        "pending": 0.0,
+        "year_over": True,
+        "state": "reached",
+    }
+    assert "study year 2 (111-1, 111-2): 10 of 20 credits failed" in share.missing["en"]
+    assert "第2學年（111-1、111-2）不及格 10 學分" in share.missing["zh-TW"]
+    assert node(result, "expulsion-risk").status == "not-met"
+
+
+def test_failed_share_below_half_and_what_is_not_credits_taken() -> None:
+    base = per_term(dict.fromkeys(terms_between("110-1", "110-2"), 12))
+    courses = [
+        *base,
+        course("Y2A", 9, "111-1", "D"),
+        course("Y2B", 11, "111-2", "A"),
+        course("WD", 6, "111-1", "W"),  # withdrawn: not taken
+        course("SU", 6, "111-S", "E"),  # summer: not a semester course (Art. 27 ¶3)
+        course("TR", 6, "111-1", "A", transfer=True),  # transferred credits: not taken this year
+    ]
+    share = node(run(make_student(courses, department="SET", last="111-2"), "111-2"), "expulsion-risk.failed-credits")
+    assert share.status == "met"
+    assert share.details["years"]["2"]["taken"] == 20.0
+    assert share.details["years"]["2"]["failed"] == 9.0
+    # Not a program student: the check does not apply.
+    assert run(make_student(courses, last="111-2"), "111-2").find("expulsion-risk.failed-credits") is None
+
+
+def test_failed_share_of_a_year_not_over_is_in_progress_and_leave_keeps_the_year_together() -> None:
+    # After the first semester of year 2, 8 of 12 failed: the year is not over (in-progress, at risk).
+    courses = [*per_term(dict.fromkeys(["110-1", "110-2"], 12)), course("A", 8, "111-1", "E"), course("B", 4, "111-1")]
+    share = node(run(make_student(courses, department="SET", last="111-1"), "111-1"), "expulsion-risk.failed-credits")
+    assert share.status == "in-progress"
+    assert share.details["years"]["2"]["state"] == "at-risk"
+    # On leave 111-2 (pregnancy, Art. 53): year 2 is 111-1 and 112-1; 8 of 24 failed.
+    courses.append(course("C", 12, "112-1"))
+    student = make_student(courses, department="SET", last="112-1", leave={"111-2": "pregnancy"})
+    share = node(run(student, "112-1"), "expulsion-risk.failed-credits")
+    assert share.status == "met"
+    assert share.details["years"]["2"]["terms"] == ["111-1", "112-1"]
+
+
+def test_non_credit_mandatory_courses_must_be_passed_by_the_end_of_the_study_period() -> None:
+    # Art. 54(8): a failed military subject is still in time before the end of the study period ...
+    loads = per_term(dict.fromkeys(FOUR_YEARS, 12))
+    military = course("MIL1", 0, "112-1", "F", title="軍事學科", tags=["military"])
+    pe = course("PE1", 0, "110-1", "P", title="體育", tags=["pe"])
+    student = make_student([*loads, military, pe], department="SET")
+    check = node(run(student, "112-2"), "expulsion-risk.non-credit-courses")
+    assert check.status == "in-progress"
+    assert "軍事學科 (MIL1)" in check.missing["en"]
+    # ... and an expulsion condition when the study period is over ...
+    check = node(run(student, "113-2"), "expulsion-risk.non-credit-courses")
+    assert (check.status, check.earned, check.required) == ("not-met", Decimal(1), Decimal(2))
+    assert (
+        "Not passed by the end of the study period (study year 4, semester 2): 軍事學科 (MIL1)" in check.missing["en"]
+    )
+    assert check.cites == "NYCU 學則 第54條"
+    assert node(run(student, "113-2"), "expulsion-risk").status == "not-met"
+    # ... unless it was passed later.
+    retaken = make_student(
+        [*loads, military, pe, course("MIL1", 0, "113-1", "P", title="軍事學科", tags=["military"])], department="SET"
+    )
+    assert node(run(retaken, "113-2"), "expulsion-risk.non-credit-courses").status == "met"
+    # A year of leave moves the end of the study period back: 113-2 is study year 3, semester 2.
+    leave = {"111-1": "illness", "111-2": "illness"}
+    on_leave = make_student([*loads, military, pe], department="SET", leave=leave)
+    assert node(run(on_leave, "113-2"), "expulsion-risk.non-credit-courses").status == "in-progress"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    into=st.integers(min_value=1, max_value=3),
+    away=st.sets(st.integers(min_value=0, max_value=11), max_size=5),
+)
+def test_study_positions_advance_one_semester_per_enrolled_semester(into: int, away: set[int]) -> None:
+    terms = terms_between("110-1", "115-2")
+    leave = {terms[i]: "personal" for i in away}
+    student = make_student(admission="110-1", last="115-2", leave=leave, admitted_into_year=into)
+    expected = (into - 1) * 2 + 1
+    for term in terms:
+        position = study_position(student, Term.parse(term))
+        assert position.index == expected  # on leave: the semester the student returns to
+        assert position.enrolled == (term not in leave)
+        if position.enrolled:
+            assert str(study_term(student, position.year, position.semester)) == term
+            expected += 1

@@ -32,7 +32,8 @@ def test_broken_policy_reports_every_problem_with_line_and_path() -> None:
         f"{source}:14 $.requirements[0].children[0].min: must be ≥ 0",
         f"{source}:19 $.requirements[0].children[1].kind: unknown kind hourz; expected one of 'all', 'any', "
         "'credits', 'courses', 'hours', 'certificates', 'average', 'tiered', 'ethics', 'semester-credits', "
-        "'study-period', 'leave-limit', 'exams', 'ref', 'rank', 'admission'",
+        "'study-period', 'leave-limit', 'semesters-left', 'failed-share', 'passed-by-study-end', 'exams', "
+        "'ref', 'rank', 'admission'",
         f"{source}:22 $.requirements[0].children[2].cites: required",
         f"{source}:26 $.requirements[0].children[2].colour: unknown field",
     ]
@@ -91,6 +92,20 @@ def test_references_must_name_an_existing_requirement(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_policy_dir(tmp_path)
     assert caught.value.problems[0].reason == "no requirement has id 'nothing.here'"
+
+
+def test_a_study_period_field_must_name_a_study_period_requirement(tmp_path: Path) -> None:
+    _write(tmp_path, "institution.yaml", INSTITUTION)
+    body = (
+        "  - {id: e, kind: ethics, title: {zh-TW: 操行, en: Ethics}, cites: 'Art. 2'}\n"
+        "  - {id: s, kind: semesters-left, study_period: e, title: {zh-TW: 提前, en: Early}, cites: 'Art. 3'}\n"
+    )
+    _write(tmp_path, "a.yaml", HEADER.format(id="a") + body)
+    with pytest.raises(InputError) as caught:
+        load_policy_dir(tmp_path)
+    (problem,) = caught.value.problems
+    assert problem.path == "$.requirements[1].study_period"
+    assert problem.reason == "no study-period requirement has id 'e'"
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:

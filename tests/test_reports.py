@@ -351,6 +351,13 @@ def test_study_year(admission, into, as_of, year):
     assert study_year(student, Term.parse(as_of)) == year
 
 
+def test_study_year_leaves_leave_semesters_out():
+    # One definition (menkan.engine.study_year): a semester on leave does not advance the study year.
+    leave = [{"term": "112-2", "status": "leave", "reason": "illness"}]
+    student = make_student(institution="ncut", admission_term="111-1", enrollment=leave)
+    assert [study_year(student, Term.parse(t)) for t in ("114-1", "114-2", "115-1")] == [3, 4, 4]
+
+
 def test_only_seniors_to_whom_an_item_applies_count():
     ncut = load_shipped("ncut")
     spec = pass_rate_spec(ncut)

@@ -419,8 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     rates_parser = report_commands.add_parser(
         "pass-rates",
         help="pass rates of seniors per item: the university, by college, by department",
-        description="Seniors are students in their 4th study year as of --as-of (study year = as-of year - "
-        "admission year + admitted_into_year; the institution's policy may set another year).",
+        description="Seniors are students in their 4th study year as of --as-of (two enrolled semesters a year "
+        "from admitted_into_year; semesters on leave do not count; the institution's policy may set another year).",
     )
     rates_parser.add_argument("file", help="JSONL with one student record per line (- : stdin)")
     rates_parser.add_argument("--institution", required=True, help="the institution whose policies apply (e.g. ncut)")

@@ -5,14 +5,13 @@ how many passed it (status `met`), how many did not, and the rate, for the whole
 and each department; plus the seniors who passed every item. The shape is that of NCUT's 114-1 tables
 (大四學生數 / 通過人數 / 未通過人數 / 通過率, "87.77%").
 
-Seniors: students in their `senior_year`-th study year (default 4) as of the report's term, where
-
-    study year = as_of year − admission year + admitted_into_year
-
-(ROC academic years; a student admitted 111-1 into year 1 is in year 4 in 114-1 and 114-2; a transfer
-admitted 113-1 into year 3 is in year 4 in 114-1). Students past that year (extension years, 延修) are not
-seniors. A senior counts for an item only when the item applies to them (it is in their audit result); the
-"all" figure counts the seniors to whom every item applies, and passed means every item met.
+Seniors: students in their `senior_year`-th study year (default 4) as of the report's term, by the engine's
+one definition (`menkan.engine.study_year`): two enrolled semesters make a year, from `admitted_into_year`
+in the admission term; semesters on leave do not advance it (a student admitted 111-1 into year 1 is in year
+4 in 114-1 and 114-2, or in 114-2 and 115-1 after one semester of leave; a transfer admitted 113-1 into year 3
+is in year 4 in 114-1). Students past that year (extension years, 延修) are not seniors. A senior counts for an
+item only when the item applies to them (it is in their audit result); the "all" figure counts the seniors
+to whom every item applies, and passed means every item met.
 
 Rates are percentages rounded half-up to two decimals (1320 / 1504 → 87.77%).
 
@@ -33,6 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from menkan.engine import AuditResult, InputError, InputProblem, PolicySet, Student, Term, audit
+from menkan.engine import study_year as engine_study_year
 from menkan.engine.errors import pydantic_reason
 from menkan.engine.policy.loader import INSTITUTION_FILE, walk
 from menkan.engine.policy.models import Institution
@@ -212,7 +212,8 @@ class PassRateReport:
             "institution_name": self.institution_name,
             "as_of": str(self.as_of),
             "senior_year": self.senior_year,
-            "senior_definition": "study year = as_of year - admission year + admitted_into_year",
+            "senior_definition": "study year = admitted_into_year + (enrolled semesters before as_of) // 2; "
+            "semesters on leave do not count",
             "title": self.title,
             "items": [{"id": i.id, "label": i.label, "short": i.short} for i in self.items],
             "all_label": self.all_label,
@@ -223,8 +224,8 @@ class PassRateReport:
 
 
 def study_year(student: Student, as_of: Term) -> int:
-    """The student's study year in `as_of`: as_of year − admission year + admitted_into_year."""
-    return as_of.year - student.admission_term.year + student.admitted_into_year
+    """The student's study year in `as_of`: the engine's one definition (`menkan.engine.study_year`)."""
+    return engine_study_year(student, as_of)
 
 
 class _Counts:

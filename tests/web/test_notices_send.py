@@ -106,6 +106,19 @@ def ncut(db: Any, settings: Any) -> Ncut:
     return build_ncut()
 
 
+def test_a_student_back_from_a_year_of_leave_is_not_a_senior_yet(ncut: Ncut) -> None:
+    # The study year is the engine's (menkan.engine.study_year): leave semesters do not advance it.
+    spec = selectors.notice_spec(ncut.institution)
+    assert spec is not None
+    student = ncut.students["short"]
+    assert selectors.is_senior(student, "114-1", spec)
+    student.standing = {
+        "enrollment": [{"term": t, "status": "leave", "reason": "personal"} for t in ("112-1", "112-2")]
+    }
+    assert not selectors.is_senior(student, "114-1", spec)
+    assert selectors.is_senior(student, "115-1", spec)
+
+
 def _mails_to(address: str) -> list[Any]:
     return [m for m in mail.outbox if address in m.to]
 

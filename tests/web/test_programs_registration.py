@@ -164,3 +164,10 @@ def test_today_is_used_when_no_day_is_given(programs: World) -> None:
     calendar(programs.institution)
     assert services.registration_create(programs.own, "AVM", user=None).registered_term == "113-1"
     assert timezone.localdate() >= date(2025, 1, 1)
+
+
+def test_a_semester_of_leave_moves_the_latest_point_a_semester_later(programs: World) -> None:
+    # Study years are the engine's (menkan.engine.study_term): a semester on leave does not advance them.
+    own = programs.own  # admitted 112-1 into year 1
+    own.standing = {"enrollment": [{"term": "112-2", "status": "leave", "reason": "illness"}]}
+    assert str(latest_registration_term(own)) == "114-1"

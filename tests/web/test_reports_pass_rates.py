@@ -240,6 +240,17 @@ def test_only_seniors_are_read(ncut: Institution) -> None:
     assert report_seniors(ncut, Term.parse("113-1"), 4).count() == 0
 
 
+def test_a_year_of_leave_makes_a_senior_a_year_later(ncut: Institution) -> None:
+    # The engine's study year (menkan.engine.study_year): semesters on leave do not advance it (NYCU 學則 Art. 16
+    # states it; every institution's "senior" is a study year, not a calendar year since admission).
+    student = Student.objects.filter(institution=ncut, admission_term="111-1").first()
+    assert student is not None
+    leave = [{"term": term, "status": "leave", "reason": "personal"} for term in ("112-1", "112-2")]
+    Student.objects.filter(pk=student.pk).update(standing={"enrollment": leave})
+    assert not report_seniors(ncut, Term.parse("114-1"), 4).filter(pk=student.pk).exists()
+    assert report_seniors(ncut, Term.parse("115-1"), 4).filter(pk=student.pk).exists()
+
+
 # --------------------------------------------------------------------------------------------------- cut-off
 
 

@@ -19,6 +19,7 @@ from menkan.engine.policy.models import (
     RequirementBase,
 )
 from menkan.engine.records import Student
+from menkan.engine.study import StudyPosition, enrolled_semesters, study_position
 from menkan.engine.terms import Term
 
 if TYPE_CHECKING:
@@ -67,30 +68,6 @@ def profile_key(student: Student, as_of: Term) -> tuple[object, ...]:
     )
 
 
-def term_of_study_semester(student: Student, study_year: int, semester: int) -> Term:
-    """The regular term in which the student is in `semester` (1 or 2) of study year `study_year`.
-
-    Study semesters start at the admission term (in year `admitted_into_year`) and advance one per regular
-    term the student is not on leave (a leave semester does not advance the study: the student returns to
-    the semester they left); summers never count. A point before the student's admission (a transfer student
-    admitted into a later year) is moved to the same semester of their first study year.
-    (A small helper for registration deadlines: to be unified with the engine's study-year function.)"""
-    admission = student.admission_term
-    first = admission if not admission.is_summer else admission.next_regular()
-    first_year = first.year - admission.year + student.admitted_into_year
-    position = (first_year - 1) * 2 + (1 if first.semester == "1" else 2)
-    target = (max(study_year, first_year) - 1) * 2 + semester
-    target = max(target, position)
-    leave = {e.term for e in student.enrollment if e.status == "leave"}
-    term = first
-    while True:
-        if term not in leave:
-            if position >= target:
-                return term
-            position += 1
-        term = term.next_regular()
-
-
 @dataclass(slots=True)
 class Context:
     """Everything one audit of one student needs."""
@@ -108,6 +85,7 @@ class Context:
     predicates: dict[tuple[int, int, str], CoursePredicate] = field(default_factory=dict)
     shared: Shared = field(default_factory=Shared)
     _columns: Columns | None = None
+    _enrolled: list[Term] | None = None
 
     @property
     def columns(self) -> Columns:
@@ -198,20 +176,19 @@ class Context:
         return self.evaluate(node, full_id)
 
     def enrolled_terms(self) -> list[Term]:
-        """Regular (non-summer) terms up to as_of in which the student was enrolled, not on leave."""
-        student = self.student
-        if student.enrollment:
-            terms = {
-                e.term
-                for e in student.enrollment
-                if e.status in ("enrolled", "extension") and not e.term.is_summer and e.term <= self.as_of
-            }
-        else:
-            terms = {c.term for c in student.courses if not c.term.is_summer and c.term <= self.as_of}
-        return sorted(terms)
+        """Regular semesters up to as_of in which the student was enrolled (`study.enrolled_semesters`)."""
+        if self._enrolled is None:
+            self._enrolled = enrolled_semesters(self.student, self.as_of)
+        return list(self._enrolled)
+
+    def position(self, term: Term) -> StudyPosition:
+        """The student's study year and semester in `term` (no later than as_of): `study.study_position`."""
+        if self._enrolled is None:
+            self._enrolled = enrolled_semesters(self.student, self.as_of)
+        return study_position(self.student, term, self._enrolled)
 
     def study_year(self, term: Term) -> int:
-        return term.year - self.student.admission_term.year + self.student.admitted_into_year
+        return self.position(term).year
 
     def entries_matching(self, predicate: CoursePredicate) -> list[Entry]:
         return [entry for entry in self.ledger.entries if predicate(entry.course)]

@@ -76,10 +76,6 @@ class Term:
             return Term(self.year, "2")
         return Term(self.year + 1, "1")
 
-    def academic_year_index(self, admission: Term) -> int:
-        """1-based study year of this term for a student admitted in `admission`."""
-        return self.year - admission.year + 1
-
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema

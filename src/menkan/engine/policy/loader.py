@@ -11,7 +11,18 @@ import yaml
 from pydantic import ValidationError
 
 from menkan.engine.errors import InputError, InputProblem, problem, pydantic_reason
-from menkan.engine.policy.models import AllOf, AnyOf, Credits, Institution, Policy, Reference, Requirement
+from menkan.engine.policy.models import (
+    AllOf,
+    AnyOf,
+    Credits,
+    Institution,
+    PassedByStudyEnd,
+    Policy,
+    Reference,
+    Requirement,
+    SemestersLeft,
+    StudyPeriod,
+)
 from menkan.engine.policy.yamlsource import LineMap, line_of, load_yaml_with_lines
 
 SHIPPED_POLICIES = Path(__file__).resolve().parent.parent.parent / "policies"
@@ -97,11 +108,11 @@ def _cross_check(policy_set: PolicySet, lines_by_policy: dict[str, tuple[LineMap
     """Checks that span requirements: unique ids, overflow and reference targets, no overflow cycles."""
     problems: list[InputProblem] = []
     seen: dict[str, str] = {}
-    all_ids: set[str] = set()
+    all_ids: dict[str, Requirement] = {}
     for policy in policy_set.policies:
         lines, source = lines_by_policy[policy.id]
         for index, requirement in enumerate(policy.requirements):
-            for full_id, _ in walk([requirement]):
+            for full_id, found in walk([requirement]):
                 if full_id in seen:
                     problems.append(
                         InputProblem(
@@ -112,7 +123,7 @@ def _cross_check(policy_set: PolicySet, lines_by_policy: dict[str, tuple[LineMap
                         )
                     )
                 seen[full_id] = source
-                all_ids.add(full_id)
+                all_ids[full_id] = found
     for policy in policy_set.policies:
         lines, source = lines_by_policy[policy.id]
         for index, requirement in enumerate(policy.requirements):
@@ -121,12 +132,28 @@ def _cross_check(policy_set: PolicySet, lines_by_policy: dict[str, tuple[LineMap
 
 
 def _check_tree(
-    node: Requirement, full_id: str, path: tuple[Any, ...], all_ids: set[str], lines: LineMap, source: str
+    node: Requirement,
+    full_id: str,
+    path: tuple[Any, ...],
+    all_ids: dict[str, Requirement],
+    lines: LineMap,
+    source: str,
 ) -> list[InputProblem]:
     problems: list[InputProblem] = []
     if isinstance(node, Reference) and node.ref not in all_ids:
         problems.append(
             InputProblem(source, (*path, "ref"), f"no requirement has id {node.ref!r}", line_of(lines, path))
+        )
+    if isinstance(node, SemestersLeft | PassedByStudyEnd) and not isinstance(
+        all_ids.get(node.study_period), StudyPeriod
+    ):
+        problems.append(
+            InputProblem(
+                source,
+                (*path, "study_period"),
+                f"no study-period requirement has id {node.study_period!r}",
+                line_of(lines, path),
+            )
         )
     if isinstance(node, AllOf) and node.total is not None and not node.exclusive:
         where = (*path, "total")

@@ -87,6 +87,7 @@ class Override(Model):
     extension_years: int | None = None
     final_year: int | None = None
     final_year_min: Amount | None = None
+    extension_min: Amount | None = None
     include: Filter | None = None
     exclude: Filter | None = None
 
@@ -400,13 +401,20 @@ class Ethics(RequirementBase):
 
 
 class SemesterCredits(RequirementBase):
-    """A minimum of credits taken in every regular semester, lower in the final study year."""
+    """A minimum of credits taken in every regular semester, lower from the study year `final_year` on.
+
+    Study years count enrolled semesters (a leave semester does not advance them: `menkan.engine.study`).
+    `extension_min`: the minimum in semesters the enrollment record marks `extension` (an extended study period).
+    """
 
     kind: Literal["semester-credits"]
     min: Amount
-    final_year: int | None = None
+    final_year: int | None = Field(default=None, ge=1, description="the study year from which `final_year_min` holds")
     final_year_min: Amount | None = None
-    override_fields = frozenset({"min", "final_year", "final_year_min"})
+    extension_min: Amount | None = Field(
+        default=None, description="the minimum in semesters marked `extension` in the enrollment record"
+    )
+    override_fields = frozenset({"min", "final_year", "final_year_min", "extension_min"})
 
 
 class StudyPeriod(RequirementBase):
@@ -425,6 +433,52 @@ class LeaveLimit(RequirementBase):
     kind: Literal["leave-limit"]
     max_semesters: int = Field(ge=0)
     exempt_reasons: list[str] = Field(default_factory=list)
+
+
+class SemestersLeft(RequirementBase):
+    """The audit term is at least `min_left` and at most `max_left` regular semesters before the end of the
+    regular study period (that of the `study_period` requirement, for this student): e.g. graduating now would
+    be early by one semester or one year. Semesters count as study years do (`menkan.engine.study`)."""
+
+    kind: Literal["semesters-left"]
+    study_period: str = Field(description="full id of the study-period requirement whose `years` is the period")
+    min_left: int = Field(default=1, ge=0)
+    max_left: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _range(self) -> SemestersLeft:
+        if self.max_left is not None and self.max_left < self.min_left:
+            raise ValueError("`max_left` is below `min_left`")
+        return self
+
+
+class FailedShare(RequirementBase):
+    """In no study year have the failed credits reached `max_fraction` of the credits taken that year.
+
+    Credits taken: the graded and pending courses matching `include` and not `exclude` (withdrawn ones and
+    those taken while on leave are not taken); a year is the student's study year (`menkan.engine.study`).
+    A year not over yet (the audit term is its first semester, or it has courses in progress) that reaches
+    the fraction, or could with its pending courses, is `in-progress`.
+    """
+
+    kind: Literal["failed-share"]
+    max_fraction: Annotated[Decimal, Field(gt=0, le=1)]
+    include: Filter | None = None
+    exclude: Filter | None = None
+
+
+class PassedByStudyEnd(RequirementBase):
+    """Every course matching `include` (and not `exclude`) that the student has taken is passed, by the end of
+    the study period (the `study_period` requirement's `years` plus the extensions granted on the record).
+
+    A course counts as passed when any attempt passed; before the study period ends an unpassed one is
+    `in-progress` (there is still time), after it `not-met`.
+    """
+
+    kind: Literal["passed-by-study-end"]
+    study_period: str = Field(description="full id of the study-period requirement whose `years` is the period")
+    include: Filter
+    exclude: Filter | None = None
 
 
 class Exams(RequirementBase):
@@ -472,6 +526,9 @@ Requirement = Annotated[
     | SemesterCredits
     | StudyPeriod
     | LeaveLimit
+    | SemestersLeft
+    | FailedShare
+    | PassedByStudyEnd
     | Exams
     | Reference
     | RankTop

@@ -1,25 +1,31 @@
-"""Standing checks: ethics every semester, credits per semester, study period, leave, degree exams, rank, admission."""
+"""Standing checks: ethics, semester credits, study period and stage, leave, failed share, exams, rank, admission."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from menkan.engine.context import Context
-from menkan.engine.ledger import Outcome
+from menkan.engine.ledger import Entry, Outcome
 from menkan.engine.messages import text
 from menkan.engine.policy.models import (
     AdmissionYear,
     Ethics,
     Exams,
+    FailedShare,
     LeaveLimit,
+    PassedByStudyEnd,
     RankTop,
     Reference,
     RequirementBase,
     SemesterCredits,
+    SemestersLeft,
     StudyPeriod,
 )
-from menkan.engine.result import NotApplied, RequirementResult, Status, fmt
+from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, fmt
 from menkan.engine.terms import Term
+
+_ZERO = Decimal(0)
 
 
 def _result(
@@ -87,16 +93,28 @@ def semester_credits(ctx: Context, node: SemesterCredits, full_id: str) -> Requi
     for entry in ctx.ledger.entries:
         if entry.outcome is not Outcome.WITHDRAWN and not entry.course.term.is_summer:
             taken[entry.course.term] = taken.get(entry.course.term, Decimal(0)) + entry.course.credits
+    extension_terms = {record.term for record in ctx.student.enrollment if record.status == "extension"}
     below: list[NotApplied] = []
     per_term: dict[str, object] = {}
     for term in ctx.enrolled_terms():
+        position = ctx.position(term)
         minimum = node.min
-        if node.final_year is not None and node.final_year_min is not None and ctx.study_year(term) >= node.final_year:
+        if node.final_year is not None and node.final_year_min is not None and position.year >= node.final_year:
             minimum = node.final_year_min
+        extension = term in extension_terms
+        if extension and node.extension_min is not None:
+            minimum = node.extension_min
         credits = taken.get(term, Decimal(0))
-        per_term[str(term)] = {"credits": float(credits), "minimum": float(minimum)}
+        per_term[str(term)] = {
+            "credits": float(credits),
+            "minimum": float(minimum),
+            "study_year": position.year,
+            "semester": position.semester,
+            "extension": extension,
+        }
         if credits < minimum:
-            below.append(NotApplied(str(term), "below-minimum", amount=credits, detail=f"minimum {fmt(minimum)}"))
+            detail = f"minimum {fmt(minimum)} (study year {position.year}, semester {position.semester})"
+            below.append(NotApplied(str(term), "below-minimum", amount=credits, detail=detail))
     status: Status = "met" if not below else "not-met"
     missing = text(
         "學分數低於下限的學期：" + "、".join(b.ref for b in below),
@@ -118,13 +136,15 @@ def semester_credits(ctx: Context, node: SemesterCredits, full_id: str) -> Requi
 def study_period(ctx: Context, node: StudyPeriod, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     student = ctx.student
-    semesters = len(ctx.enrolled_terms())
-    years_used = Decimal(semesters) / 2 + (student.admitted_into_year - 1)
+    position = ctx.position(ctx.as_of)
+    years_used = position.years_used
     granted = sum(extension.years for extension in student.extensions)
     allowed = node.years + node.extension_years
     details = {
-        "semesters_enrolled": semesters,
+        "semesters_enrolled": position.semesters,
         "years_used": float(years_used),
+        "study_year": position.year,
+        "semester": position.semester,
         "study_period": node.years,
         "extension_allowed": node.extension_years,
         "extension_granted": granted,
@@ -150,6 +170,222 @@ def study_period(ctx: Context, node: StudyPeriod, full_id: str) -> RequirementRe
         missing,
         display=f"{fmt(years_used)} / {node.years} (+{node.extension_years})",
         details=details,
+    )
+
+
+def _study_period_of(ctx: Context, ref: str) -> StudyPeriod:
+    """The study-period requirement `ref` (a full id the loader checked), as it applies to this student."""
+    target = ctx.nodes.get(ref)
+    if not isinstance(target, StudyPeriod):
+        raise ValueError(f"{ref!r} is not a study-period requirement")
+    return ctx.resolve(target)
+
+
+def _where(year: int, semester: int) -> dict[str, str]:
+    return text(f"第{year}學年第{semester}學期", f"study year {year}, semester {semester}")
+
+
+def semesters_left(ctx: Context, node: SemestersLeft, full_id: str) -> RequirementResult:
+    period = _study_period_of(ctx, node.study_period)
+    position = ctx.position(ctx.as_of)
+    left = position.semesters_left(period.years)
+    where = _where(position.year, position.semester)
+    now = f"{ctx.as_of}"
+    status: Status = "met"
+    missing = text("", "")
+    if left < node.min_left:
+        if left < 0:
+            missing = text(
+                f"{now} 為{where['zh-TW']}，已逾修業年限 {period.years} 年，此時畢業並非提前畢業",
+                f"{now} is {where['en']}, past the {period.years}-year study period: graduating now is not early",
+            )
+        elif left == 0:
+            missing = text(
+                f"{now} 為{where['zh-TW']}，即修業年限 {period.years} 年之最後一學期，此時畢業並非提前畢業",
+                f"{now} is {where['en']}, the last semester of the {period.years}-year study period: "
+                "graduating now is not early",
+            )
+        else:
+            missing = text(
+                f"{now} 為{where['zh-TW']}，距修業年限結束僅餘 {left} 學期，須至少提前 {node.min_left} 學期",
+                f"{now} is {where['en']}, {left} semester(s) before the end of the study period; "
+                f"at least {node.min_left} are needed",
+            )
+        status = "not-met"
+    elif node.max_left is not None and left > node.max_left:
+        missing = text(
+            f"{now} 為{where['zh-TW']}，此時畢業將提前 {left} 學期；至多提前 {node.max_left} 學期",
+            f"{now} is {where['en']}: graduating now would be {left} semesters early; "
+            f"at most {node.max_left} are allowed",
+        )
+        status = "not-met"
+    return _result(
+        node,
+        full_id,
+        status,
+        "semesters",
+        Decimal(node.min_left),
+        Decimal(left),
+        missing,
+        display=f"{left} / {node.min_left}–{node.max_left}"
+        if node.max_left is not None
+        else f"{left} / {node.min_left}",
+        details={
+            "study_year": position.year,
+            "semester": position.semester,
+            "study_period": period.years,
+            "semesters_left": left,
+        },
+    )
+
+
+@dataclass(slots=True)
+class _YearTally:
+    """Credits of one study year's courses: taken (graded or pending), failed, pending; and their terms."""
+
+    terms: set[Term] = field(default_factory=set)
+    taken: Decimal = _ZERO
+    failed: Decimal = _ZERO
+    pending: Decimal = _ZERO
+
+
+def failed_share(ctx: Context, node: FailedShare, full_id: str) -> RequirementResult:
+    select = ctx.selection(node.include, node.exclude)
+    years: dict[int, _YearTally] = {}
+    for entry in ctx.ledger.entries:
+        course = entry.course
+        if entry.outcome is Outcome.WITHDRAWN or entry.leave_term or not course.credits or not select(course):
+            continue
+        tally = years.setdefault(ctx.position(course.term).year, _YearTally())
+        tally.terms.add(course.term)
+        tally.taken += course.credits
+        if entry.outcome is Outcome.FAILED:
+            tally.failed += course.credits
+        elif entry.outcome is Outcome.PENDING:
+            tally.pending += course.credits
+    now = ctx.position(ctx.as_of)
+    reached: list[NotApplied] = []
+    at_risk: list[NotApplied] = []
+    details: dict[str, object] = {}
+    worst = (_ZERO, _ZERO, _ZERO)  # share, failed, taken of the year with the highest share
+    percent = fmt(node.max_fraction * 100)
+    lines_zh: list[str] = []
+    lines_en: list[str] = []
+    for year in sorted(years):
+        tally = years[year]
+        taken, failed, pending = tally.taken, tally.failed, tally.pending
+        terms = sorted(tally.terms)
+        over = now.index >= (year - 1) * 2 + 2
+        limit = node.max_fraction * taken
+        share = (failed / taken).quantize(Decimal("0.0001"))
+        worst = max(worst, (share, failed, taken))
+        state = "ok"
+        if failed >= limit and over:
+            state = "reached"
+        elif failed + pending >= limit:
+            state = "at-risk"
+        details[str(year)] = {
+            "terms": [str(t) for t in terms],
+            "taken": float(taken),
+            "failed": float(failed),
+            "pending": float(pending),
+            "year_over": over,
+            "state": state,
+        }
+        if state == "ok":
+            continue
+        span = "、".join(map(str, terms))
+        span_en = ", ".join(map(str, terms))
+        item = NotApplied(
+            f"study-year-{year}",
+            f"failed-share-{state}",
+            f"study year {year} ({span_en})",
+            failed,
+            f"{fmt(failed)} of {fmt(taken)} credits failed",
+        )
+        (reached if state == "reached" else at_risk).append(item)
+        if state == "reached":
+            lines_zh.append(f"第{year}學年（{span}）不及格 {fmt(failed)} 學分，達修習 {fmt(taken)} 學分之 {percent}%")
+            lines_en.append(
+                f"study year {year} ({span_en}): {fmt(failed)} of {fmt(taken)} credits failed, "
+                f"{percent}% or more of the credits taken"
+            )
+        else:
+            lines_zh.append(
+                f"第{year}學年（{span}）不及格 {fmt(failed)} 學分、未評分 {fmt(pending)} 學分，修習 {fmt(taken)} 學分："
+                f"學年未結束或成績未定，可能達 {percent}%"
+            )
+            lines_en.append(
+                f"study year {year} ({span_en}): {fmt(failed)} of {fmt(taken)} credits failed and {fmt(pending)} "
+                f"not graded yet; the year is not over or grades are pending, and {percent}% may be reached"
+            )
+    status: Status = "not-met" if reached else ("in-progress" if at_risk else "met")
+    missing = text("；".join(lines_zh), "; ".join(lines_en))
+    share, failed, taken = worst
+    return _result(
+        node,
+        full_id,
+        status,
+        "credits",
+        taken,
+        failed,
+        missing,
+        display=f"{fmt(failed)} / {fmt(taken)}",
+        not_applied=reached + at_risk,
+        details={"years": details, "max_fraction": float(node.max_fraction), "highest_share": float(share)},
+    )
+
+
+def passed_by_study_end(ctx: Context, node: PassedByStudyEnd, full_id: str) -> RequirementResult:
+    period = _study_period_of(ctx, node.study_period)
+    select = ctx.selection(node.include, node.exclude)
+    courses: dict[str, list[Entry]] = {}
+    for entry in ctx.ledger.entries:
+        if select(entry.course):
+            courses.setdefault(entry.identity, []).append(entry)
+    passed: list[Applied] = []
+    open_courses: list[tuple[Entry, bool]] = []  # the latest attempt, and whether one is in progress
+    for attempts in courses.values():
+        success = next((e for e in attempts if e.outcome is Outcome.PASSED), None)
+        if success is not None:
+            passed.append(Applied("course", success.ref, Decimal(1), success.course.title, success.course.term))
+            continue
+        open_courses.append((attempts[-1], any(e.outcome is Outcome.PENDING for e in attempts)))
+    years = period.years + sum(extension.years for extension in ctx.student.extensions)
+    position = ctx.position(ctx.as_of)
+    period_over = position.semesters_left(years) <= 0
+    end = _where(years, 2)
+    status: Status = "met"
+    missing = text("", "")
+    if open_courses:
+        names = [f"{entry.course.title} ({entry.course.code})" for entry, _ in open_courses]
+        final = period_over and not any(pending for _, pending in open_courses)
+        status = "not-met" if final else "in-progress"
+        if final:
+            missing = text(
+                f"修業期滿（{end['zh-TW']}）仍未通過：" + "、".join(names),
+                f"Not passed by the end of the study period ({end['en']}): " + ", ".join(names),
+            )
+        else:
+            missing = text(
+                f"尚未通過，須於修業期滿（{end['zh-TW']}）前通過：" + "、".join(names),
+                f"Not passed yet; to be passed by the end of the study period ({end['en']}): " + ", ".join(names),
+            )
+    not_applied = [
+        NotApplied(entry.ref, entry.reason or "pending", entry.course.title, entry.course.credits)
+        for entry, _ in open_courses
+    ]
+    return _result(
+        node,
+        full_id,
+        status,
+        "courses",
+        Decimal(len(courses)),
+        Decimal(len(passed)),
+        missing,
+        applied=passed,
+        not_applied=not_applied,
+        details={"study_period_years": years, "study_period_over": period_over},
     )
 
 

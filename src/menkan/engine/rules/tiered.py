@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from menkan.engine.allocation import Aggregate, Bucket, Item, allocate
-from menkan.engine.context import Context, term_of_study_semester
+from menkan.engine.context import Context
 from menkan.engine.ledger import Entry, normalize_title
 from menkan.engine.messages import short, text
 from menkan.engine.policy.models import OutsideRule, Tiered
@@ -15,6 +15,7 @@ from menkan.engine.records import ProgramRegistration
 from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, combine, fmt
 from menkan.engine.rules.courses import slot_candidates
 from menkan.engine.rules.credits import to_decimal
+from menkan.engine.study import latest_study_term
 
 _NO_MESSAGE = text("", "")
 
@@ -287,7 +288,7 @@ def _registration_result(
     missing = _NO_MESSAGE if registration is not None else text("尚未登記修讀", "Not registered")
     cites = node.cites
     if deadline is not None:
-        latest = term_of_study_semester(ctx.student, deadline.study_year, deadline.semester)
+        latest = latest_study_term(ctx.student, deadline.study_year, deadline.semester)
         details["deadline"] = str(latest)
         cites = f"{node.cites}；{deadline.cites}"
         allowed = registration.exception if registration is not None else None

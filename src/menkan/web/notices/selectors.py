@@ -20,7 +20,7 @@ from menkan.web.accounts.selectors import registrar_institutions
 from menkan.web.audits.models import AuditResult
 from menkan.web.notices.models import NoticeLog, NoticeSchedule
 from menkan.web.records.models import Institution, SchoolClass, Student
-from menkan.web.records.selectors import students_visible_to
+from menkan.web.records.selectors import student_study_year, students_visible_to
 
 # --- the institution's settings -----------------------------------------------------------------------------------
 
@@ -231,10 +231,10 @@ def senior_status(student: Student, document: dict[str, Any], requirement: str) 
 
 
 def is_senior(student: Student, term: str, spec: NoticeSpec) -> bool:
+    """In the spec's study year as of `term` (the engine's study year: leave semesters do not advance it)."""
     if spec.division and student.division != spec.division:
         return False
-    as_of, admitted = Term.parse(term), Term.parse(student.admission_term)
-    return as_of.year - admitted.year + student.admitted_into_year == spec.study_year
+    return student_study_year(student, Term.parse(term)) == spec.study_year
 
 
 def seniors_status(

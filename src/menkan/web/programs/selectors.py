@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from menkan.engine import Student as EngineStudent
-from menkan.engine import Term
+from menkan.engine import Term, latest_study_term
 from menkan.engine.policy.loader import walk
 from menkan.engine.policy.models import Tiered
 from menkan.web.accounts.models import Role, RoleAssignment, User
@@ -161,15 +161,13 @@ def registration_deadline(student: Student, program: Program | None = None) -> D
     """The program's latest point of registration for the student (NTUT: 最遲請學生於二年級下學期加退選週前完成登記
     修讀), from its policy (`registration_deadline`); without a program, that of the institution's first program
     that has one (the page's general sentence). None when the policy sets no deadline."""
-    from menkan.engine.context import term_of_study_semester
-
     candidates = [program] if program is not None else list(programs_of(student.institution).values())
     rule = next(
         (p.node.registration_deadline for p in candidates if p and p.node and p.node.registration_deadline), None
     )
     if rule is None:
         return None
-    term = term_of_study_semester(engine_record(student), rule.study_year, rule.semester)
+    term = latest_study_term(engine_record(student), rule.study_year, rule.semester)
     last_day = None
     if rule.by == "add-drop":
         row = ProgramTerm.objects.filter(institution=student.institution, term=str(term)).first()

@@ -17,8 +17,8 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext
 
+from menkan.engine import InputError, Term, student_from_dict, study_year
 from menkan.engine import Student as EngineStudent
-from menkan.engine import Term, student_from_dict
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.records.models import Activity, Certificate, CourseRecord, Institution, Student
 
@@ -519,3 +519,29 @@ def record_write_permission(
             "units": "、".join(sorted(writer.units)),
         }
     return WritePermission(False, owner, reason)
+
+
+def student_study_record(student: Student) -> EngineStudent | None:
+    """What the engine's study year needs of the student (admission, year admitted into, enrollment), validated;
+    None when the stored values do not validate (the audit reports why)."""
+    standing = _engine_json(student.standing) or {}
+    record = {
+        "schema": "menkan.student/1",
+        "student_id": student.student_id or "?",
+        "institution": "?",
+        "department": "?",
+        "admission_term": student.admission_term,
+        "admitted_into_year": student.admitted_into_year,
+        "enrollment": standing.get("enrollment", []) if isinstance(standing, dict) else [],
+    }
+    try:
+        return student_from_dict(record)
+    except InputError:
+        return None
+
+
+def student_study_year(student: Student, term: Term) -> int | None:
+    """The student's study year (年級) in `term` by the engine's one definition (`menkan.engine.study_year`:
+    enrolled semesters from the admission, leave not counted); None when the stored record does not validate."""
+    record = student_study_record(student)
+    return study_year(record, term) if record is not None else None

@@ -18,7 +18,7 @@ from menkan.web.audits.models import AuditResult
 from menkan.web.audits.services import policy_current, policy_set_of
 from menkan.web.errors import input_error_text
 from menkan.web.records.models import Institution, Student
-from menkan.web.records.selectors import engine_inputs, student_documents
+from menkan.web.records.selectors import engine_inputs, student_documents, student_study_year
 
 # Students read per batch: engine_inputs and student_documents read a batch in a handful of queries.
 CHUNK = 500
@@ -97,18 +97,26 @@ def report_policy_set(institution: Institution) -> PolicySet:
 
 
 def report_seniors(institution: Institution, as_of: Term, senior_year: int) -> QuerySet[Student]:
-    """The institution's students in their `senior_year`-th study year as of `as_of`, by the rule of
-    `menkan.reports.study_year` (as_of year − admission year + admitted_into_year). The report counts only
-    them, so the others need not be read nor audited. A student whose admission term does not parse is kept
-    (validation reports them)."""
+    """The institution's students in their `senior_year`-th study year as of `as_of`, by the engine's one rule
+    (`menkan.engine.study_year`: enrolled semesters from admission; leave does not advance the year). The report
+    counts only them, so the others need not be read nor audited. Leave only lowers a study year, so only the
+    students whose calendar year (as_of year − admission year + admitted_into_year) reaches `senior_year` are
+    read. A student whose admission term does not parse is kept (validation reports them)."""
     students = Student.objects.filter(institution=institution)
     scope = Q(pk__in=[])
     pairs = students.values_list("admission_term", "admitted_into_year").distinct()
     for admission, into_year in pairs:
         term = _term_of(admission)
-        if term is None or as_of.year - term.year + into_year == senior_year:
+        if term is None or as_of.year - term.year + into_year >= senior_year:
             scope |= Q(admission_term=admission, admitted_into_year=into_year)
-    return students.filter(scope).order_by("pk")
+    seniors = [
+        student.pk
+        for student in students.filter(scope).only(
+            "pk", "student_id", "admission_term", "admitted_into_year", "standing"
+        )
+        if student_study_year(student, as_of) in (None, senior_year)
+    ]
+    return students.filter(pk__in=seniors).order_by("pk")
 
 
 def _chunks(pks: Sequence[int]) -> Iterator[Sequence[int]]:
