@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +18,7 @@ from menkan.engine import Term
 from menkan.web.accounts.selectors import registrar_institutions
 from menkan.web.programs import selectors, services
 from menkan.web.programs.models import Application, Step
+from menkan.web.records import calendar
 from menkan.web.records.models import Department, Institution, Student
 from menkan.web.records.selectors import student_get_for
 
@@ -74,7 +74,7 @@ def student_programs(request: HttpRequest, institution: str, student_id: str) ->
     """The student's micro-programs: registrations, the window, applications, certificates, and progress on
     every program (what-if as if registered, ranked by what is left)."""
     student = student_get_for(request.user, institution, student_id)
-    today = timezone.localdate()
+    today = calendar.today()
     report = selectors.student_progress(student)
     window = selectors.window_open(student.institution, today)
     latest = selectors.latest_registration_term(student)
