@@ -241,6 +241,32 @@ def _batch_get_cases(ctx: Ctx) -> list[Case]:
     ]
 
 
+def _batch_page_cases(ctx: Ctx) -> list[Case]:
+    return [Case("the page", {}, _may(ctx, {"registrar", "foreign-registrar"}), 200)]
+
+
+def _batch_page_start_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(code, {}, _may(ctx, REGISTRAR_OF[code]), 302, body={"institution": code}, after=_no_batch_run(code))
+        for code in REGISTRAR_OF
+    ]
+
+
+def _batch_page_run_cases(ctx: Ctx) -> list[Case]:
+    """A run of the registrar's institution; another registrar is not told it exists (404), the rest are refused."""
+    registrars = {"registrar", "foreign-registrar"}
+    return [
+        Case(
+            f"{code} run",
+            {"pk": ctx.runs[code].pk},
+            _may(ctx, REGISTRAR_OF[code]),
+            200,
+            refused=404 if ctx.role in registrars else None,
+        )
+        for code in REGISTRAR_OF
+    ]
+
+
 def _token_revoke_cases(ctx: Ctx) -> list[Case]:
     return [
         Case("my token", {"token_id": ctx.tokens["mine"].pk}, _signed_in(ctx), 204),
@@ -1001,6 +1027,9 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
         ("POST", _student_cases(200, lambda ctx, t: {"planned": "3401004, 工程靜力學, 3"})),
     ],
     "audits:audit-pdf": [("GET", _student_cases(200))],
+    "audits:batch-index": [("GET", _batch_page_cases), ("POST", _batch_page_start_cases)],
+    "audits:batch-detail": [("GET", _batch_page_run_cases)],
+    "audits:batch-progress": [("GET", _batch_page_run_cases)],
     "imports:import": [
         ("GET", lambda ctx: _page_import_cases(ctx)[:1]),
         ("POST", lambda ctx: _page_import_cases(ctx)[1:]),
