@@ -796,6 +796,19 @@ def _programs_program_cases(ctx: Ctx) -> list[Case]:
     return [Case("AVM", {"code": "AVM"}, _signed_in(ctx), 404 if ctx.role == "foreign-registrar" else 200)]
 
 
+def _programs_catalogue_cases(ctx: Ctx) -> list[Case]:
+    # the asker's institution's catalogue: NYCU (the foreign registrar's) runs no micro-programs, so has no pages
+    return [Case("-", {}, _signed_in(ctx), 404 if ctx.role == "foreign-registrar" else 200)]
+
+
+def _programs_student_cases(ctx: Ctx) -> list[Case]:
+    # a student of an institution without micro-programs (NYCU) has no program page, even for their registrar
+    return [
+        Case(t, ctx.student_kwargs(t), _may(ctx, SEES[t]), 404 if INSTITUTION_OF[t] == "nycu" else 200)
+        for t in STUDENTS
+    ]
+
+
 def _programs_verify_cases(ctx: Ctx) -> list[Case]:
     _programs_objects(ctx)
     return [
@@ -1086,9 +1099,9 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "reports:pass-rates-xlsx": [("GET", _report_download_cases(check=False))],
     "reports:pass-rates-jsonl": [("GET", _report_download_cases(check=True))],
     # --- programs pages
-    "programs:catalogue": [("GET", _signed_in_case(200))],
+    "programs:catalogue": [("GET", _programs_catalogue_cases)],
     "programs:program": [("GET", _programs_program_cases)],
-    "programs:student": [("GET", _student_cases(200))],
+    "programs:student": [("GET", _programs_student_cases)],
     "programs:register": [("POST", _programs_self_cases)],
     "programs:apply": [("POST", _programs_self_cases)],
     "programs:queue": [("GET", _programs_queue_cases)],  # before programs:decide moves the application on
