@@ -403,7 +403,9 @@ def test_the_offset_needs_two_credits_on_record_and_changes_the_audit_once_appro
     assert record.tags == ["ge-offset", "offset-for:ge:life"]
     after = requirement_nodes_all(nk.student)["general-education.total"]
     assert after["earned"] == 10
-    assert (f"GEMC-OFFSET@{term_current()}", 2) in [(item["ref"], item["amount"]) for item in after["applied"]]
+    assert (f"GEMC-OFFSET@{term_current(nk.institution)}", 2) in [
+        (item["ref"], item["amount"]) for item in after["applied"]
+    ]
 
 
 def test_the_offset_pdf_attaches_the_transcript(nk: Nkust) -> None:

@@ -271,6 +271,32 @@ def _batch_get_cases(ctx: Ctx) -> list[Case]:
     ]
 
 
+def _batch_page_cases(ctx: Ctx) -> list[Case]:
+    return [Case("the page", {}, _may(ctx, {"registrar", "foreign-registrar"}), 200)]
+
+
+def _batch_page_start_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(code, {}, _may(ctx, REGISTRAR_OF[code]), 302, body={"institution": code}, after=_no_batch_run(code))
+        for code in REGISTRAR_OF
+    ]
+
+
+def _batch_page_run_cases(ctx: Ctx) -> list[Case]:
+    """A run of the registrar's institution; another registrar is not told it exists (404), the rest are refused."""
+    registrars = {"registrar", "foreign-registrar"}
+    return [
+        Case(
+            f"{code} run",
+            {"pk": ctx.runs[code].pk},
+            _may(ctx, REGISTRAR_OF[code]),
+            200,
+            refused=404 if ctx.role in registrars else None,
+        )
+        for code in REGISTRAR_OF
+    ]
+
+
 def _token_revoke_cases(ctx: Ctx) -> list[Case]:
     return [
         Case("my token", {"token_id": ctx.tokens["mine"].pk}, _signed_in(ctx), 204),
@@ -819,6 +845,19 @@ def _programs_program_cases(ctx: Ctx) -> list[Case]:
     return [Case("AVM", {"code": "AVM"}, _signed_in(ctx), 404 if ctx.role == "foreign-registrar" else 200)]
 
 
+def _programs_catalogue_cases(ctx: Ctx) -> list[Case]:
+    # the asker's institution's catalogue: NYCU (the foreign registrar's) runs no micro-programs, so has no pages
+    return [Case("-", {}, _signed_in(ctx), 404 if ctx.role == "foreign-registrar" else 200)]
+
+
+def _programs_student_cases(ctx: Ctx) -> list[Case]:
+    # a student of an institution without micro-programs (NYCU) has no program page, even for their registrar
+    return [
+        Case(t, ctx.student_kwargs(t), _may(ctx, SEES[t]), 404 if INSTITUTION_OF[t] == "nycu" else 200)
+        for t in STUDENTS
+    ]
+
+
 def _programs_verify_cases(ctx: Ctx) -> list[Case]:
     _programs_objects(ctx)
     return [
@@ -1053,6 +1092,9 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
         ("POST", _student_cases(200, lambda ctx, t: {"planned": "3401004, 工程靜力學, 3"})),
     ],
     "audits:audit-pdf": [("GET", _student_cases(200))],
+    "audits:batch-index": [("GET", _batch_page_cases), ("POST", _batch_page_start_cases)],
+    "audits:batch-detail": [("GET", _batch_page_run_cases)],
+    "audits:batch-progress": [("GET", _batch_page_run_cases)],
     "imports:import": [
         ("GET", lambda ctx: _page_import_cases(ctx)[:1]),
         ("POST", lambda ctx: _page_import_cases(ctx)[1:]),
@@ -1111,9 +1153,9 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "reports:pass-rates-xlsx": [("GET", _report_download_cases(check=False))],
     "reports:pass-rates-jsonl": [("GET", _report_download_cases(check=True))],
     # --- programs pages
-    "programs:catalogue": [("GET", _signed_in_case(200))],
+    "programs:catalogue": [("GET", _programs_catalogue_cases)],
     "programs:program": [("GET", _programs_program_cases)],
-    "programs:student": [("GET", _student_cases(200))],
+    "programs:student": [("GET", _programs_student_cases)],
     "programs:register": [("POST", _programs_self_cases)],
     "programs:apply": [("POST", _programs_self_cases)],
     "programs:queue": [("GET", _programs_queue_cases)],  # before programs:decide moves the application on

@@ -9,15 +9,14 @@ from typing import TextIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
 from menkan.web.accounts.models import Role, User
 from menkan.web.accounts.services import role_assign, user_create
 from menkan.web.activities import selectors, services
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, SubsidyApplication
+from menkan.web.records import calendar
 from menkan.web.records.models import Institution, Student
 
-TERM = "114-1"  # the demo's term (the document's)
 STAFF = [
     ("ncut-academic", "教務處"),
     ("ncut-library", "圖書館"),
@@ -75,16 +74,17 @@ def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
     staff = {office: _account(name, Role.UNIT_STAFF, institution, created, unit=office) for name, office in STAFF}
     services.mooc_courses_seed(institution)
     services.licence_entries_seed(institution)
-    today = timezone.localdate()
+    today = calendar.today()
     for office, item, title, days, hours, capacity in OFFERINGS:
+        day = today + dt.timedelta(days=days)
         Offering.objects.get_or_create(
             institution=institution,
             office=office,
             title=title,
-            term=TERM,
+            term=services.term_of(day, institution),  # the term of its date, as every offering's
             defaults={
                 "item": item,
-                "date": today + dt.timedelta(days=days),
+                "date": day,
                 "hours": Decimal(hours),
                 "capacity": capacity,
                 "created_by": staff[office],

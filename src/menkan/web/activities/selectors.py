@@ -10,13 +10,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from menkan.engine.filters import applies
 from menkan.engine.ledger import normalize_title
 from menkan.engine.policy.loader import walk
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, Review, SignUp, SubsidyApplication
+from menkan.web.records import calendar
 from menkan.web.records.models import Activity, Institution, Student
 from menkan.web.records.selectors import CERTIFICATES_ITEM, engine_students, item_owners
 from menkan.web.records.selectors import student_of as records_student_of
@@ -299,7 +299,7 @@ def student_of(user: User) -> Student:
 
 def open_offerings(student: Student, today: dt.date | None = None) -> QuerySet[Offering]:
     """Offerings of the student's institution still open for sign-up: not closed, not yet held."""
-    today = today or timezone.localdate()
+    today = today or calendar.today()
     return (
         Offering.objects.filter(institution_id=student.institution_id, closed=False, date__gte=today)
         .annotate(taken=Count("signups"))

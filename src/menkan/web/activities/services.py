@@ -27,6 +27,7 @@ from menkan.web.activities.models import (
     SignUp,
     SubsidyApplication,
 )
+from menkan.web.records import calendar
 from menkan.web.records.imports import STUDENT_ID_COLUMN, ImportFileError, cell_text, header_key, table_read
 from menkan.web.records.models import Activity, Certificate, Institution, Student
 from menkan.web.records.selectors import record_write_permission
@@ -41,13 +42,28 @@ class ActivityError(ValueError):
     """A request the rules refuse: the message says why, for the person asking."""
 
 
-def term_of(day: dt.date) -> str:
-    """The ROC academic term of a day: August–January the first semester, February–July the second."""
-    if day.month >= 8:
-        return f"{day.year - 1911}-1"
-    if day.month == 1:
-        return f"{day.year - 1912}-1"
-    return f"{day.year - 1912}-2"
+def term_of(day: dt.date, institution: Institution) -> str:
+    """The term a day belongs to in the institution's calendar (records.calendar: its own dates, else the ROC rule)."""
+    return calendar.term_of_day(institution, day)
+
+
+def _term_check(institution: Institution, day: dt.date, term: str) -> None:
+    """An activity's term is the one its date falls in (a December activity is not labelled with last year's term)."""
+    expected = term_of(day, institution)
+    if term != expected:
+        raise ActivityError(
+            _("An activity on %(date)s falls in term %(expected)s, not %(term)s.")
+            % {"date": day.isoformat(), "expected": expected, "term": term}
+        )
+
+
+def _happened_check(offering: Offering) -> None:
+    """Hours are registered for an activity that has taken place, not for one still to come."""
+    if offering.date > calendar.today():
+        raise ActivityError(
+            _("This activity takes place on %(date)s: its hours can be registered from that day on.")
+            % {"date": offering.date.isoformat()}
+        )
 
 
 # --------------------------------------------------------------------------------------------------- offerings
@@ -78,6 +94,7 @@ def offering_create(
     term: str,
 ) -> Offering:
     office = _owned_item(user, institution, item)
+    _term_check(institution, date, term)
     return Offering.objects.create(
         institution=institution,
         office=office,
@@ -102,6 +119,8 @@ def offering_update(offering: Offering, *, user: User, **fields: Any) -> Offerin
         raise ActivityError(_("%(taken)d students have signed up: the capacity cannot be less.") % {"taken": taken})
     for name, value in fields.items():
         setattr(offering, name, value)
+    if "date" in fields or "term" in fields:
+        _term_check(offering.institution, offering.date, offering.term)
     offering.save()
     return offering
 
@@ -119,7 +138,7 @@ def offering_close(offering: Offering, *, open_again: bool = False) -> Offering:
 def signup_create(student: Student, offering: Offering, today: dt.date | None = None) -> SignUp:
     """Take a seat. The offering's row is locked first, so simultaneous sign-ups for the last seats queue
     here and each sees the seats the others took: capacity is never exceeded."""
-    today = today or timezone.localdate()
+    today = today or calendar.today()
     offering = Offering.objects.select_for_update().get(pk=offering.pk)
     if offering.institution_id != student.institution_id:
         raise ActivityError(_("This activity is not offered to your institution."))
@@ -137,7 +156,7 @@ def signup_create(student: Student, offering: Offering, today: dt.date | None = 
 @transaction.atomic
 def signup_cancel(student: Student, offering: Offering, today: dt.date | None = None) -> None:
     """Give the seat back; only before the day of the activity."""
-    today = today or timezone.localdate()
+    today = today or calendar.today()
     offering = Offering.objects.select_for_update().get(pk=offering.pk)
     signup = SignUp.objects.filter(offering=offering, student=student).first()
     if signup is None:
@@ -228,6 +247,11 @@ def roster_register(offering: Offering, *, user: User, filename: str, content: b
     record_write_permission(user, offering.institution, "activity", offering.item).require()
     report = RosterReport()
     try:
+        _happened_check(offering)
+    except ActivityError as exc:
+        report.problems.append((0, str(exc)))
+        return report
+    try:
         rows = _roster_ids(filename, content)
     except ImportFileError as exc:
         report.problems.append((0, str(exc)))
@@ -248,6 +272,11 @@ def hours_register(offering: Offering, *, user: User, student_id: str) -> Roster
     """Register the offering's hours for one student (single entry), checked as a roster row."""
     record_write_permission(user, offering.institution, "activity", offering.item).require()
     report = RosterReport(rows=1)
+    try:
+        _happened_check(offering)
+    except ActivityError as exc:
+        report.problems.append((0, str(exc)))
+        return report
     students = _students_for(offering.institution, [(1, student_id.strip())], report)
     if not report.problems:
         _register(offering, students, report)
@@ -340,12 +369,12 @@ def mooc_upload_review(upload: MoocUpload, *, user: User, approve: bool, reason:
     now = timezone.now()
     if approve:
         _mooc_not_counted_yet(upload.student, upload.course)  # approving twice in two terms counted it twice
-        day = timezone.localdate()
+        day = calendar.today()
         upload.activity = Activity.objects.create(
             student=upload.student,
             item=selectors.mooc_item(institution) or "resilience",
             title=upload.course.title,
-            term=term_of(day),
+            term=term_of(day, institution),
             date=day,
             hours=upload.course.hours,
             unit=selectors.mooc_office(institution) or "",

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +27,7 @@ from menkan.web.activities.forms import (
 )
 from menkan.web.activities.models import LicenceListEntry, MoocCourse, Offering, Review
 from menkan.web.activities.services import ActivityError
+from menkan.web.records import calendar
 from menkan.web.records.models import Institution, Student
 
 # --------------------------------------------------------------------------------------------------- students
@@ -68,7 +68,7 @@ def _me_page(request: HttpRequest, student: Student, **forms: Any) -> HttpRespon
         "extra": selectors.self_learning_extra(student.institution),
         "mooc_form": forms.get("mooc_form") or MoocUploadForm(courses=_mooc_choices(student)),
         "subsidy_form": forms.get("subsidy_form") or SubsidyForm(codes=_licence_choices(student)),
-        "today": timezone.localdate(),
+        "today": calendar.today(),
     }
     return render(request, "activities/me.html", context)
 
@@ -203,9 +203,9 @@ def offering_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def offering_create(request: HttpRequest) -> HttpResponse:
-    _staff(request)
+    offices = _staff(request)
     items = _item_choices(request)
-    initial = {"term": services.term_of(timezone.localdate())}
+    initial = {"term": str(calendar.term_current(offices[0][0]))}
     form = OfferingForm(request.POST or None, items=items, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -434,7 +434,7 @@ def licence_entry_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def licence_register(request: HttpRequest) -> HttpResponse:
     institution = _licence_institution(request)
     codes = sorted({(e.code, f"{e.code} {e.title}") for e in LicenceListEntry.objects.filter(institution=institution)})
-    initial = {"term": services.term_of(timezone.localdate())}
+    initial = {"term": str(calendar.term_current(institution))}
     form = LicenceRegisterForm(request.POST or None, codes=codes, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

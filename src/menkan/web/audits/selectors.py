@@ -1,22 +1,48 @@
-"""Reads of audits: the stored result to show (kept current), programs a student could try in a what-if."""
+"""Reads of audits: the stored result to show (kept current), programs a student could try in a what-if, batch runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from menkan.engine import Term
 from menkan.engine.policy.loader import walk
 from menkan.engine.policy.models import Tiered
-from menkan.web.audits.models import AuditResult, PolicyVersion
+from menkan.web.accounts.models import User
+from menkan.web.accounts.selectors import registrar_institutions
+from menkan.web.audits.models import AuditResult, BatchRun, PolicyVersion
+from menkan.web.records.calendar import term_current
 from menkan.web.records.models import Student
 
 
+def _made_in_another_term(stored: AuditResult) -> bool:
+    """Was the result computed in an earlier term than today's, or as of a term that has not begun? (A new
+    term changes what "as of now" means, so the result is computed again.)"""
+    institution = stored.student.institution
+    today_term = term_current(institution)
+    try:
+        if Term.parse(stored.as_of) > today_term and stored.as_of != stored.student.admission_term:
+            return True
+    except ValueError:
+        return True
+    return term_current(institution, timezone.localtime(stored.computed_at).date()) != today_term
+
+
 def audit_for_display(student: Student) -> dict[str, Any] | None:
-    """The student's stored audit document, recomputed first if missing or made under an older policy."""
+    """The student's stored audit document, recomputed first if missing, made under an older policy or in
+    another term than today's."""
     from menkan.web.audits.services import policy_current, student_audit
 
     current = policy_current(student.institution)
-    stored = AuditResult.objects.filter(student=student).first()
-    if stored is None or (current is not None and stored.policy_version_id != current.pk):
+    stored = AuditResult.objects.filter(student=student).select_related("student__institution").first()
+    if (
+        stored is None
+        or (current is not None and stored.policy_version_id != current.pk)
+        or _made_in_another_term(stored)
+    ):
         stored = student_audit(student)
     return stored.document if stored is not None else None
 
@@ -31,3 +57,17 @@ def what_if_programs(version: PolicyVersion) -> list[tuple[str, str, str]]:
             if isinstance(node, Tiered):
                 found.append((node.id, node.title.zh_tw, node.title.en))
     return found
+
+
+def batch_runs_visible_to(user: User) -> QuerySet[BatchRun]:
+    """Batch runs a registrar follows: those of their institutions (a superuser: every run, the whole student
+    body's too), latest first."""
+    runs = BatchRun.objects.select_related("institution", "started_by").order_by("-started_at", "-pk")
+    if user.is_superuser:
+        return runs
+    return runs.filter(institution__in=registrar_institutions(user))
+
+
+def batch_run_get_for(user: User, pk: int) -> BatchRun:
+    """One batch run, if `user` follows it; 404 otherwise (another institution's runs are not shown to exist)."""
+    return get_object_or_404(batch_runs_visible_to(user), pk=pk)

@@ -24,11 +24,14 @@ from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.db.models import F
 from django.utils import timezone
 
-from menkan.engine import InputError, PolicySet, audit, load_policy_dir
+from menkan.engine import InputError, PolicySet, Term, audit, load_policy_dir
+from menkan.engine.audit import latest_term
 from menkan.engine.policy.loader import SHIPPED_POLICIES
+from menkan.engine.records import Student as EngineStudent
 from menkan.engine.result import AuditResult as EngineResult
 from menkan.engine.result import RequirementResult
 from menkan.web.audits.models import AuditResult, BatchRun, PolicyVersion, RequirementStatus
+from menkan.web.records.calendar import term_current
 from menkan.web.records.models import Institution, Student
 from menkan.web.records.selectors import engine_inputs
 from menkan.web.records.services import institution_sync
@@ -132,6 +135,13 @@ def policy_current(institution: Institution) -> PolicyVersion | None:
     return PolicyVersion.objects.filter(institution=institution, is_current=True).first()
 
 
+def audit_as_of(record: EngineStudent, current: Term) -> Term:
+    """The term the portal audits a student as of: the latest their records mention, but never a term that has
+    not begun (courses pre-registered for next semester do not make the audit read "as of" next semester), and
+    never before admission."""
+    return max(record.admission_term, min(latest_term(record), current))
+
+
 def _bounded(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(Decimal("0.01"))
 
@@ -199,13 +209,16 @@ def students_audit_prepare(pks: Sequence[int]) -> AuditedChunk:
     validated = clock()
     audited = []
     internal_errors = 0
+    current_terms: dict[int, Term] = {}
     for item, record in records:
         version = versions.get(item.institution_id)
         if version is None:
             chunk.failures.append((item.pk, item.student_id, "no published policy"))
             continue
+        if item.institution_id not in current_terms:
+            current_terms[item.institution_id] = term_current(version.institution)
         try:
-            result = audit(record, policy_set_of(version))
+            result = audit(record, policy_set_of(version), audit_as_of(record, current_terms[item.institution_id]))
         except InputError as exc:
             chunk.failures.append((item.pk, item.student_id, exc.first_line))
             continue
@@ -541,4 +554,4 @@ def what_if_audit(student: Student, *, planned: list[dict[str, Any]], programs: 
         if program not in registered:
             document.setdefault("programs", []).append({"program": program, "registered_term": term})
     record = student_from_dict(document, source=f"what-if {student.student_id}")
-    return audit(record, policy_set_of(version))
+    return audit(record, policy_set_of(version), audit_as_of(record, term_current(student.institution)))

@@ -1,17 +1,29 @@
-"""What-if audits (nothing stored) and the audit as a PDF (WeasyPrint)."""
+"""What-if audits (nothing stored), the audit as a PDF (WeasyPrint), and the registrar's batch audits."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from menkan.engine import InputError, Term
-from menkan.web.audits.selectors import audit_for_display, what_if_programs
-from menkan.web.audits.services import PlannedCourseError, planned_courses_parse, policy_current, what_if_audit
+from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
+from menkan.web.audits.selectors import audit_for_display, batch_run_get_for, batch_runs_visible_to, what_if_programs
+from menkan.web.audits.services import (
+    PlannedCourseError,
+    batch_audit_start,
+    planned_courses_parse,
+    policy_current,
+    what_if_audit,
+)
 from menkan.web.errors import input_error_text
+from menkan.web.records.models import Institution
 from menkan.web.records.selectors import student_get_for
 
 
@@ -52,3 +64,49 @@ def audit_pdf(request: HttpRequest, institution: str, student_id: str) -> HttpRe
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="audit-{student.student_id}.pdf"'
     return response
+
+
+# --------------------------------------------------------------------------------------------------- batch audits
+
+
+def _registrar_only(request: HttpRequest) -> list[Institution]:
+    institutions = list(registrar_institutions(request.user))
+    if not institutions:
+        raise PermissionDenied("batch audits are the registrar's")
+    return institutions
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_index(request: HttpRequest) -> HttpResponse:
+    """The registrar's batch audits: start one for an institution of theirs, follow the runs, see past ones."""
+    institutions = _registrar_only(request)
+    if request.method == "POST":
+        institution = registrar_institution_get(request.user, request.POST.get("institution", ""))
+        run = batch_audit_start(institution=institution, user=request.user)
+        messages.success(
+            request,
+            _("Batch audit %(run)s of %(institution)s started for %(total)d students.")
+            % {"run": run.pk, "institution": institution.code, "total": run.total},
+        )
+        return redirect("audits:batch-detail", pk=run.pk)
+    runs = batch_runs_visible_to(request.user)[:50]
+    return render(request, "audits/batch_index.html", {"institutions": institutions, "runs": runs})
+
+
+def _batch_run_page(request: HttpRequest, pk: int, template: str) -> HttpResponse:
+    _registrar_only(request)
+    return render(request, template, {"run": batch_run_get_for(request.user, pk)})
+
+
+@login_required
+@require_GET
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _batch_run_page(request, pk, "audits/batch_detail.html")
+
+
+@login_required
+@require_GET
+def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's progress as a fragment (htmx polls it while the run is going; it stops polling once done)."""
+    return _batch_run_page(request, pk, "audits/_batch_progress.html")

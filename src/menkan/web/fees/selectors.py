@@ -10,7 +10,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 import menkan.engine.fees as engine_fees
 from menkan.engine import InputError, Term
@@ -20,6 +19,7 @@ from menkan.web.accounts.selectors import is_registrar
 from menkan.web.audits.models import PolicyVersion
 from menkan.web.errors import input_error_text
 from menkan.web.fees.models import FeeLine, FeeRun, FeeTerm
+from menkan.web.records import calendar
 from menkan.web.records.models import CourseRecord, Institution, Student
 from menkan.web.records.selectors import engine_students
 
@@ -125,7 +125,7 @@ def add_drop_closed(fee_term: FeeTerm | None, today: datetime.date | None = None
     """Whether the add/drop period is over: its last day has passed (in the portal's time zone)."""
     if fee_term is None:
         return False
-    return (today or timezone.localdate()) > fee_term.add_drop_ends
+    return (today or calendar.today()) > fee_term.add_drop_ends
 
 
 def fee_terms_with_state(institution: Institution) -> list[tuple[FeeTerm, bool]]:

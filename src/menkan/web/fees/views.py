@@ -18,6 +18,7 @@ from menkan.engine import Term
 from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
 from menkan.web.exports import xlsx_response
 from menkan.web.fees import selectors, services
+from menkan.web.records import calendar
 from menkan.web.records.selectors import student_get_for
 
 # The document's two questions and the explanations (engine codes) that answer each.
@@ -53,7 +54,8 @@ EXPLANATION_LABELS = {
 def student_fees(request: HttpRequest, institution: str, student_id: str) -> HttpResponse:
     student = student_get_for(request.user, institution, student_id)
     terms = selectors.student_fee_terms(student)
-    chosen = request.GET.get("term") or (terms[0] if terms else "")
+    current = str(calendar.term_current(student.institution))
+    chosen = request.GET.get("term") or (current if current in terms else next(iter(terms), ""))
     context: dict[str, object] = {"student": student, "terms": terms, "term": chosen}
     if chosen:
         try:
@@ -95,7 +97,7 @@ def _runs_page(request: HttpRequest, institution_code: str, error: str = "", ter
         "terms": selectors.institution_terms(institution),
         "has_fees": selectors.institution_has_fees(institution),
         "error": error,
-        "chosen": term,
+        "chosen": term or str(calendar.term_current(institution)),
     }
     return render(request, "fees/runs.html", context)
 

@@ -23,6 +23,7 @@ from menkan.web.microcredits.models import (
     Review,
     Session,
 )
+from menkan.web.records import calendar
 from menkan.web.records.models import Activity, CourseRecord, Institution, Student
 from menkan.web.records.selectors import student_get_for, student_of
 
@@ -242,11 +243,6 @@ def pending_reviews(user: User) -> tuple[QuerySet[Certification], QuerySet[Offse
     )
 
 
-def term_current(today: datetime.date | None = None) -> str:
-    """The ROC term of a date: August–January is the first semester, February–July the second."""
-    today = today or datetime.date.today()
-    if today.month >= 8:
-        return f"{today.year - 1911}-1"
-    if today.month == 1:
-        return f"{today.year - 1912}-1"
-    return f"{today.year - 1912}-2"
+def term_current(institution: Institution, today: datetime.date | None = None) -> str:
+    """The institution's current term (records.calendar: its own calendar, else the ROC rule)."""
+    return str(calendar.term_current(institution, today))

@@ -64,7 +64,7 @@ def offering_create(request: HttpRequest, institution: str) -> HttpResponse:
     context: dict[str, object] = {
         "institution": place,
         "areas": _areas(place),
-        "term": sel.term_current(),
+        "term": sel.term_current(place),
         "offered": sel.micro_settings(place) is not None,
     }
     if request.method == "POST":
@@ -238,7 +238,7 @@ def certification_file(request: HttpRequest, institution: str, student_id: str) 
     context: dict[str, object] = {
         "student": student,
         "activities": sel.micro_activities(student),
-        "term": sel.term_current(),
+        "term": sel.term_current(student.institution),
         "offered": sel.micro_settings(student.institution) is not None,
     }
     if request.method == "POST":
@@ -264,7 +264,7 @@ def offset_file(request: HttpRequest, institution: str, student_id: str) -> Http
         "student": student,
         "categories": services.offset_categories(student.institution),
         "on_record": sel.micro_credits_on_record(student),
-        "term": sel.term_current(),
+        "term": sel.term_current(student.institution),
     }
     if request.method == "POST":
         try:

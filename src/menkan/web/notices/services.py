@@ -28,6 +28,7 @@ from menkan.web.notices.selectors import (
     notice_spec,
     seniors_status,
 )
+from menkan.web.records import calendar
 from menkan.web.records.models import Institution, SchoolClass, Student
 
 log = logging.getLogger("menkan.notices")
@@ -254,7 +255,7 @@ def notices_send_due(
     today: date | None = None, *, dry_run: bool = False, institution: Institution | None = None
 ) -> SendReport:
     """Send every notice due on `today` (default: today, local time) to whoever has not had it yet."""
-    today = today or timezone.localdate()
+    today = today or calendar.today()
     report = SendReport(dry_run=dry_run)
     schedules = NoticeSchedule.objects.filter(active=True).select_related("institution").order_by("institution", "term")
     if institution is not None:

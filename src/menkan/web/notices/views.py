@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +18,7 @@ from menkan.web.notices import selectors, services
 from menkan.web.notices.forms import ScheduleForm
 from menkan.web.notices.models import NoticeLog
 from menkan.web.notices.tasks import notices_send_due_task
+from menkan.web.records import calendar
 from menkan.web.records.models import Institution
 
 
@@ -30,7 +30,7 @@ def _registrar_only(request: HttpRequest) -> None:
 @login_required
 def schedule_list(request: HttpRequest) -> HttpResponse:
     _registrar_only(request)
-    today = timezone.localdate()
+    today = calendar.today()
     schedules = [
         (schedule, selectors.schedule_notices(schedule), selectors.notice_due(schedule, today))
         for schedule in selectors.schedules_visible_to(request.user)

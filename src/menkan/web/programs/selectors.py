@@ -110,6 +110,11 @@ def programs_of(institution: Institution) -> dict[str, Program]:
     return programs
 
 
+def institution_has_programs(institution: Institution) -> bool:
+    """Does the institution run micro-programs (its policies or its catalogue hold any)? Else no program pages."""
+    return bool(programs_of(institution))
+
+
 def program_get(institution: Institution, code: str) -> Program | None:
     return programs_of(institution).get(code)
 

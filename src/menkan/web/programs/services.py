@@ -36,6 +36,7 @@ from menkan.web.programs.selectors import (
     window_next,
     window_open,
 )
+from menkan.web.records import calendar
 from menkan.web.records.models import Institution, Student
 from menkan.web.records.services import student_programs_save
 
@@ -49,7 +50,7 @@ class StaleStep(ProgramError):
 
 
 def _today() -> date:
-    return timezone.localdate()
+    return calendar.today()
 
 
 def _day(value: date) -> str:

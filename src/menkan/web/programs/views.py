@@ -9,9 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,21 +18,30 @@ from menkan.engine import Term
 from menkan.web.accounts.selectors import registrar_institutions
 from menkan.web.programs import selectors, services
 from menkan.web.programs.models import Application, Step
+from menkan.web.records import calendar
 from menkan.web.records.models import Department, Institution, Student
 from menkan.web.records.selectors import student_get_for
 
 
+def _offered(institution: Institution) -> Institution:
+    """The institution, if it runs micro-programs: an institution without them has no program pages (404)."""
+    if not selectors.institution_has_programs(institution):
+        raise Http404("the institution has no micro-programs")
+    return institution
+
+
 def _institution_for(request: HttpRequest) -> Institution:
-    """The institution whose programs to show: the user's own (student or role), else NTUT's."""
+    """The institution whose programs to show: the user's own (student, else the first of their roles' that runs
+    micro-programs); 404 when none of theirs does."""
     student = getattr(request.user, "student", None)
     if student is not None:
-        return student.institution
-    from menkan.web.accounts.selectors import roles_of
+        return _offered(student.institution)
+    from menkan.web.accounts.navigation import institutions_of
 
-    assignment = roles_of(request.user).first()
-    if assignment is not None:
-        return assignment.institution
-    return get_object_or_404(Institution, code="ntut")
+    for institution in institutions_of(request.user):
+        if selectors.institution_has_programs(institution):
+            return institution
+    raise Http404("none of your institutions has micro-programs")
 
 
 @login_required
@@ -74,7 +82,8 @@ def student_programs(request: HttpRequest, institution: str, student_id: str) ->
     """The student's micro-programs: registrations, the window, applications, certificates, and progress on
     every program (what-if as if registered, ranked by what is left)."""
     student = student_get_for(request.user, institution, student_id)
-    today = timezone.localdate()
+    _offered(student.institution)
+    today = calendar.today()
     report = selectors.student_progress(student)
     window = selectors.window_open(student.institution, today)
     deadline = selectors.registration_deadline(student)
@@ -106,6 +115,7 @@ def _student_self(request: HttpRequest, institution: str, student_id: str) -> St
     student = student_get_for(request.user, institution, student_id)
     if not _own(request, student):
         raise PermissionDenied("only the student registers and applies")
+    _offered(student.institution)
     return student
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from menkan.web.accounts.navigation import landing_url
 from menkan.web.audits.selectors import audit_for_display
 from menkan.web.exports import xlsx_response
 from menkan.web.records.selectors import student_get_for, students_visible_to
@@ -15,10 +16,8 @@ from menkan.web.records.selectors import student_get_for, students_visible_to
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    student = getattr(request.user, "student", None)
-    if student is not None:
-        return redirect("records:student-home", institution=student.institution.code, student_id=student.student_id)
-    return redirect("records:student-list")
+    """Each role lands on its own work (accounts.navigation.landing_url)."""
+    return redirect(landing_url(request.user))
 
 
 def _filtered(request: HttpRequest):  # type: ignore[no-untyped-def]

@@ -1,0 +1,89 @@
+"""Reads of the academic calendar: today's date, and the term an institution is in on a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from menkan.engine import Term
+from menkan.engine.calendar import term_on
+from menkan.web.records.models import Institution
+
+log = logging.getLogger("menkan.records")
+
+
+def today() -> dt.date:
+    """The portal's today (local time). `MENKAN_TODAY` (an ISO date) fixes it, for tests and demonstrations:
+    every page default, term and date check asks here, so they agree with one another."""
+    fixed = getattr(settings, "MENKAN_TODAY", None)
+    if fixed:
+        return fixed if isinstance(fixed, dt.date) else dt.date.fromisoformat(str(fixed))
+    return timezone.localdate()
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _policy_starts(institution: Institution) -> dict[Term, dt.date]:
+    """`extra.calendar` of the institution's current policy: term -> first day (e.g. `115-1: 2026-09-14`,
+    `114-S: 2026-07-01` for a summer term). Entries that are not a term and a date are skipped with a warning."""
+    from menkan.web.audits.services import policy_current, policy_set_of
+
+    version = policy_current(institution)
+    if version is None:
+        return {}
+    calendar = policy_set_of(version).institution.extra.get("calendar") or {}
+    starts: dict[Term, dt.date] = {}
+    for term, start in calendar.items() if isinstance(calendar, dict) else ():
+        day = _as_date(start)
+        try:
+            parsed = Term.parse(str(term))
+        except ValueError:
+            parsed = None
+        if parsed is None or day is None:
+            log.warning("%s: calendar entry %r: %r is not a term and a date", institution.code, term, start)
+            continue
+        starts[parsed] = day
+    return starts
+
+
+def _program_calendar_starts(institution: Institution) -> dict[Term, dt.date]:
+    """The semester starts of the registrar's micro-program calendar (programs.ProgramTerm), where there is one."""
+    from menkan.web.programs.models import ProgramTerm  # the calendar the registrar keeps for micro-programs
+
+    starts: dict[Term, dt.date] = {}
+    for term, start in ProgramTerm.objects.filter(institution=institution).values_list("term", "semester_starts"):
+        try:
+            starts[Term.parse(term)] = start
+        except ValueError:
+            continue
+    return starts
+
+
+def term_starts(institution: Institution) -> dict[Term, dt.date]:
+    """The institution's own term start dates: its policy's calendar, then the registrar's program calendar
+    (which is edited in the portal, so it wins where both name a term)."""
+    return {**_policy_starts(institution), **_program_calendar_starts(institution)}
+
+
+def term_current(institution: Institution, day: dt.date | None = None) -> Term:
+    """The term `institution` is in on `day` (today by default): the latest of its terms that has started,
+    from its own start dates where it has them and the ROC rule (1 August, 1 February) otherwise."""
+    return term_on(day or today(), term_starts(institution))
+
+
+def term_of_day(institution: Institution, day: dt.date) -> str:
+    """The term a dated record (an activity on `day`) belongs to, as text (`115-1`)."""
+    return str(term_current(institution, day))
