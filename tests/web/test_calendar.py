@@ -161,15 +161,16 @@ def test_the_offering_form_proposes_todays_term(ncut: Ncut) -> None:
 
 def test_hours_are_not_registered_for_an_activity_that_has_not_happened(ncut: Ncut) -> None:
     future = _offering(ncut, date=DAY + dt.timedelta(days=5), term="115-1")
-    report = activity_services.hours_register(future, student_id=ncut.first.student_id)
+    staff = ncut.staff["student-affairs"]
+    report = activity_services.hours_register(future, user=staff, student_id=ncut.first.student_id)
     assert not report.applied and "2026-12-08" in report.problems[0][1]
     roster = activity_services.roster_register(
-        future, filename="roster.csv", content=f"學號\n{ncut.first.student_id}\n".encode()
+        future, user=staff, filename="roster.csv", content=f"學號\n{ncut.first.student_id}\n".encode()
     )
     assert not roster.applied
     assert not Activity.objects.filter(student=ncut.first, title="淨灘志工", date=future.date).exists()
     past = _offering(ncut, date=DAY, term="115-1")  # the day itself: it has happened
-    assert activity_services.hours_register(past, student_id=ncut.first.student_id).applied
+    assert activity_services.hours_register(past, user=staff, student_id=ncut.first.student_id).applied
 
 
 def test_the_refusal_is_translated(ncut: Ncut) -> None:

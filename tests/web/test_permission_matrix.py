@@ -853,7 +853,13 @@ def _programs_catalogue_cases(ctx: Ctx) -> list[Case]:
 def _programs_student_cases(ctx: Ctx) -> list[Case]:
     # a student of an institution without micro-programs (NYCU) has no program page, even for their registrar
     return [
-        Case(t, ctx.student_kwargs(t), _may(ctx, SEES[t]), 404 if INSTITUTION_OF[t] == "nycu" else 200)
+        Case(
+            t,
+            ctx.student_kwargs(t),
+            _may(ctx, SEES[t]),
+            404 if INSTITUTION_OF[t] == "nycu" else 200,
+            refused=_hidden_student_refusal(ctx, t),
+        )
         for t in STUDENTS
     ]
 
@@ -1173,8 +1179,16 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
         )
     ],
     "programs:terms": [("GET", _programs_terms_cases("GET")), ("POST", _programs_terms_cases("POST"))],
-    # program staff and the registrar of NTUT (whose programs they are); who may record what: test_programs_record
-    "programs:exceptions": [("GET", lambda ctx: [Case("-", {}, _may(ctx, PROGRAM_STAFF), 200)])],
+    # program staff and the registrar of NTUT (whose programs they are); who may record what: test_programs_record;
+    # NYCU has no micro-programs, so its registrar has no such page (404)
+    "programs:exceptions": [
+        (
+            "GET",
+            lambda ctx: [
+                Case("-", {}, _may(ctx, PROGRAM_STAFF), 200, refused=404 if ctx.role == "foreign-registrar" else None)
+            ],
+        )
+    ],
     "programs:verify": [("GET", _programs_verify_cases)],
     # --- microcredits pages
     "microcredits:offering-list": [("GET", _mc_list_cases)],

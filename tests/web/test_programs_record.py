@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -133,10 +134,7 @@ def test_a_later_term_is_refused_and_a_transfer_student_counts_from_the_year_adm
 def test_the_page_says_the_deadline_has_passed(programs: World) -> None:
     term(programs, "114-1", date(2025, 9, 8))
     url = reverse("programs:student", kwargs={"institution": "ntut", "student_id": programs.own.student_id})
-    with pytest.MonkeyPatch.context() as patch:
-        from menkan.web.programs import views
-
-        patch.setattr(views.timezone, "localdate", lambda: date(2025, 9, 10))  # in 114-1's window
+    with override_settings(MENKAN_TODAY=date(2025, 9, 10)):  # in 114-1's window
         page = programs.client("student").get(url).content.decode()
     assert 'id="too-late"' in page and SENTENCE in page and "須由微學程聯絡人" in page
     register = reverse("programs:register", kwargs={"institution": "ntut", "student_id": programs.own.student_id})

@@ -4,6 +4,7 @@ the student files the certification form and the Center approves it: a micro-cre
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from menkan.web.microcredits import services
 from menkan.web.microcredits.models import Offering
+from menkan.web.records.calendar import term_current
 
 from ..conftest import PASSWORD
 from ..test_microcredits_flow import Nkust, all_sessions, certify, modular
@@ -27,7 +29,7 @@ def nk(transactional_db: Any, settings: Any, tmp_path: Any) -> Nkust:
 
 
 def test_a_modular_course_from_seat_to_certified_credit(
-    live_server: Any, nk: Nkust, browser: Any, tmp_path: Any
+    live_server: Any, nk: Nkust, browser: Any, tmp_path: Any, settings: Any
 ) -> None:
     base = live_server.url
     today = timezone.localdate().isoformat()
@@ -125,6 +127,14 @@ def test_a_modular_course_from_seat_to_certified_credit(
     student.goto(f"{base}/microcredits/students/nkust/{nk.student.student_id}/")
     certification = student.inner_text("#certifications")
     assert "學年度" in certification, certification
+    # the credit is on next term's schedule: the audit counts it once that term has begun
+    imported_into = term_current(nk.institution).next_regular()
+    assert "GEMC1" not in student.inner_text("#imported")
+    day = timezone.localdate()
+    while term_current(nk.institution, day) != imported_into:
+        day += dt.timedelta(days=1)
+    settings.MENKAN_TODAY = day
+    student.goto(f"{base}/microcredits/students/nkust/{nk.student.student_id}/")
     assert "GEMC1" in student.inner_text("#imported")
     shot(student, "microcredits-certified")
 
