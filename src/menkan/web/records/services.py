@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models, transaction
 
-from menkan.engine import InputError, PolicySet, student_from_dict, student_to_dict
+from menkan.engine import InputError, InputProblem, PolicySet, student_from_dict, student_to_dict
 from menkan.engine import Student as EngineStudent
 from menkan.engine.ledger import grade_problems
 from menkan.web.records.codec import (
@@ -94,18 +94,32 @@ def student_import_document(institution: Institution, document: dict[str, Any]) 
     return student, changed
 
 
-def _record_checked(institution: Institution, document: dict[str, Any]) -> EngineStudent:
-    """The document as an engine record, its grades read on the scale of the institution's published policy
-    (when it has one), so a grade the audit could not read is refused now, at its path, not found later."""
+def record_validator(institution: Institution) -> Callable[[Any], list[InputProblem]]:
+    """The one validation of records written for the institution (the API's PUT and imports alike): the engine's
+    validation of `menkan.student/1`, and the grades read on the scale of the institution's published policy (when
+    it has one), so that a grade the audit could not read is refused now, at its path, not found later. The
+    function returned gives every problem of a document, located by its path (none: the record is valid)."""
     from menkan.web.audits.services import policy_current, policy_set_of
 
-    student = student_from_dict(document)
     version = policy_current(institution)
-    if version is not None:
-        problems = grade_problems(student, policy_set_of(version).institution)
-        if problems:
-            raise InputError(problems)
-    return student
+    settings = policy_set_of(version).institution if version is not None else None
+
+    def problems(document: Any) -> list[InputProblem]:
+        try:
+            student = student_from_dict(document)
+        except InputError as error:
+            return list(error.problems)
+        return grade_problems(student, settings) if settings is not None else []
+
+    return problems
+
+
+def _record_checked(institution: Institution, document: dict[str, Any]) -> EngineStudent:
+    """The document as an engine record, validated by `record_validator` (InputError with every problem)."""
+    problems = record_validator(institution)(document)
+    if problems:
+        raise InputError(problems)
+    return student_from_dict(document)
 
 
 @transaction.atomic

@@ -8,12 +8,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from menkan.web.records.codec import activity_fragment, certificate_fragment, course_fragment
 from menkan.web.records.imports.layouts import DELIVERIES, LEVELS, TRANSFER_WORDS, WITHDRAWN_WORDS, header_key
 from menkan.web.records.imports.planning import (
     Change,
     Row,
     Run,
     change_plan,
+    fragment_document,
     row_permitted,
     row_student,
     row_term,
@@ -115,30 +117,46 @@ def _plan_students(run: Run) -> None:
         run.changes.append(Change(number, Student, {}, fields, existing, changed))
 
 
-def _grade_reader(institution: Institution) -> Any:
-    """The institution's grade scale (from its current policy), as the engine reads grades."""
-    from menkan.engine.ledger import GradeScale
-    from menkan.engine.policy.models import Grading
+def _grading(institution: Institution) -> Any | None:
+    """The grading of the institution's current policy (None without one: then no grade is refused)."""
     from menkan.web.audits.services import policy_current, policy_set_of
 
     version = policy_current(institution)
-    grading = policy_set_of(version).institution.grading if version is not None else Grading()
-    return GradeScale(grading)
+    return policy_set_of(version).institution.grading if version is not None else None
+
+
+def _grade_help(grading: Any | None) -> str:
+    """What the institution's scale accepts, said after the engine's reason for a grade it cannot read."""
+    if grading is None:
+        return ""
+    marks = "/".join([*grading.pass_marks[:1], *grading.fail_marks[:1], *grading.withdrawn_marks[:1]])
+    letters = "、".join(letter.letter for letter in grading.letters)
+    if letters:
+        return _("a score 0–100, a letter (%(letters)s), %(marks)s or empty") % {"letters": letters, "marks": marks}
+    return _("a score 0–100, %(marks)s or empty") % {"marks": marks}
 
 
 def _plan_courses(run: Run) -> None:
     if not _file_permitted(run):
         return
-    scale = _grade_reader(run.institution)
-    grading = scale.grading
-    withdrawn = grading.withdrawn_marks[0] if grading.withdrawn_marks else "W"
-    passed = grading.pass_marks[0] if grading.pass_marks else "P"
+    grading = _grading(run.institution)
+    withdrawn = grading.withdrawn_marks[0] if grading is not None and grading.withdrawn_marks else "W"
+    passed = grading.pass_marks[0] if grading is not None and grading.pass_marks else "P"
     students = students_of(run)
     existing = {
         (c.student_id, c.code, c.term): c for c in CourseRecord.objects.filter(student__in=list(students.values()))
     }
+    readable: dict[str, bool] = {}
+
+    def is_grade(value: str) -> bool:
+        if value not in readable:
+            course = {"code": "-", "title": "-", "credits": 0, "term": "100-1", "grade": value}
+            readable[value] = not run.validate(fragment_document("courses", course))
+        return readable[value]
 
     def grade(text: str) -> tuple[str | None, bool]:
+        """The SIS's spellings of a grade as the scale writes it (抵免, 停修, 85.0, a lower-case letter); whether
+        the grade is read is the engine's to say (see `Row.check`)."""
         value = nfkc(text)
         if not value:
             return None, False
@@ -153,22 +171,11 @@ def _plan_courses(run: Run) -> None:
         if number is not None and number.is_finite():
             value = format(number.normalize() + 0, "f")
         for candidate in (value, value.upper()):
-            if scale.read(candidate, "bachelor") is not None:
+            if is_grade(candidate):
                 return limited(candidate, CourseRecord, "grade"), False
-        marks = "/".join([*grading.pass_marks[:1], *grading.fail_marks[:1], *grading.withdrawn_marks[:1]])
-        letters = "、".join(letter.letter for letter in grading.letters)
-        if letters:
-            expected = _("a score 0–100, a letter (%(letters)s), %(marks)s or empty") % {
-                "letters": letters,
-                "marks": marks,
-            }
-        else:
-            expected = _("a score 0–100, %(marks)s or empty") % {"marks": marks}
-        raise BadValue(
-            _("'%(value)s' is not a grade at %(institution)s: expected %(scale)s")
-            % {"value": text, "institution": run.institution.code, "scale": expected}
-        )
+        return value, False  # not a grade: the row's check says so, in the engine's words
 
+    help_text = _grade_help(grading)
     for number, cells in run.table.rows:
         row = Row(run, number, cells)
         student = row_student(row, students)
@@ -207,6 +214,25 @@ def _plan_courses(run: Run) -> None:
             fields["level"] = row.get(
                 "level", lambda text: choice(text, LEVELS, _("course level (undergraduate / graduate)"))
             )
+        fragment = course_fragment(
+            code,
+            fields["title"],
+            fields["credits"],
+            term,
+            fields.get("grade"),
+            fields.get("offered_by") or "",
+            fields.get("category") or "",
+            fields.get("tags") or [],
+            fields.get("delivery") or "in-person",
+            bool(fields.get("transfer")),
+            fields.get("level") or "",
+        )
+        row.check(
+            "courses",
+            fragment,
+            columns={"category": "category" if row.has("category") else "kind"},
+            hints={"not-a-grade": help_text},
+        )
         if row.bad or student is None:
             continue
         if row.duplicate((student.pk, code, term), "code", _("the same course in the same term as row %(row)s")):
@@ -241,6 +267,8 @@ def _plan_activities(run: Run) -> None:
         }
         if row.has("passed"):
             fields["passed"] = row.get("passed", lambda text: flag(text) if text else True)
+        fragment = activity_fragment(0, item, fields["hours"], term, title, "", date, fields.get("passed") is not False)
+        row.check("activities", fragment)
         if row.bad or student is None or permission is None:
             continue
         key = (student.pk, item, title, term, date)
@@ -275,6 +303,7 @@ def _plan_certificates(run: Run) -> None:
         fields: dict[str, Any] = {"title": row.get("title", lambda text: limited(required(text), Certificate, "title"))}
         if row.has("level"):
             fields["level"] = row.get("level", lambda text: limited(text, Certificate, "level"))
+        row.check("certificates", certificate_fragment(0, code, fields["title"], term, fields.get("level") or ""))
         if row.bad or student is None or permission is None:
             continue
         key = (student.pk, code, term)

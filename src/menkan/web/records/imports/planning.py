@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
 
+from menkan.engine import InputProblem
 from menkan.web.accounts.models import User
+from menkan.web.errors import problem_reason
+from menkan.web.records.codec import SCHEMA
 from menkan.web.records.imports.layouts import IGNORED, KIND_NAMES, LAYOUTS, RECORD_KIND, ImportKind, header_key
 from menkan.web.records.imports.permissions import ImportScope
 from menkan.web.records.imports.reading import Table, cell_text
@@ -24,6 +27,7 @@ from menkan.web.records.selectors import (
     WritePermission,
     record_write_permission,
 )
+from menkan.web.records.services import record_validator
 
 
 @dataclass
@@ -52,6 +56,13 @@ class Run:
     seen: dict[tuple[Any, ...], int] = field(default_factory=dict)
     overflow: bool = False  # more than MAX_PROBLEMS problems: the rest are not listed
     permissions: dict[str, WritePermission] = field(default_factory=dict)
+    validator: Callable[[Any], list[InputProblem]] | None = None
+
+    def validate(self, document: dict[str, Any]) -> list[InputProblem]:
+        """The problems of a record of the institution, as every write of records validates it."""
+        if self.validator is None:
+            self.validator = record_validator(self.institution)
+        return self.validator(document)
 
     def problem(self, row: int, column: str, reason: str) -> None:
         if len(self.report.problems) < MAX_PROBLEMS:
@@ -72,6 +83,19 @@ class Run:
         return column.headers[0]
 
 
+# The rest of a record around one row's fragment: valid, so that every problem found is the fragment's own.
+_HOLDER = {"schema": SCHEMA, "student_id": "-", "institution": "-", "department": "-", "admission_term": "100-1"}
+
+
+# Valid values of the required fields of the fragments, standing in for a value already found wrong.
+_STAND_INS: dict[str, Any] = {"code": "-", "title": "-", "credits": 0, "term": "100-1", "item": "-", "hours": 0}
+
+
+def fragment_document(block: str, fragment: dict[str, Any]) -> dict[str, Any]:
+    """A `menkan.student/1` document holding just this entry of `block` (what a row of an import validates as)."""
+    return {**_HOLDER, block: [fragment]}
+
+
 class Row:
     """One data row: its cells by field name, and the problems found in it."""
 
@@ -80,6 +104,7 @@ class Row:
         self.number = number
         self.cells = cells
         self.bad = False
+        self.failed: set[str] = set()  # the columns found wrong so far
 
     def has(self, name: str) -> bool:
         return name in self.run.columns
@@ -100,7 +125,59 @@ class Row:
 
     def fail(self, name: str, reason: str) -> None:
         self.bad = True
+        self.failed.add(name)
         self.run.problem(self.number, self.run.header(name), reason)
+
+    def check(
+        self,
+        block: str,
+        fragment: dict[str, Any],
+        *,
+        columns: Mapping[str, str] | None = None,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
+        """The engine's validation of the row as a record fragment (one entry of `block`, with the field names of
+        `menkan.student/1`): each problem is reported in the column its field came from (`columns` maps a field
+        to another column), in the user's language, followed by the import's hint for its code (`hints`: what the
+        column accepts) when there is one; a column already found wrong is not reported twice."""
+        names = {column.name for column in LAYOUTS[self.run.kind]}
+        columns = columns or {}
+        fields = {columns.get(name, name): name for name in fragment}  # column → field
+        # A field whose cell was found wrong is left to a stand-in, and so is each field the engine refuses, then
+        # the fragment is validated again: a problem hidden behind another (a grade is read only in a record
+        # that is otherwise valid) is found too.
+        fragment = self._stand_ins(fragment, {fields[name] for name in self.failed if name in fields})
+        for _attempt in range(3):
+            problems = self.run.validate(fragment_document(block, fragment))
+            if not problems:
+                return
+            refused = set()
+            for problem in problems:
+                path = problem.path
+                field_name = str(path[2]) if len(path) > 2 and path[0] == block else ""
+                refused.add(field_name)
+                name = columns.get(field_name, field_name)
+                if name in self.failed:
+                    continue
+                reason = problem_reason(problem)
+                hint = (hints or {}).get(problem.code)
+                if hint:
+                    reason = _("%(reason)s: expected %(accepted)s") % {"reason": reason, "accepted": hint}
+                if name in names:
+                    self.fail(name, reason)
+                else:  # a field no column fills: the row as a whole
+                    self.bad = True
+                    self.failed.add(name)
+                    self.run.problem(self.number, "", reason)
+            if "" in refused:
+                return
+            fragment = self._stand_ins(fragment, refused)
+
+    @staticmethod
+    def _stand_ins(fragment: dict[str, Any], names: set[str]) -> dict[str, Any]:
+        """The fragment with these fields replaced by valid stand-ins (a required one) or left out."""
+        kept = {name: value for name, value in fragment.items() if name not in names}
+        return {**{name: _STAND_INS[name] for name in names if name in _STAND_INS}, **kept}
 
     def duplicate(self, key: tuple[Any, ...], name: str, message: str) -> bool:
         """Whether `key` was in an earlier row (then the problem is `message`, which names that `%(row)s`)."""

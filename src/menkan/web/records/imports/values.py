@@ -89,8 +89,7 @@ def decimal_value(text: str, what: str, *, places: int, limit: int) -> Decimal:
         raise BadValue(_("'%(value)s' is not a number") % {"value": text}) from None
     if not value.is_finite():
         raise BadValue(_("'%(value)s' is not a number") % {"value": text})
-    if value < 0:
-        raise BadValue(_("%(what)s must be ≥ 0 (got %(value)s)") % {"what": what, "value": text})
+    # a negative value is the engine's to refuse (the row's check): here only what the database can hold
     if value >= limit:
         raise BadValue(
             _("%(what)s must be less than %(limit)s (got %(value)s)") % {"what": what, "limit": limit, "value": text}
