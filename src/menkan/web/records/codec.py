@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -153,10 +153,10 @@ def student_documents(students: Iterable[Student]) -> Iterator[tuple[Student, di
     batch = list(students)
     ids = [s.pk for s in batch]
     records: dict[str, dict[int, list[dict[str, Any]]]] = {name: defaultdict(list) for name in _BLOCKS}
-    for name, (model, columns, fragment) in _BLOCKS.items():
+    for name, (model, columns, build) in _BLOCKS.items():
         rows = model.objects.filter(student_id__in=ids).order_by(*_ORDER).values_list("student_id", *columns)
         for student_pk, *values in rows:
-            records[name][student_pk].append(fragment(*_plain(columns, values)))
+            records[name][student_pk].append(build(*_plain(columns, values)))
     for student in batch:
         document = student_head(
             student.student_id,
@@ -189,8 +189,20 @@ _BLOCKS: dict[str, tuple[type[Any], tuple[str, ...], Any]] = {
 _DECIMALS = frozenset(("credits", "hours"))
 
 
-def _plain(columns: tuple[str, ...], values: list[Any]) -> list[Any]:
+def _plain(columns: tuple[str, ...], values: Sequence[Any]) -> list[Any]:
     return [json_number(v) if c in _DECIMALS else v for c, v in zip(columns, values, strict=True)]
+
+
+def block_columns(block: str) -> tuple[str, ...]:
+    """The columns of the rows of `block` (courses, activities, certificates) that `fragment` takes, in order."""
+    return _BLOCKS[block][1]
+
+
+def fragment(block: str, values: Sequence[Any]) -> dict[str, Any]:
+    """One row of `block` (its `block_columns` as `values_list` reads them) as its entry of the document."""
+    _model, columns, build = _BLOCKS[block]
+    entry: dict[str, Any] = build(*_plain(columns, values))
+    return entry
 
 
 # --- the fast batch path ----------------------------------------------------------------------------------------

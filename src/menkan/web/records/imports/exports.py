@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 
 from menkan.web.accounts.models import User
 from menkan.web.exports import xlsx_bytes
+from menkan.web.records.codec import block_columns, fragment
 from menkan.web.records.imports.layouts import KIND_OF_CATEGORY, KINDS, LAYOUTS, ImportKind
 from menkan.web.records.models import (
     CourseRecord,
@@ -23,11 +24,16 @@ from menkan.web.records.selectors import (
 )
 
 
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
+def _records(queryset: QuerySet[Any], block: str, *extra: str) -> Iterator[tuple[str, dict[str, Any], list[Any]]]:
+    """Each row as (student id, its entry of `menkan.student/1` by the record codec, the `extra` columns)."""
+    for student_id, *values in queryset.values_list("student__student_id", *block_columns(block), *extra):
+        cut = len(values) - len(extra)
+        yield student_id, fragment(block, values[:cut]), values[cut:]
 
 
 def _export_rows(kind: str, user: User, institution: Institution | None) -> Iterator[list[Any]]:
+    """The rows of the export: each record as the codec reads it, written in the import's layout (the category as
+    its 選別 word too, yes / no as Y / N): what the import reads back into the same record."""
     students: QuerySet[Student] = students_visible_to(user)
     if institution is not None:
         students = students.filter(institution=institution)
@@ -44,44 +50,48 @@ def _export_rows(kind: str, user: User, institution: Institution | None) -> Iter
                 s.admitted_into_year,
             ]
     elif kind == "courses":
-        courses = CourseRecord.objects.filter(student__in=students).select_related("student")
-        for c in courses.order_by("student__student_id", "term", "code"):
+        courses = CourseRecord.objects.filter(student__in=students).order_by("student__student_id", "term", "code")
+        for student_id, c, _extra in _records(courses, "courses"):
+            category = c.get("category", "")
             yield [
-                c.student.student_id,
-                c.term,
-                c.code,
-                c.title,
-                _number(c.credits),
-                c.offered_by,
-                KIND_OF_CATEGORY.get(c.category, c.category),
-                c.grade or "",
-                c.category,
-                c.delivery,
-                "; ".join(c.tags),
-                "Y" if c.transfer else "N",
-                c.level,
+                student_id,
+                c["term"],
+                c["code"],
+                c["title"],
+                c["credits"],
+                c.get("offered_by", ""),
+                KIND_OF_CATEGORY.get(category, category),
+                c.get("grade") or "",
+                category,
+                c.get("delivery", "in-person"),
+                "; ".join(c.get("tags", ())),
+                "Y" if c.get("transfer") else "N",
+                c.get("level", ""),
             ]
     elif kind == "activities":
         activities = activities_visible_to(user)
         if institution is not None:
             activities = activities.filter(student__institution=institution)
-        for a in activities.select_related("student").order_by("student__student_id", "term", "item", "title", "id"):
+        activities = activities.order_by("student__student_id", "term", "item", "title", "id")
+        for student_id, a, _extra in _records(activities, "activities"):
             yield [
-                a.student.student_id,
-                a.item,
-                _number(a.hours),
-                a.term,
-                a.title,
-                a.unit,
-                a.date,
-                "Y" if a.passed else "N",
+                student_id,
+                a["item"],
+                a["hours"],
+                a["term"],
+                a["title"],
+                a.get("unit", ""),
+                dt.date.fromisoformat(a["date"]) if "date" in a else None,
+                "Y" if a.get("passed", True) else "N",
             ]
     else:
         certificates = certificates_visible_to(user)
         if institution is not None:
             certificates = certificates.filter(student__institution=institution)
-        for c in certificates.select_related("student").order_by("student__student_id", "term", "code"):
-            yield [c.student.student_id, c.code, c.title, c.term, c.level, c.unit]
+        certificates = certificates.order_by("student__student_id", "term", "code")
+        # the unit is who registered the certificate, a column of the row but no field of the record
+        for student_id, c, (unit,) in _records(certificates, "certificates", "unit"):
+            yield [student_id, c["code"], c["title"], c["term"], c.get("level", ""), unit]
 
 
 def export_headers(kind: ImportKind) -> list[str]:
