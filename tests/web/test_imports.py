@@ -188,6 +188,16 @@ def test_a_row_is_refused_for_the_reason_its_record_would_be(world: World, langu
     assert reasons["成績"].startswith(api["grade"] + ("：" if language == "zh-hant" else ": "))
 
 
+def test_a_students_row_is_validated_as_the_students_record(world: World) -> None:
+    """A students' row is the student's own fields of `menkan.student/1`, validated by the engine (year 0: ≥ 1)."""
+    header = ["學號", "系所", "入學學期", "入學年級"]
+    report = run(world, "students", csv_bytes([header, ["B113340009", "340", "113-1", "0"], ["", "340", "113-1", "2"]]))
+    assert [(p.row, p.column, p.reason) for p in report.problems] == [
+        (2, "入學年級", "must be ≥ 1"),
+        (3, "學號", "required: the cell is empty"),
+    ]
+
+
 def test_every_problem_of_every_row_is_reported(world: World) -> None:
     rows = [
         SIS_HEADER,

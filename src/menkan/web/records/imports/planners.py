@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from menkan.web.records.codec import activity_fragment, certificate_fragment, course_fragment
+from menkan.web.records.codec import activity_fragment, certificate_fragment, course_fragment, student_head
 from menkan.web.records.imports.layouts import DELIVERIES, LEVELS, TRANSFER_WORDS, WITHDRAWN_WORDS, header_key
 from menkan.web.records.imports.planning import (
     Change,
@@ -57,6 +57,11 @@ def _file_permitted(run: Run) -> bool:
     return permission.allowed
 
 
+# The student's own fields a row of the students' import fills (its records are other imports').
+_STUDENT_FIELDS = frozenset(("student_id", "name", "department", "class_code", "division", "degree"))
+_STUDENT_FIELDS |= {"admission_term", "admitted_into_year"}
+
+
 def _plan_students(run: Run) -> None:
     if not _file_permitted(run):
         return
@@ -94,6 +99,20 @@ def _plan_students(run: Run) -> None:
         fields["admission_term"] = row.get("admission_term", lambda text: parse_term(required(text)))
         if row.has("admitted_into_year"):
             fields["admitted_into_year"] = row.get("admitted_into_year", year_of_study)
+        head = student_head(
+            student_id,
+            institution.code,
+            department.code if department is not None else None,
+            fields.get("division") or "day-bachelor",
+            fields.get("degree") or "bachelor",
+            fields["admission_term"],
+            fields.get("admitted_into_year", 1),
+            fields.get("name") or "",
+            fields.get("class_code") or None,
+            None,
+            None,
+        )
+        row.check("", {name: value for name, value in head.items() if name in _STUDENT_FIELDS})
         if (
             student_id
             and not row.bad

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,8 +92,16 @@ _STAND_INS: dict[str, Any] = {"code": "-", "title": "-", "credits": 0, "term": "
 
 
 def fragment_document(block: str, fragment: dict[str, Any]) -> dict[str, Any]:
-    """A `menkan.student/1` document holding just this entry of `block` (what a row of an import validates as)."""
-    return {**_HOLDER, block: [fragment]}
+    """A `menkan.student/1` document holding just this entry of `block` (what a row of an import validates as);
+    `block` "" for the student's own fields (a row of the students' import)."""
+    return {**_HOLDER, **fragment} if not block else {**_HOLDER, block: [fragment]}
+
+
+def _field_of(block: str, path: Sequence[str | int]) -> str:
+    """The field of the fragment a problem's path is in ("" for none)."""
+    if not block:
+        return str(path[0]) if len(path) == 1 else ""
+    return str(path[2]) if len(path) > 2 and path[0] == block else ""
 
 
 class Row:
@@ -154,7 +162,7 @@ class Row:
             refused = set()
             for problem in problems:
                 path = problem.path
-                field_name = str(path[2]) if len(path) > 2 and path[0] == block else ""
+                field_name = _field_of(block, path)
                 refused.add(field_name)
                 name = columns.get(field_name, field_name)
                 if name in self.failed:
