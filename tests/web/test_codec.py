@@ -78,9 +78,13 @@ def _without_ids(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _assert_paths_agree(students: list[Student]) -> None:
-    plain = {student.pk: _record(document) for student, document in student_documents(students)}
-    batch = {item.pk: student_to_dict(item.record()) for item in engine_inputs(s.pk for s in students)}
-    assert batch == plain
+    """Equal records as dicts, and as engine records down to each Decimal's exponent (their repr)."""
+    plain = {student.pk: student_from_dict(document) for student, document in student_documents(students)}
+    batch = {item.pk: item.record() for item in engine_inputs(s.pk for s in students)}
+    assert {pk: student_to_dict(record) for pk, record in batch.items()} == {
+        pk: student_to_dict(record) for pk, record in plain.items()
+    }
+    assert {pk: repr(record) for pk, record in batch.items()} == {pk: repr(record) for pk, record in plain.items()}
     assert len(plain) == len(students)
 
 
