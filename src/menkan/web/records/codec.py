@@ -31,11 +31,28 @@ SCHEMA = "menkan.student/1"
 STANDING_BLOCKS = ("enrollment", "ethics", "programs", "degree_exams", "extensions", "ranks")
 
 # The columns each fragment is built from, in the order the fragment functions take them (after `student_id`).
-COURSE_COLUMNS = ("code", "title", "credits", "term", "grade", "offered_by", "category", "tags", "delivery")
+COURSE_COLUMNS: tuple[str, ...] = (
+    "code",
+    "title",
+    "credits",
+    "term",
+    "grade",
+    "offered_by",
+    "category",
+    "tags",
+    "delivery",
+)
 COURSE_COLUMNS += ("transfer", "level")
 ACTIVITY_COLUMNS = ("id", "item", "hours", "term", "title", "unit", "date", "passed")
 CERTIFICATE_COLUMNS = ("id", "code", "title", "term", "level")
-STUDENT_COLUMNS = ("student_id", "institution__code", "department__code", "division", "degree", "admission_term")
+STUDENT_COLUMNS: tuple[str, ...] = (
+    "student_id",
+    "institution__code",
+    "department__code",
+    "division",
+    "degree",
+    "admission_term",
+)
 STUDENT_COLUMNS += ("admitted_into_year", "name", "school_class__code", "flags", "standing")
 _ORDER = ("student_id", "term", "id")
 

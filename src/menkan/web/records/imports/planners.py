@@ -102,7 +102,7 @@ def _plan_students(run: Run) -> None:
         head = student_head(
             student_id,
             institution.code,
-            department.code if department is not None else None,
+            department.code if department is not None else "",  # none: the column was found wrong
             fields.get("division") or "day-bachelor",
             fields.get("degree") or "bachelor",
             fields["admission_term"],
@@ -151,8 +151,10 @@ def _grade_help(grading: Any | None) -> str:
     marks = "/".join([*grading.pass_marks[:1], *grading.fail_marks[:1], *grading.withdrawn_marks[:1]])
     letters = "、".join(letter.letter for letter in grading.letters)
     if letters:
-        return _("a score 0–100, a letter (%(letters)s), %(marks)s or empty") % {"letters": letters, "marks": marks}
-    return _("a score 0–100, %(marks)s or empty") % {"marks": marks}
+        return str(
+            _("a score 0–100, a letter (%(letters)s), %(marks)s or empty") % {"letters": letters, "marks": marks}
+        )
+    return str(_("a score 0–100, %(marks)s or empty") % {"marks": marks})
 
 
 def _plan_courses(run: Run) -> None:
