@@ -14,12 +14,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from menkan.engine import InputError
 from menkan.web.audits.models import AuditResult
 from menkan.web.audits.services import student_audit
+from menkan.web.errors import problem_reason
 from menkan.web.records.imports import ImportReport, export_headers, import_run, parse_term, records_export
 from menkan.web.records.models import Activity, Certificate, CourseRecord, SchoolClass, Student
+from menkan.web.records.services import student_import_document
 
-from .conftest import World
+from .conftest import World, course, student_document
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +168,36 @@ def test_validate_only_on_the_page_writes_nothing(world: World) -> None:
 # ---------------------------------------------------------------------------------------------- validation
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_a_row_is_refused_for_the_reason_its_record_would_be(world: World, language: str) -> None:
+    """A row becomes a course of `menkan.student/1` that the engine validates, as it validates the record written
+    through the API: the reason for a value the record refuses is the engine's own, in the user's language."""
+    negative = student_document("B112340001", "340", "CE-112", courses=[course("3401005", "材料力學", -1, "112-2")])
+    bad_grade = student_document(
+        "B112340001", "340", "CE-112", courses=[course("3401005", "材料力學", 3, "112-2", "101")]
+    )
+    rows = [SIS_HEADER, ["B112340001", "112-2", "3401005", "材料力學", "-1", "CE", "必", "101"]]
+    with translation.override(language):
+        reasons = {p.column: p.reason for p in run(world, "courses", csv_bytes(rows)).problems}
+        api = {}
+        for document in (negative, bad_grade):
+            with pytest.raises(InputError) as refused:
+                student_import_document(world.institution, document)
+            api.update({str(problem.path[-1]): problem_reason(problem) for problem in refused.value.problems})
+    assert reasons["學分數"] == api["credits"]
+    assert reasons["成績"].startswith(api["grade"] + ("：" if language == "zh-hant" else ": "))
+
+
+def test_a_students_row_is_validated_as_the_students_record(world: World) -> None:
+    """A students' row is the student's own fields of `menkan.student/1`, validated by the engine (year 0: ≥ 1)."""
+    header = ["學號", "系所", "入學學期", "入學年級"]
+    report = run(world, "students", csv_bytes([header, ["B113340009", "340", "113-1", "0"], ["", "340", "113-1", "2"]]))
+    assert [(p.row, p.column, p.reason) for p in report.problems] == [
+        (2, "入學年級", "must be ≥ 1"),
+        (3, "學號", "required: the cell is empty"),
+    ]
+
+
 def test_every_problem_of_every_row_is_reported(world: World) -> None:
     rows = [
         SIS_HEADER,
@@ -194,8 +227,8 @@ def test_every_problem_of_every_row_is_reported(world: World) -> None:
     assert reasons[(2, "學號")] == "no student B999999999 in ntut"
     assert reasons[(5, "學號")] == "no student 110550001 in ntut"
     assert reasons[(7, "永久課號")] == "the same course in the same term as row 6"
-    assert "credits must be ≥ 0" in reasons[(3, "學分數")]
-    assert "not a grade at ntut" in reasons[(4, "成績")]
+    assert reasons[(3, "學分數")] == "must be ≥ 0"  # the engine's reason (its NonNegative credits)
+    assert "is not a grade on ntut's scale: expected a score 0–100" in reasons[(4, "成績")]
     assert reasons[(4, "課名")] == "required: the cell is empty"
     assert snapshot() == before
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models, transaction
 
-from menkan.engine import InputError, PolicySet, student_from_dict, student_to_dict
+from menkan.engine import InputError, InputProblem, PolicySet, student_from_dict, student_to_dict
 from menkan.engine import Student as EngineStudent
 from menkan.engine.ledger import grade_problems
+from menkan.web.records.codec import (
+    Key,
+    activity_key,
+    activity_row,
+    certificate_row,
+    course_row,
+    student_document,
+    student_row,
+)
 from menkan.web.records.models import (
     Activity,
     Certificate,
@@ -21,9 +29,6 @@ from menkan.web.records.models import (
     SchoolClass,
     Student,
 )
-from menkan.web.records.selectors import student_document
-
-STANDING_BLOCKS = ("enrollment", "ethics", "programs", "degree_exams", "extensions", "ranks")
 
 
 @transaction.atomic
@@ -59,20 +64,6 @@ def department_for(institution: Institution, code: str) -> Department:
     return department
 
 
-def _course_fields(course: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "title": course["title"],
-        "credits": Decimal(str(course["credits"])),
-        "grade": course.get("grade"),
-        "offered_by": course.get("offered_by") or "",
-        "category": course.get("category") or "",
-        "tags": list(course.get("tags") or []),
-        "delivery": course.get("delivery", "in-person"),
-        "transfer": bool(course.get("transfer", False)),
-        "level": course.get("level") or "",
-    }
-
-
 @transaction.atomic
 def student_import_document(institution: Institution, document: dict[str, Any]) -> tuple[Student, bool]:
     """Make the database hold exactly this `menkan.student/1` record (validated first); idempotent.
@@ -87,17 +78,7 @@ def student_import_document(institution: Institution, document: dict[str, Any]) 
         school_class, _ = SchoolClass.objects.get_or_create(
             institution=institution, code=record["class_code"], defaults={"department": department}
         )
-    defaults = {
-        "name": record.get("name", ""),
-        "department": department,
-        "school_class": school_class,
-        "division": record.get("division", "day-bachelor"),
-        "degree": record.get("degree", "bachelor"),
-        "admission_term": record["admission_term"],
-        "admitted_into_year": record.get("admitted_into_year", 1),
-        "flags": list(record.get("flags", [])),
-        "standing": {name: record[name] for name in STANDING_BLOCKS if record.get(name)},
-    }
+    defaults = {"department": department, "school_class": school_class, **student_row(record)}
     student, created = Student.objects.get_or_create(
         institution=institution, student_id=record["student_id"], defaults=defaults
     )
@@ -113,18 +94,32 @@ def student_import_document(institution: Institution, document: dict[str, Any]) 
     return student, changed
 
 
-def _record_checked(institution: Institution, document: dict[str, Any]) -> EngineStudent:
-    """The document as an engine record, its grades read on the scale of the institution's published policy
-    (when it has one), so a grade the audit could not read is refused now, at its path, not found later."""
+def record_validator(institution: Institution) -> Callable[[Any], list[InputProblem]]:
+    """The one validation of records written for the institution (the API's PUT and imports alike): the engine's
+    validation of `menkan.student/1`, and the grades read on the scale of the institution's published policy (when
+    it has one), so that a grade the audit could not read is refused now, at its path, not found later. The
+    function returned gives every problem of a document, located by its path (none: the record is valid)."""
     from menkan.web.audits.services import policy_current, policy_set_of
 
-    student = student_from_dict(document)
     version = policy_current(institution)
-    if version is not None:
-        problems = grade_problems(student, policy_set_of(version).institution)
-        if problems:
-            raise InputError(problems)
-    return student
+    settings = policy_set_of(version).institution if version is not None else None
+
+    def problems(document: Any) -> list[InputProblem]:
+        try:
+            student = student_from_dict(document)
+        except InputError as error:
+            return list(error.problems)
+        return grade_problems(student, settings) if settings is not None else []
+
+    return problems
+
+
+def _record_checked(institution: Institution, document: dict[str, Any]) -> EngineStudent:
+    """The document as an engine record, validated by `record_validator` (InputError with every problem)."""
+    problems = record_validator(institution)(document)
+    if problems:
+        raise InputError(problems)
+    return student_from_dict(document)
 
 
 @transaction.atomic
@@ -143,9 +138,6 @@ def student_programs_save(student: Student, entries: list[dict[str, Any]]) -> No
     if standing != student.standing:
         student.standing = standing
         student.save(update_fields=["standing"])
-
-
-Key = tuple[Any, ...]
 
 
 def _sync(
@@ -177,31 +169,20 @@ def _sync(
 
 def _sync_courses(student: Student, courses: Iterable[dict[str, Any]]) -> bool:
     existing: dict[Key, models.Model] = {(c.code, c.term): c for c in student.courses.all()}
-    wanted = {(c["code"], c["term"]): ({"code": c["code"], "term": c["term"]}, _course_fields(c)) for c in courses}
+    wanted = {key: (identity, fields) for key, identity, fields in map(course_row, courses)}
     return _sync(CourseRecord, student, existing, wanted)
 
 
 def _sync_activities(student: Student, activities: Iterable[dict[str, Any]]) -> bool:
     existing: dict[Key, models.Model] = {
-        (a.item, a.title, a.term, a.date.isoformat() if a.date else None): a for a in student.activities.all()
+        activity_key({"item": a.item, "title": a.title, "term": a.term, "date": a.date}): a
+        for a in student.activities.all()
     }
-    wanted = {
-        (a["item"], a["title"], a["term"], a.get("date")): (
-            {"item": a["item"], "title": a["title"], "term": a["term"], "date": a.get("date")},
-            {"hours": Decimal(str(a["hours"])), "unit": a.get("unit") or "", "passed": a.get("passed", True)},
-        )
-        for a in activities
-    }
+    wanted = {key: (identity, fields) for key, identity, fields in map(activity_row, activities)}
     return _sync(Activity, student, existing, wanted)
 
 
 def _sync_certificates(student: Student, certificates: Iterable[dict[str, Any]]) -> bool:
     existing: dict[Key, models.Model] = {(c.code, c.term): c for c in student.certificates.all()}
-    wanted = {
-        (c["code"], c["term"]): (
-            {"code": c["code"], "term": c["term"]},
-            {"title": c["title"], "level": c.get("level") or ""},
-        )
-        for c in certificates
-    }
+    wanted = {key: (identity, fields) for key, identity, fields in map(certificate_row, certificates)}
     return _sync(Certificate, student, existing, wanted)
