@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from menkan.engine import AuditResult, InputError, InputProblem, PolicySet, Student, Term, audit
+from menkan.engine import AuditResult, InputError, InputProblem, PolicySet, Runtime, Student, Term, compile
 from menkan.engine import study_year as engine_study_year
 from menkan.engine.errors import pydantic_reason
 from menkan.engine.policy.loader import INSTITUTION_FILE, walk
@@ -371,11 +371,17 @@ def pass_rates(
 
 
 def audit_pass_rates(
-    students: Iterable[Student], policy_set: PolicySet, as_of: Term, spec: PassRateSpec | None = None
+    students: Iterable[Student],
+    policies: PolicySet | Runtime,
+    as_of: Term,
+    spec: PassRateSpec | None = None,
 ) -> tuple[PassRateReport, int]:
-    """Audit `students` of the policy set's institution as of `as_of` and report their pass rates.
+    """Audit `students` of the policies' institution as of `as_of` and report their pass rates.
 
-    Returns the report and how many students of other institutions were skipped."""
+    `policies`: compiled already (the portal keeps one runtime per published version), or compiled here once
+    for all the students. Returns the report and how many students of other institutions were skipped."""
+    runtime = policies if isinstance(policies, Runtime) else compile(policies)
+    policy_set = runtime.policy_set
     spec = spec or pass_rate_spec(policy_set)
     counter = PassRateCounter(
         policy_set.institution,
@@ -390,7 +396,7 @@ def audit_pass_rates(
         if student.institution != policy_set.id:
             skipped += 1
             continue
-        counter.add(audit(student, policy_set, as_of), student)
+        counter.add(runtime.audit(student, as_of=as_of), student)
     return counter.report(), skipped
 
 

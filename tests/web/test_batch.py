@@ -23,7 +23,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from menkan.engine import student_from_dict
+from menkan.engine import Runtime, student_from_dict
 from menkan.web import portal
 from menkan.web.audits import services
 from menkan.web.audits.models import AuditResult, BatchRun, RequirementStatus
@@ -147,14 +147,14 @@ def test_a_student_without_a_published_policy_is_counted_as_failed(world: World)
 
 
 def test_an_engine_fault_fails_that_student_only(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_audit = services.audit
+    real_audit = Runtime.audit
 
-    def faulty(record: Any, policies: Any, as_of: Any = None) -> Any:
+    def faulty(runtime: Runtime, record: Any, *, as_of: Any) -> Any:
         if record.student_id == world.other.student_id:
             raise ZeroDivisionError("boom")
-        return real_audit(record, policies, as_of)
+        return real_audit(runtime, record, as_of=as_of)
 
-    monkeypatch.setattr(services, "audit", faulty)
+    monkeypatch.setattr(Runtime, "audit", faulty)
     run = batch_audit_start()
     assert (run.state, run.done, run.failed) == (BatchRun.State.DONE, run.total - 1, 1)
     assert run.errors == [f"{world.other.student_id}: internal error: ZeroDivisionError: boom"]

@@ -24,8 +24,7 @@ from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.db.models import F
 from django.utils import timezone
 
-from menkan.engine import InputError, PolicySet, Term, audit, load_policy_dir
-from menkan.engine.audit import latest_term
+from menkan.engine import InputError, PolicySet, Runtime, Term, compile, latest_term, load_policy_dir
 from menkan.engine.policy.loader import SHIPPED_POLICIES
 from menkan.engine.records import Student as EngineStudent
 from menkan.engine.result import AuditResult as EngineResult
@@ -62,17 +61,31 @@ def _folder_of(version: PolicyVersion) -> Path:
     return folder
 
 
-_POLICY_SETS: dict[int, PolicySet] = {}
-_SETS_BY_CHECKSUM: dict[str, PolicySet] = {}
+# The compiled policies of each version, once per process: by version and by the checksum of its files (a
+# version published again, or a folder validated before it was published, is not loaded twice).
+_RUNTIMES: dict[int, Runtime] = {}
+_RUNTIMES_BY_CHECKSUM: dict[str, Runtime] = {}
+
+
+def _compiled(checksum: str, folder: Callable[[], Path]) -> Runtime:
+    runtime = _RUNTIMES_BY_CHECKSUM.get(checksum)
+    if runtime is None:
+        runtime = _RUNTIMES_BY_CHECKSUM[checksum] = compile(load_policy_dir(folder()))
+    return runtime
+
+
+def runtime_of(version: PolicyVersion) -> Runtime:
+    """The version's policies compiled for auditing (loaded and compiled once per process): every audit the
+    portal makes against this version goes through it, `runtime_of(version).audit(record, as_of=term)`."""
+    cached = _RUNTIMES.get(version.pk)
+    if cached is None or cached.policy_set.institution.id != version.institution.code:
+        cached = _RUNTIMES[version.pk] = _compiled(version.checksum, lambda: _folder_of(version))
+    return cached
 
 
 def policy_set_of(version: PolicyVersion) -> PolicySet:
     """The loaded policies of a version (loaded once per process)."""
-    cached = _POLICY_SETS.get(version.pk)
-    if cached is None or cached.institution.id != version.institution.code:
-        cached = _SETS_BY_CHECKSUM.get(version.checksum) or load_policy_dir(_folder_of(version))
-        _POLICY_SETS[version.pk] = _SETS_BY_CHECKSUM[version.checksum] = cached
-    return cached
+    return runtime_of(version).policy_set
 
 
 def policy_sets_warm() -> int:
@@ -104,10 +117,7 @@ def policy_publish(files: dict[str, str], *, user: Any = None, note: str = "", r
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
     checksum = _checksum(files)
-    policy_set = _SETS_BY_CHECKSUM.get(checksum)
-    if policy_set is None:
-        policy_set = _SETS_BY_CHECKSUM[checksum] = load_policy_dir(staging)
-    institution = institution_sync(policy_set)
+    institution = institution_sync(_compiled(checksum, lambda: staging).policy_set)
     current = PolicyVersion.objects.select_for_update().filter(institution=institution, is_current=True).first()
     if current is not None and current.checksum == checksum:
         return current
@@ -218,7 +228,8 @@ def students_audit_prepare(pks: Sequence[int]) -> AuditedChunk:
         if item.institution_id not in current_terms:
             current_terms[item.institution_id] = term_current(version.institution)
         try:
-            result = audit(record, policy_set_of(version), audit_as_of(record, current_terms[item.institution_id]))
+            as_of = audit_as_of(record, current_terms[item.institution_id])
+            result = runtime_of(version).audit(record, as_of=as_of)
         except InputError as exc:
             chunk.failures.append((item.pk, item.student_id, exc.first_line))
             continue
@@ -554,4 +565,4 @@ def what_if_audit(student: Student, *, planned: list[dict[str, Any]], programs: 
         if program not in registered:
             document.setdefault("programs", []).append({"program": program, "registered_term": term})
     record = student_from_dict(document, source=f"what-if {student.student_id}")
-    return audit(record, policy_set_of(version), audit_as_of(record, term_current(student.institution)))
+    return runtime_of(version).audit(record, as_of=audit_as_of(record, term_current(student.institution)))
