@@ -321,10 +321,3 @@ def _one_per_line(lines: list[str]) -> bool:
 
 def load_students(path: Path | str) -> list[Student]:
     return list(iter_students(path))
-
-
-@dataclass(frozen=True, slots=True)
-class StudentSet:
-    """A cohort, kept in file order."""
-
-    students: tuple[Student, ...] = field(default_factory=tuple)

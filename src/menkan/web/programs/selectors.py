@@ -258,10 +258,6 @@ def is_reviewer(user: User) -> bool:
     return user.is_authenticated and RoleAssignment.objects.filter(user=user, role__in=roles).exists()
 
 
-def can_edit_calendar(user: User, institution: Institution) -> bool:
-    return is_registrar(user, institution.pk)
-
-
 @dataclass(frozen=True)
 class RegistrationEntry:
     """One registration of the student's record (`programs`): the one store of registrations."""
