@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cohort import load_catalog, load_standards, make_student
 
-from menkan.engine import Term, audit, load_policy_dir, student_from_dict
+from menkan.engine import Term, compile, load_policy_dir, student_from_dict
 from menkan.engine.policy.loader import SHIPPED_POLICIES
 
 HERE = Path(__file__).resolve().parent
@@ -56,8 +56,9 @@ def main() -> int:
     students = [student_from_dict(data) for data in raw]
     load_seconds = time.perf_counter() - started
     as_of = Term.parse("115-2")
+    runtime = compile(policies)  # once per policy set, as a worker compiles each published version once
     for student in students[:50]:
-        audit(student, policies, as_of)  # warm caches, as a long-running worker would be
+        runtime.audit(student, as_of=as_of)  # warm the runtime, as a long-running worker's would be
 
     times: list[float] = []
     overlap_times: list[float] = []
@@ -65,7 +66,7 @@ def main() -> int:
     wall = time.perf_counter()
     for student, data in zip(students, raw, strict=True):
         begin = time.perf_counter()
-        result = audit(student, policies, as_of)
+        result = runtime.audit(student, as_of=as_of)
         elapsed = time.perf_counter() - begin
         times.append(elapsed)
         node = result.find("bench-dimensions.humanities")

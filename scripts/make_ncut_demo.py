@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from menkan.engine import Term, audit, load_shipped, student_from_dict
+from menkan.engine import Term, compile, load_shipped, student_from_dict
 from menkan.engine.policy.models import Certificates
 from menkan.reports import pass_rate_spec, pass_rates
 
@@ -298,7 +298,8 @@ def check(cohort: list[dict[str, Any]]) -> dict[str, Decimal | None]:
     policies = load_shipped("ncut")
     as_of = Term.parse(AS_OF)
     records = [student_from_dict(data) for data in cohort]
-    results = [audit(record, policies, as_of) for record in records]
+    runtime = compile(policies)
+    results = [runtime.audit(record, as_of=as_of) for record in records]
     for result, expected in zip(results[: len(SUMMARIES)], SUMMARIES, strict=True):
         for requirement_id, (display, status) in expected.items():
             node = result.find(requirement_id)

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from menkan.engine import Term, audit, load_shipped, student_from_dict
+from menkan.engine import Term, compile, load_shipped, student_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -251,10 +251,10 @@ def students() -> list[dict[str, Any]]:
 
 def check(cohort: list[dict[str, Any]]) -> None:
     """Audit the cohort; stop unless every student comes out as the table says."""
-    policies = load_shipped("nkust")
+    runtime = compile(load_shipped("nkust"))
     as_of = Term.parse(AS_OF)
     for data, spec in zip(cohort, STUDENTS, strict=True):
-        result = audit(student_from_dict(data), policies, as_of)
+        result = runtime.audit(student_from_dict(data), as_of=as_of)
         expect = spec["expect"]
         micro = result.find("ge-micro-credits")
         gen_ed = result.find("general-education")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import sys
+import weakref
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,14 +17,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import make_student
-from menkan.engine import PolicySet, Student, Term, audit, iter_students, load_shipped
+from menkan.engine import (
+    PolicySet,
+    Runtime,
+    Student,
+    Term,
+    audit,
+    compile,
+    iter_students,
+    latest_term,
+    load_policy_dir,
+    load_shipped,
+)
 from menkan.engine.filters import Columns, Selection, compile_selection
 from menkan.engine.ledger import CourseIdentity, normalize_title
+from menkan.engine.policy.loader import SHIPPED_POLICIES
 from menkan.engine.policy.models import CourseRef, Filter, Identity
 from menkan.engine.records import CourseRecord
 from menkan.engine.rules.courses import listed as listed_pairs
 
-AUDIT_MODULE = sys.modules["menkan.engine.audit"]  # the module (the package exports the function by that name)
 TESTS = Path(__file__).resolve().parent
 DEMO = TESTS.parent / "src" / "menkan" / "demo"
 
@@ -44,15 +55,15 @@ def cohort(institution: str) -> list[Student]:
     return students + variants
 
 
-def dicts(students: list[Student], policy_set: PolicySet, as_of: Term | None) -> Iterator[dict[str, Any]]:
+def dicts(students: list[Student], runtime: Runtime, as_of: Term | None) -> Iterator[dict[str, Any]]:
+    """Audits of the students in turn with one runtime (each audit may reuse what the earlier ones derived)."""
     for student in students:
-        yield audit(student, policy_set, as_of).as_dict()
+        yield runtime.audit(student, as_of=as_of or latest_term(student)).as_dict()
 
 
 def cold(student: Student, policy_set: PolicySet, as_of: Term | None) -> dict[str, Any]:
-    """An audit with nothing derived beforehand (the per-policy-set caches dropped)."""
-    AUDIT_MODULE._RUNTIMES.clear()
-    return audit(student, policy_set, as_of).as_dict()
+    """An audit with nothing derived beforehand (a runtime of its own)."""
+    return compile(policy_set).audit(student, as_of=as_of or latest_term(student)).as_dict()
 
 
 @pytest.mark.parametrize("institution", ["ntut", "nycu"])
@@ -62,19 +73,19 @@ def test_audits_are_the_same_with_cold_or_warm_caches_in_any_order(institution: 
     term = Term.parse(as_of) if as_of else None
     students = cohort(institution)
     expected = [cold(student, policy_set, term) for student in students]
-    assert list(dicts(students, policy_set, term)) == expected
-    assert list(dicts(students[::-1], policy_set, term))[::-1] == expected
+    runtime = compile(policy_set)
+    assert list(dicts(students, runtime, term)) == expected
+    assert list(dicts(students[::-1], runtime, term))[::-1] == expected
     interleaved = students[1::2] + students[::2]
     by_id = dict(zip([s.student_id for s in students], expected, strict=True))
-    assert list(dicts(interleaved, policy_set, term)) == [by_id[s.student_id] for s in interleaved]
+    assert list(dicts(interleaved, compile(policy_set), term)) == [by_id[s.student_id] for s in interleaved]
 
 
 @pytest.mark.parametrize("institution", ["ntut", "nycu"])
 def test_caches_keep_nothing_of_a_student(institution: str) -> None:
-    policy_set = load_shipped(institution)
+    runtime = compile(load_shipped(institution))
     for student in cohort(institution):
-        audit(student, policy_set)
-    runtime = AUDIT_MODULE._runtime(policy_set)
+        runtime.audit(student, as_of=latest_term(student))
     seen: set[int] = set()
     stack: list[object] = [runtime.profiles, runtime.identity, runtime.predicates, runtime.scale]
     while stack:
@@ -88,20 +99,40 @@ def test_caches_keep_nothing_of_a_student(institution: str) -> None:
 
 @pytest.mark.parametrize("institution", ["ntut", "nycu"])
 def test_an_audit_leaves_no_reference_cycles(institution: str) -> None:
-    policy_set = load_shipped(institution)
+    runtime = compile(load_shipped(institution))
     students = cohort(institution)
     for student in students:
-        audit(student, policy_set)  # warm the caches: what they build may stay
+        runtime.audit(student, as_of=latest_term(student))  # warm the runtime: what it builds may stay
     gc.collect()
     enabled = gc.isenabled()
     gc.disable()
     try:
         for student in students:
-            audit(student, policy_set).as_dict()
+            runtime.audit(student, as_of=latest_term(student)).as_dict()
         assert gc.collect() == 0
     finally:
         if enabled:
             gc.enable()
+
+
+def test_nothing_outside_the_callers_runtime_keeps_a_policy_set() -> None:
+    """What an audit derives belongs to the caller's runtime: once the caller drops the policies, no cache of
+    the engine's keeps them (or what was derived from them) alive."""
+    policy_set = load_policy_dir(SHIPPED_POLICIES / "ntut")
+    student = cohort("ntut")[0]
+    audit(student, policy_set, latest_term(student))
+    runtime = compile(policy_set)
+    runtime.audit(student, as_of=latest_term(student))
+    dropped = weakref.ref(policy_set.policies[0])
+    del policy_set, runtime
+    gc.collect()
+    assert dropped() is None
+
+
+def test_the_audit_term_is_always_given() -> None:
+    student = cohort("ntut")[0]
+    with pytest.raises(TypeError):
+        compile(load_shipped("ntut")).audit(student)  # type: ignore[call-arg]
 
 
 def reference_keys(identity: CourseIdentity, courses: list[CourseRecord]) -> list[str]:

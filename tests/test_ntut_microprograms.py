@@ -17,7 +17,7 @@ import pytest
 
 from conftest import course, make_student, node_of, run
 from menkan.cli import main
-from menkan.engine import PolicySet, Student, Term, load_policy_dir
+from menkan.engine import PolicySet, Student, Term, compile, load_policy_dir
 from menkan.engine.ledger import normalize_title
 from menkan.engine.policy import models as m
 from menkan.engine.programs import program_outlook
@@ -505,12 +505,12 @@ def test_each_program_is_completed_and_missed_by_exactly_one_condition(code: str
 
 def test_outlook_ranks_every_program_for_one_student() -> None:
     who = student(CIVIL, WORKED)  # registered nowhere
-    outlook = program_outlook(who, policy_set(), as_of=Term.parse(AS_OF))
+    outlook = program_outlook(compile(policy_set()), who, as_of=Term.parse(AS_OF))
     assert len(outlook) == 49
     assert outlook[0].program == "AVM" and outlook[0].status == "met" and outlook[0].registered is None
     assert outlook[0].requirement_id == "micro-program.AVM"
     assert all(o.eligible for o in outlook)  # 土木系 may take all of them
-    optics = program_outlook(student("650", WORKED), policy_set(), as_of=Term.parse(AS_OF))
+    optics = program_outlook(compile(policy_set()), student("650", WORKED), as_of=Term.parse(AS_OF))
     assert sorted(o.program for o in optics if not o.eligible) == ["AV2", "AVM"]  # not for 光電系; only 建築 / 土木
     assert {o.program for o in optics[-2:]} == {"AV2", "AVM"}
     keys = [o.rank_key for o in outlook]
@@ -623,10 +623,9 @@ def test_a_policy_may_make_a_late_registration_not_met() -> None:
         update={"registration_deadline": avm.registration_deadline.model_copy(update={"late": "not-met"})}
     )
     ctx_student = student(CIVIL, WORKED, programs=[{"program": "AVM", "registered_term": "114-1"}])
-    from menkan.engine.audit import prepare
     from menkan.engine.rules import tiered
 
-    ctx = prepare(ctx_student, policy_set(), Term.parse(AS_OF))
+    ctx = compile(policy_set()).context(ctx_student, as_of=Term.parse(AS_OF))
     result = tiered.evaluate(ctx, strict, "micro-program.AVM")
     registration = node_of_result(result, "micro-program.AVM.registration")
     assert registration.status == "not-met" and DEADLINE_SENTENCE in registration.missing["zh-TW"]

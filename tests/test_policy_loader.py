@@ -160,3 +160,23 @@ def test_an_ambiguous_overflow_target_must_be_given_by_full_id(tmp_path: Path) -
         load_policy_dir(tmp_path)
     (problem,) = caught.value.problems
     assert problem.reason == "overflow target 'x' is ambiguous in exclusive group 'g' (g.p.x, g.q.x): give the full id"
+
+
+def test_one_mapper_turns_pydantic_locations_into_paths_of_the_data() -> None:
+    """Records, policies and institution settings locate a pydantic error by the same rule (`data_location`)."""
+    from menkan.engine.errors import data_location
+
+    policy = {"requirements": [{"kind": "courses", "id": "x", "courses": [{"code": "A"}]}]}
+    # the tag of a tagged union is dropped once; a field named like the tag is kept
+    assert data_location(("requirements", 0, "courses", "courses", 0, "credits"), policy) == (
+        "requirements",
+        0,
+        "courses",
+        0,
+        "credits",
+    )
+    assert str(data_location(("requirements", 0, "courses", "min"), policy)) == "$.requirements[0].min"
+    # union members and validators that pydantic names in a location are not places in the data
+    record = {"courses": [{"code": "A", "grade": "x"}]}
+    assert data_location(("courses", 0, "function-after[check(), str]", "grade"), record) == ("courses", 0, "grade")
+    assert data_location(("admission_term",), record) == ("admission_term",)

@@ -11,11 +11,12 @@ from typing import TextIO
 
 from menkan.engine import (
     InputError,
-    PolicySet,
+    Runtime,
     Student,
     Term,
-    audit,
+    compile,
     iter_students,
+    latest_term,
     load_policy_dir,
     load_shipped,
     shipped_institutions,
@@ -52,10 +53,12 @@ class Progress:
             self.stream.flush()
 
 
-def _policies_for(student: Student, folder: Path | None, cache: dict[str, PolicySet]) -> PolicySet:
+def _runtime_for(student: Student, folder: Path | None, cache: dict[str, Runtime]) -> Runtime:
+    """The compiled policies that apply to the student (of the --policies folder, or the shipped ones of the
+    student's institution), compiled once per command for all the students they apply to."""
     key = student.institution
     if key not in cache:
-        cache[key] = load_policy_dir(folder) if folder is not None else load_shipped(key)
+        cache[key] = compile(load_policy_dir(folder) if folder is not None else load_shipped(key))
     return cache[key]
 
 
@@ -161,15 +164,17 @@ def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INPUT
     as_of = _parse_term(args.as_of)
     folder = Path(args.policies) if args.policies else None
-    cache: dict[str, PolicySet] = {}
-    institution_of = _institution_of(folder, lambda student: _policies_for(student, folder, cache).institution)
+    cache: dict[str, Runtime] = {}
+    institution_of = _institution_of(
+        folder, lambda student: _runtime_for(student, folder, cache).policy_set.institution
+    )
     students, problems = _validated(args.file, _institution_check(institution_of))
     if _refused(problems, args.keep_going, err):
         return EXIT_INPUT
     progress = Progress(len(students), err, args.progress or err.isatty())
     first = True
     for student in students:
-        result = audit(student, _policies_for(student, folder, cache), as_of)
+        result = _runtime_for(student, folder, cache).audit(student, as_of=as_of or latest_term(student))
         if args.format == "json":
             out.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
         else:
@@ -354,11 +359,13 @@ def command_demo_print(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     if not files:
         err.write("menkan: no demo cohort is shipped\n")
         return EXIT_INPUT
-    cache: dict[str, PolicySet] = {}
+    cache: dict[str, Runtime] = {}
     for path in files:
         students = list(iter_students(path))
         out.write(f"\n== {path.stem}: {len(students)} students ==\n")
-        results = [audit(student, _policies_for(student, None, cache)) for student in students]
+        results = [
+            _runtime_for(student, None, cache).audit(student, as_of=latest_term(student)) for student in students
+        ]
         for result in results:
             out.write(summary_line(result) + "\n")
         if results and args.print:

@@ -23,11 +23,11 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from menkan.engine import student_from_dict
+from menkan.engine import Runtime, student_from_dict
 from menkan.web import portal
 from menkan.web.audits import services
 from menkan.web.audits.models import AuditResult, BatchRun, RequirementStatus
-from menkan.web.audits.services import batch_audit_create, batch_audit_start, batch_chunk, batch_finish
+from menkan.web.audits.services import batch, batch_audit_create, batch_audit_start, batch_chunk, batch_finish
 from menkan.web.records.models import CourseRecord, Department, Institution, Student
 from menkan.web.records.selectors import engine_inputs, student_document
 from menkan.web.records.services import student_import_document
@@ -147,14 +147,14 @@ def test_a_student_without_a_published_policy_is_counted_as_failed(world: World)
 
 
 def test_an_engine_fault_fails_that_student_only(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_audit = services.audit
+    real_audit = Runtime.audit
 
-    def faulty(record: Any, policies: Any, as_of: Any = None) -> Any:
+    def faulty(runtime: Runtime, record: Any, *, as_of: Any) -> Any:
         if record.student_id == world.other.student_id:
             raise ZeroDivisionError("boom")
-        return real_audit(record, policies, as_of)
+        return real_audit(runtime, record, as_of=as_of)
 
-    monkeypatch.setattr(services, "audit", faulty)
+    monkeypatch.setattr(Runtime, "audit", faulty)
     run = batch_audit_start()
     assert (run.state, run.done, run.failed) == (BatchRun.State.DONE, run.total - 1, 1)
     assert run.errors == [f"{world.other.student_id}: internal error: ZeroDivisionError: boom"]
@@ -166,7 +166,7 @@ def test_a_chunk_that_cannot_be_stored_is_counted_as_failed_and_the_run_still_fi
     def broken(chunk: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "students_audit_store", broken)
+    monkeypatch.setattr(batch, "students_audit_store", broken)
     run = batch_audit_start(chunk=100)
     assert (run.state, run.done, run.failed) == (BatchRun.State.DONE, 0, run.total)
     assert run.errors == [f"{run.total} students not audited: RuntimeError: disk full"]
@@ -185,12 +185,12 @@ def test_the_error_list_is_kept_short(world: World) -> None:
     students = _students(4, world)
     for student in students:
         _break(student)
-    original = services.MAX_ERRORS
-    services.MAX_ERRORS = 2
+    original = batch.MAX_ERRORS
+    batch.MAX_ERRORS = 2
     try:
         run = batch_audit_start(chunk=1)
     finally:
-        services.MAX_ERRORS = original
+        batch.MAX_ERRORS = original
     assert run.failed == 4 and len(run.errors) == 2
 
 
@@ -276,7 +276,7 @@ def test_chunks_counted_concurrently_lose_no_update_and_finish_once(world: World
     _students(6, world)
     run, chunks = batch_audit_create(chunk=1)
     finished: list[bool] = []
-    real_finish = services.batch_finish
+    real_finish = batch.batch_finish
 
     def counting_finish(run_pk: int) -> bool:
         result = real_finish(run_pk)
@@ -292,7 +292,7 @@ def test_chunks_counted_concurrently_lose_no_update_and_finish_once(world: World
         finally:
             connections.close_all()
 
-    services.batch_finish = counting_finish  # type: ignore[assignment]
+    batch.batch_finish = counting_finish  # type: ignore[assignment]
     try:
         threads = [threading.Thread(target=work, args=(pks,)) for pks in chunks]
         for thread in threads:
@@ -300,7 +300,7 @@ def test_chunks_counted_concurrently_lose_no_update_and_finish_once(world: World
         for thread in threads:
             thread.join(timeout=120)
     finally:
-        services.batch_finish = real_finish  # type: ignore[assignment]
+        batch.batch_finish = real_finish  # type: ignore[assignment]
     run.refresh_from_db()
     assert (run.state, run.done, run.failed) == (BatchRun.State.DONE, run.total, 0)
     assert finished.count(True) == 1 and len(finished) == len(chunks)

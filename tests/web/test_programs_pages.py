@@ -83,3 +83,31 @@ def test_the_demo_leaves_an_avm_application_at_the_contacts_step_and_runs_twice(
     assert Application.objects.count() == 1
     assert ProgramTerm.objects.get(term="114-1").registration_opens.isoformat() == "2025-09-08"
     assert waiting[0].program_result["status"] == "met"
+
+
+def test_progress_is_as_of_the_term_the_portal_is_in(programs: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outlook is as of the institution's current term (the stored audit's), not the latest term the record
+    mentions: a course pre-registered for a later semester does not move it there."""
+    import sys
+
+    from menkan.engine import Term, student_from_dict
+    from menkan.web.audits.services import audit_as_of
+    from menkan.web.records.calendar import term_current
+    from menkan.web.records.selectors import student_document
+
+    add_courses(programs.own, worked_example())
+    later = {"code": "LATER", "title": "預選", "credits": 2, "term": "130-1", "grade": "85", "category": "free"}
+    add_courses(programs.own, [later])
+    engine_audit = sys.modules["menkan.engine.audit"]
+    real_ledger = engine_audit.build_ledger
+    seen: list[Term] = []
+
+    def ledger(student: object, institution: object, as_of: Term, **kw: object) -> object:
+        seen.append(as_of)
+        return real_ledger(student, institution, as_of, **kw)
+
+    monkeypatch.setattr(engine_audit, "build_ledger", ledger)
+    student_progress(programs.own)
+    record = student_from_dict(student_document(programs.own))
+    assert seen == [audit_as_of(record, term_current(programs.institution))]
+    assert seen[0] < Term.parse("130-1")

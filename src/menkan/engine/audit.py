@@ -1,14 +1,10 @@
-"""The audit: every requirement of every applicable policy, evaluated for one student as of one term."""
+"""The audit: a policy set compiled once (`compile`), then every applicable requirement evaluated per student."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
-from menkan.engine.context import Context, Shared, profile_key
+from menkan.engine.context import Context, Evaluator, Shared, profile_key
 from menkan.engine.errors import InputError, problem
 from menkan.engine.filters import CoursePredicate, applies, compile_filter
 from menkan.engine.ledger import CourseIdentity, GradeScale, build_ledger
@@ -18,8 +14,6 @@ from menkan.engine.records import Student
 from menkan.engine.result import AuditResult, RequirementResult
 from menkan.engine.rules import average, certificates, courses, credits, groups, hours, standing, tiered
 from menkan.engine.terms import Term
-
-Evaluator = Callable[[Context, Any, str], RequirementResult]
 
 EVALUATORS: dict[type[m.RequirementBase], Evaluator] = {
     m.AllOf: groups.evaluate_all,
@@ -43,22 +37,73 @@ EVALUATORS: dict[type[m.RequirementBase], Evaluator] = {
     m.AdmissionYear: standing.admission,
 }
 
+PROFILES_KEPT = 1024
 
-@dataclass(frozen=True, slots=True)
-class _Runtime:
-    """What is derived once per policy set and reused by every audit: grade scale, identity, node index.
 
-    Also the compiled filters (by department) and, per student profile and audit term, `Shared`.
+@dataclass(frozen=True, slots=True, eq=False)
+class Runtime:
+    """A policy set compiled for auditing: what is derived once and reused by every audit against it.
+
+    The grade scale, the course identity and the index of requirements by full id; then, as audits run, the
+    compiled filters (by department) and, per student profile and audit term, `Shared`. Nothing of a student
+    is kept. The caller owns it: build it once per policy set (`compile`) and audit with it as long as that
+    policy set is the one in force; it is dropped with the last reference (no module-wide cache).
     """
 
     policy_set: PolicySet
     scale: GradeScale
     identity: CourseIdentity
     nodes: dict[str, m.Requirement]
-    predicates: dict[tuple[int, int, str], CoursePredicate]
-    profiles: dict[tuple[object, ...], Shared]
+    predicates: dict[tuple[int, int, str], CoursePredicate] = field(default_factory=dict)
+    profiles: dict[tuple[object, ...], Shared] = field(default_factory=dict)
 
-    def shared(self, student: Student, as_of: Term) -> Shared:
+    def audit(self, student: Student, *, as_of: Term) -> AuditResult:
+        """Audit one student against every requirement of the policy set that applies to them, as of `as_of`."""
+        ctx = self.context(student, as_of=as_of)
+        results: list[RequirementResult] = []
+        applied_policies: list[str] = []
+        for policy in self.policy_set.policies:
+            if not applies(policy.applies_to, student, as_of):
+                continue
+            if policy.effective is not None and not policy.effective.contains(as_of):
+                continue
+            applied_policies.append(policy.id)
+            for requirement in policy.requirements:
+                result = ctx.evaluate(requirement, requirement.id)
+                if result is not None:
+                    results.append(result)
+        return AuditResult(student.student_id, self.policy_set.institution.id, as_of, results, applied_policies)
+
+    def context(self, student: Student, *, as_of: Term) -> Context:
+        """The working state of one audit of `student` as of `as_of` (ledger built), for evaluating parts of it."""
+        institution = self.policy_set.institution
+        if student.institution != institution.id:
+            other, own = student.institution, institution.id
+            raise InputError([problem(("institution",), "other-institution", institution=other, policies=own)])
+        repeatable_spec = institution.repeats.repeatable
+        repeatable = None
+        if repeatable_spec is not None:
+            key = (id(repeatable_spec), 0, student.department)
+            repeatable = self.predicates.get(key)
+            if repeatable is None:
+                repeatable = self.predicates[key] = compile_filter(repeatable_spec, student)
+        ledger = build_ledger(
+            student, institution, as_of, scale=self.scale, identity=self.identity, repeatable=repeatable
+        )
+        return Context(
+            student,
+            as_of,
+            institution,
+            ledger,
+            self.scale,
+            self.identity,
+            EVALUATORS,
+            nodes=self.nodes,
+            predicates=self.predicates,
+            shared=self._shared(student, as_of),
+        )
+
+    def _shared(self, student: Student, as_of: Term) -> Shared:
         """What earlier audits derived for students with this profile as of this term.
 
         Bounded: when full, it starts over (cheap to rebuild, and no bookkeeping on the hot path).
@@ -66,113 +111,32 @@ class _Runtime:
         key = profile_key(student, as_of)
         shared = self.profiles.get(key)
         if shared is None:
-            if len(self.profiles) >= _PROFILES_KEPT:
+            if len(self.profiles) >= PROFILES_KEPT:
                 self.profiles.clear()
             shared = self.profiles[key] = Shared()
         return shared
 
 
-_RUNTIMES: OrderedDict[int, _Runtime] = OrderedDict()
-_RUNTIMES_LOCK = threading.Lock()  # a portal may audit from several threads
-_RUNTIMES_KEPT = 16
-_PROFILES_KEPT = 1024
-
-
-def _runtime(policy_set: PolicySet) -> _Runtime:
-    with _RUNTIMES_LOCK:
-        cached = _RUNTIMES.get(id(policy_set))
-        if cached is not None and cached.policy_set is policy_set:
-            _RUNTIMES.move_to_end(id(policy_set))
-            return cached
+def compile(policy_set: PolicySet) -> Runtime:
+    """The policy set compiled for auditing: `compile(policy_set).audit(student, as_of=term)`."""
+    institution = policy_set.institution
     nodes = {full_id: node for policy in policy_set.policies for full_id, node in walk(policy.requirements)}
-    runtime = _Runtime(
-        policy_set,
-        GradeScale(policy_set.institution.grading),
-        CourseIdentity(policy_set.institution.identity),
-        nodes,
-        {},
-        {},
-    )
-    with _RUNTIMES_LOCK:
-        _RUNTIMES[id(policy_set)] = runtime
-        while len(_RUNTIMES) > _RUNTIMES_KEPT:
-            _RUNTIMES.popitem(last=False)
-    return runtime
+    return Runtime(policy_set, GradeScale(institution.grading), CourseIdentity(institution.identity), nodes)
+
+
+def audit(student: Student, policies: PolicySet, as_of: Term) -> AuditResult:
+    """One audit, compiling `policies` for it: a convenience for a single student (tests, scripts).
+
+    Nothing is kept between calls; whoever audits many students against one policy set compiles it once
+    (`compile`) and calls `Runtime.audit`, so that what the runtime derives is shared by all of them.
+    """
+    return compile(policies).audit(student, as_of=as_of)
 
 
 def latest_term(student: Student) -> Term:
-    """The latest term the records mention (the default `as_of`)."""
+    """The latest term the records mention (the CLI's default `--as-of`)."""
     terms = [student.admission_term]
     terms += [c.term for c in student.courses]
     terms += [a.term for a in student.activities]
     terms += [e.term for e in student.enrollment]
     return max(terms)
-
-
-def audit(student: Student, policies: PolicySet, as_of: Term | None = None) -> AuditResult:
-    """Audit one student against every requirement of `policies` that applies to them, as of `as_of`."""
-    ctx = prepare(student, policies, as_of)
-    results: list[RequirementResult] = []
-    applied_policies: list[str] = []
-    try:
-        for policy in policies.policies:
-            if not applies(policy.applies_to, student, ctx.as_of):
-                continue
-            if policy.effective is not None and not policy.effective.contains(ctx.as_of):
-                continue
-            applied_policies.append(policy.id)
-            for requirement in policy.requirements:
-                result = ctx.evaluate(requirement, requirement.id) if ctx.evaluate is not None else None
-                if result is not None:
-                    results.append(result)
-    finally:
-        # The context and `evaluate` refer to each other: undo that, so the audit's working state (ledger,
-        # columns, memoised results) is freed as soon as the audit returns, not left to the cycle collector.
-        ctx.evaluate = None
-    return AuditResult(student.student_id, policies.institution.id, ctx.as_of, results, applied_policies)
-
-
-def prepare(student: Student, policies: PolicySet, as_of: Term | None = None) -> Context:
-    """The context of one audit (ledger built, `evaluate` set); the caller must set `ctx.evaluate = None` after."""
-    institution = policies.institution
-    if student.institution != institution.id:
-        raise InputError(
-            [problem(("institution",), "other-institution", institution=student.institution, policies=institution.id)]
-        )
-    as_of = as_of or latest_term(student)
-    runtime = _runtime(policies)
-    repeatable_spec = institution.repeats.repeatable
-    repeatable = None
-    if repeatable_spec is not None:
-        key = (id(repeatable_spec), 0, student.department)
-        repeatable = runtime.predicates.get(key)
-        if repeatable is None:
-            repeatable = runtime.predicates[key] = compile_filter(repeatable_spec, student)
-    ledger = build_ledger(
-        student, institution, as_of, scale=runtime.scale, identity=runtime.identity, repeatable=repeatable
-    )
-    ctx = Context(
-        student,
-        as_of,
-        institution,
-        ledger,
-        runtime.scale,
-        runtime.identity,
-        nodes=runtime.nodes,
-        predicates=runtime.predicates,
-        shared=runtime.shared(student, as_of),
-    )
-
-    def evaluate(node: m.Requirement, full_id: str) -> RequirementResult | None:
-        if full_id in ctx.results:
-            return ctx.results[full_id]
-        if not ctx.applicable(node):
-            return None
-        result = ctx.precomputed.get(full_id)
-        if result is None:
-            result = EVALUATORS[type(node)](ctx, node, full_id)
-        ctx.results[full_id] = result
-        return result
-
-    ctx.evaluate = evaluate
-    return ctx

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound=RequirementBase)
 T = TypeVar("T")
+
+Evaluator = Callable[["Context", Any, str], "RequirementResult"]
+"""How one kind of requirement is evaluated: (context, node, full id) to its result."""
 
 
 class Shared:
@@ -78,14 +81,26 @@ class Context:
     ledger: Ledger
     scale: GradeScale
     identity: CourseIdentity
+    evaluators: Mapping[type[RequirementBase], Evaluator]
     nodes: dict[str, Requirement] = field(default_factory=dict)
     results: dict[str, RequirementResult] = field(default_factory=dict)
-    evaluate: Callable[[Requirement, str], RequirementResult | None] | None = None
     precomputed: dict[str, RequirementResult] = field(default_factory=dict)
     predicates: dict[tuple[int, int, str], CoursePredicate] = field(default_factory=dict)
     shared: Shared = field(default_factory=Shared)
     _columns: Columns | None = None
     _enrolled: list[Term] | None = None
+
+    def evaluate(self, node: Requirement, full_id: str) -> RequirementResult | None:
+        """The node's result in this audit (None when it does not apply), evaluated once and remembered."""
+        if full_id in self.results:
+            return self.results[full_id]
+        if not self.applicable(node):
+            return None
+        result = self.precomputed.get(full_id)
+        if result is None:
+            result = self.evaluators[type(node)](self, node, full_id)
+        self.results[full_id] = result
+        return result
 
     @property
     def columns(self) -> Columns:
@@ -171,7 +186,7 @@ class Context:
         if full_id in self.results:
             return self.results[full_id]
         node = self.nodes.get(full_id)
-        if node is None or self.evaluate is None:
+        if node is None:
             return None
         return self.evaluate(node, full_id)
 

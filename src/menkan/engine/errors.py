@@ -201,8 +201,31 @@ def pydantic_problem(
     return InputProblem(source, location, en, line, str(error["type"]), zh)
 
 
-def clean_location(location: Sequence[Any]) -> Location:
-    """Drop pydantic's internal steps (union member and validator names) from a location."""
-    return Location(
-        step for step in location if not (isinstance(step, str) and (step.startswith("function-") or "[" in step))
-    )
+def data_location(location: Sequence[Any], data: Any) -> Location:
+    """A pydantic error location as a path into the `data` validated, without the steps pydantic inserts.
+
+    The one mapper of pydantic locations (records, policies, institution settings): union member and validator
+    names are dropped, and so is the tag of a tagged union (`credits` of a `kind: credits` node), which pydantic
+    adds once, right after entering the object; a real field may share the tag's name (`courses` in a
+    `kind: courses` node), so only the first matching step after entering is dropped.
+    """
+    kept: list[Any] = []
+    current = data
+    tag_pending = True
+    for step in location:
+        if isinstance(step, str) and (step.startswith("function-") or "[" in step):
+            continue
+        if isinstance(current, dict):
+            if tag_pending and current.get("kind") == step:
+                tag_pending = False
+                continue
+            kept.append(step)
+            current = current.get(step) if isinstance(step, str) else None
+        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
+            kept.append(step)
+            current = current[step]
+        else:
+            kept.append(step)
+            current = None
+        tag_pending = True
+    return Location(kept)

@@ -105,12 +105,6 @@ def applies(spec: Applicability | None, student: Student, as_of: Term | None = N
     return not (spec.flags_not is not None and not set(spec.flags_not).isdisjoint(student.flags))
 
 
-def effective(spec_range: object, as_of: Term) -> bool:
-    from menkan.engine.policy.models import TermRange
-
-    return spec_range is None or (isinstance(spec_range, TermRange) and spec_range.contains(as_of))
-
-
 class Columns:
     """The fields of a student's course records as columns, for filtering many records at once."""
 
@@ -250,10 +244,3 @@ class Selection:
             return included, []
         caught_set = set(excluded)
         return [j for j in included if j not in caught_set], [j for j in included if j in caught_set]
-
-
-def select_positions(
-    include: Filter | None, exclude: Filter | None, columns: Columns, student: Student
-) -> tuple[list[int], list[int]]:
-    """Positions of records matching `include` and not `exclude`, and of those `exclude` caught."""
-    return Selection(include, exclude, student.department).positions(columns)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from menkan.engine.audit import prepare
+from menkan.engine.audit import Runtime
 from menkan.engine.errors import InputError, InputProblem
 from menkan.engine.policy import models as m
-from menkan.engine.policy.loader import PolicySet
 from menkan.engine.records import Student
 from menkan.engine.result import RequirementResult, Status, combine
 from menkan.engine.rules import tiered
@@ -47,25 +46,23 @@ class ProgramOutlook:
 
 
 def program_outlook(
-    student: Student, policies: PolicySet, group: str = "micro-program", as_of: Term | None = None
+    runtime: Runtime, student: Student, *, as_of: Term, group: str = "micro-program"
 ) -> list[ProgramOutlook]:
-    """Every tiered program under the requirement `group`, evaluated for the student as if registered, ranked.
+    """Every tiered program under the requirement `group` of the compiled policies, evaluated for the student as
+    of `as_of` as if registered, ranked.
 
     Ranked by: eligible (and not excluded) first, counting for the parent first, then met / in progress /
     not met, then fewest credits left, fewest courses left, program code. Pure: no registration is made.
     """
-    ctx = prepare(student, policies, as_of)
-    try:
-        node = ctx.nodes.get(group)
-        if not isinstance(node, m.AllOf | m.AnyOf):
-            raise InputError([InputProblem("policies", (), f"{group!r} is not a group of programs")])
-        outlooks = []
-        for child in node.children:
-            if isinstance(child, m.Tiered):
-                full_id = f"{group}.{child.id}"
-                outlooks.append(_outlook(tiered.evaluate(ctx, child, full_id), child))
-    finally:
-        ctx.evaluate = None
+    ctx = runtime.context(student, as_of=as_of)
+    node = ctx.nodes.get(group)
+    if not isinstance(node, m.AllOf | m.AnyOf):
+        raise InputError([InputProblem("policies", (), f"{group!r} is not a group of programs")])
+    outlooks = []
+    for child in node.children:
+        if isinstance(child, m.Tiered):
+            full_id = f"{group}.{child.id}"
+            outlooks.append(_outlook(tiered.evaluate(ctx, child, full_id), child))
     return sorted(outlooks, key=lambda outlook: outlook.rank_key)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Final, Literal
 import yaml
 from pydantic import ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError, with_config
 
-from menkan.engine.errors import InputError, InputProblem, clean_location, problem, pydantic_problem
+from menkan.engine.errors import InputError, InputProblem, data_location, problem, pydantic_problem
 from menkan.engine.policy.yamlsource import LineMap, line_of, load_yaml_with_lines
 from menkan.engine.terms import Term
 
@@ -203,7 +203,7 @@ def student_problems(
         return _STUDENT_ADAPTER.validate_python(data), []
     except ValidationError as exc:
         return None, [
-            pydantic_problem(err, clean_location(err["loc"]), source=source, line=line)
+            pydantic_problem(err, data_location(err["loc"], data), source=source, line=line)
             for err in exc.errors(include_url=False)
         ]
 
@@ -321,10 +321,3 @@ def _one_per_line(lines: list[str]) -> bool:
 
 def load_students(path: Path | str) -> list[Student]:
     return list(iter_students(path))
-
-
-@dataclass(frozen=True, slots=True)
-class StudentSet:
-    """A cohort, kept in file order."""
-
-    students: tuple[Student, ...] = field(default_factory=tuple)

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from menkan.engine.errors import InputError, InputProblem, problem, pydantic_reason
+from menkan.engine.errors import InputError, InputProblem, data_location, problem, pydantic_reason
 from menkan.engine.policy.models import (
     AllOf,
     AnyOf,
@@ -42,42 +42,10 @@ class PolicySet:
         return self.institution.id
 
 
-def _is_internal(step: Any) -> bool:
-    return isinstance(step, str) and ("[" in step or step.startswith("function-"))
-
-
-def _data_location(data: Any, location: Sequence[Any]) -> tuple[Any, ...]:
-    """Map a pydantic error location onto the data, dropping the union tag (`credits`) pydantic inserts.
-
-    A tagged union adds the tag once, right after entering the object; a real field may share its name
-    (`courses` in a `kind: courses` node), so only the first matching step after entering is dropped.
-    """
-    kept: list[Any] = []
-    current = data
-    tag_pending = True
-    for step in location:
-        if _is_internal(step):
-            continue
-        if isinstance(current, dict):
-            if tag_pending and current.get("kind") == step:
-                tag_pending = False
-                continue
-            kept.append(step)
-            current = current.get(step) if isinstance(step, str) else None
-        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
-            kept.append(step)
-            current = current[step]
-        else:
-            kept.append(step)
-            current = None
-        tag_pending = True
-    return tuple(kept)
-
-
 def _problems_from_validation(exc: ValidationError, data: Any, lines: LineMap, source: str) -> list[InputProblem]:
     problems = []
     for err in exc.errors(include_url=False):
-        location = _data_location(data, err["loc"])
+        location: tuple[Any, ...] = data_location(err["loc"], data)
         if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
             location = (*location, "kind")
         problems.append(InputProblem(source, tuple(location), pydantic_reason(err), line_of(lines, location)))

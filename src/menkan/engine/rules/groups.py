@@ -12,7 +12,6 @@ from menkan.engine.rules import credits
 
 
 def _children(ctx: Context, node: AllOf | AnyOf, full_id: str) -> list[RequirementResult]:
-    assert ctx.evaluate is not None
     results = []
     for child, child_id in ctx.applicable_children(node, full_id):
         result = ctx.evaluate(child, child_id)

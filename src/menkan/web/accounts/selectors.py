@@ -21,10 +21,6 @@ def roles_of(user: User) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(user=user).select_related("institution", "department", "school_class")
 
 
-def has_role(user: User, *roles: Role) -> bool:
-    return user.is_authenticated and RoleAssignment.objects.filter(user=user, role__in=roles).exists()
-
-
 def is_registrar(user: User, institution_id: int | None = None) -> bool:
     if not user.is_authenticated:
         return False

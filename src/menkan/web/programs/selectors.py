@@ -258,10 +258,6 @@ def is_reviewer(user: User) -> bool:
     return user.is_authenticated and RoleAssignment.objects.filter(user=user, role__in=roles).exists()
 
 
-def can_edit_calendar(user: User, institution: Institution) -> bool:
-    return is_registrar(user, institution.pk)
-
-
 @dataclass(frozen=True)
 class RegistrationEntry:
     """One registration of the student's record (`programs`): the one store of registrations."""
@@ -423,7 +419,8 @@ def student_progress(student: Student) -> ProgressReport:
     """The student's progress on every micro-program, as if registered in each (nothing is stored), ranked by
     the engine: those they can complete first, then met, then fewest credits and courses left."""
     from menkan.engine.programs import program_outlook
-    from menkan.web.audits.services import policy_current, policy_set_of
+    from menkan.web.audits.services import audit_as_of, policy_current, runtime_of
+    from menkan.web.records.calendar import term_current
 
     version = policy_current(student.institution)
     programs = {p.full_id: p for p in programs_of(student.institution).values() if p.node is not None}
@@ -431,7 +428,9 @@ def student_progress(student: Student) -> ProgressReport:
         return ProgressReport([], 0.0)
     record = engine_record(student)
     began = time.perf_counter()
-    outlooks = program_outlook(record, policy_set_of(version), group=PREFIX.rstrip("."))
+    # as of the term the student's stored audit is as of (the institution's current term, within the record)
+    as_of = audit_as_of(record, term_current(student.institution))
+    outlooks = program_outlook(runtime_of(version), record, as_of=as_of, group=PREFIX.rstrip("."))
     seconds = time.perf_counter() - began
     rows = [Progress(programs[o.requirement_id], o) for o in outlooks if o.requirement_id in programs]
     return ProgressReport(rows, seconds)

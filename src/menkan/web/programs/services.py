@@ -234,9 +234,8 @@ def audit_as_of(student: Student, term: str) -> dict[str, Any]:
     """The student's audit as of `term` (or the last term of their record, if later), as a `menkan.audit/1`
     document. A registration made this term counts only in an audit as of this term, and a record may end
     with the last graded term, so the stored audit (as of the record's last term) may not show it yet."""
-    from menkan.engine import audit, student_from_dict
-    from menkan.engine.audit import latest_term
-    from menkan.web.audits.services import policy_current, policy_set_of
+    from menkan.engine import latest_term, student_from_dict
+    from menkan.web.audits.services import policy_current, runtime_of
     from menkan.web.records.selectors import student_document
 
     version = policy_current(student.institution)
@@ -247,7 +246,7 @@ def audit_as_of(student: Student, term: str) -> dict[str, Any]:
     except InputError as exc:
         raise ProgramError(_("Your record could not be audited; ask the registrar.")) from exc
     as_of = max(latest_term(record), Term.parse(term))
-    return audit(record, policy_set_of(version), as_of=as_of).as_dict()
+    return runtime_of(version).audit(record, as_of=as_of).as_dict()
 
 
 def _met_audit(student: Student, program: str, term: str) -> dict[str, Any]:
