@@ -326,7 +326,7 @@ def test_broken_fee_data_is_reported_with_file_line_and_path(tmp_path: Path) -> 
     source = folder / "institution.yaml"
     line = next(i for i, text in enumerate(source.read_text().splitlines(), 1) if "per_credit: -5" in text)
     assert [p.render() for p in caught.value.problems] == [
-        f"{source}:{line} $.extra.fees.schedules[0].rates[0].per_credit: must be ≥ 0"
+        f"{source}:{line} $.workflows.fees.schedules[0].rates[0].per_credit: must be ≥ 0"
     ]
 
 
@@ -335,7 +335,7 @@ def test_a_threshold_naming_no_credits_requirement_is_an_error(tmp_path: Path) -
     with pytest.raises(InputError) as caught:
         fee_policy_from(load_policy_dir(folder), folder / "institution.yaml")
     (problem,) = caught.value.problems
-    assert problem.path == "$.extra.fees.schedules[0].threshold.requirement"
+    assert problem.path == "$.workflows.fees.schedules[0].threshold.requirement"
     assert "'graduate-credit': no requirement has that id" in problem.reason
     assert problem.line is not None
 
@@ -379,7 +379,7 @@ def test_policy_check_validates_the_fee_data(tmp_path: Path) -> None:
     folder = copy_nthu(tmp_path, "kind: program", "kind: programme")
     code, _, err = run("policy", "check", str(folder))
     assert code == 2
-    assert "$.extra.fees.schedules[1].kind: unknown kind programme" in err
+    assert "$.workflows.fees.schedules[1].kind: unknown kind programme" in err
     assert run("policy", "check")[0] == 0
 
 
