@@ -55,7 +55,7 @@ KIND_LABELS = {
     "activities": gettext_lazy("Activities"),
     "certificates": gettext_lazy("Certificates"),
 }
-# The same in a sentence ("you may not import course records into ntut").
+# The same in a sentence ("you may not import course records into <code>").
 KIND_NAMES = {
     "students": gettext_lazy("students"),
     "courses": gettext_lazy("course records"),
