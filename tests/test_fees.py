@@ -412,3 +412,20 @@ def test_menkan_fees_validates_grades_as_audit_does(tmp_path: Path) -> None:
     assert code == 2
     assert [json.loads(line)["student_id"] for line in out.splitlines()] == ["0810002", "0810002"]
     assert err.startswith(f"menkan: {cohort}:2 $.courses[1].grade:")
+
+
+def test_the_no_refund_wording_is_the_institutions_not_the_engines(tmp_path: Path) -> None:
+    """NTHU's rule (withdrawn courses are not refunded) is in its policy; without it the answer states only the bill."""
+    folder = copy_nthu(tmp_path, "withdrawn-billed:", "withdrawn-billed-unused:")
+    settings = folder / "institution.yaml"
+    text = settings.read_text(encoding="utf-8")
+    block = text[text.index("        explanations:\n          withdrawn-billed-unused:") : text.index("        rates:")]
+    settings.write_text(text.replace(block, "", 1), encoding="utf-8")
+    student = nthu(*passed(2), now("C1"), now("W2", grade="W"))
+    shipped = bill(student).explanation("withdrawn-billed")
+    assert shipped is not None and "不退費" in shipped.text.zh_tw
+    general = fee_statement(student, fee_policy_from(load_policy_dir(folder)), Term.parse(TERM))
+    withdrawn = general.explanation("withdrawn-billed")
+    assert withdrawn is not None
+    assert "W2@114-1" in withdrawn.text.en and "refund" not in withdrawn.text.en
+    assert "不退費" not in withdrawn.text.zh_tw

@@ -32,6 +32,7 @@ from menkan.engine.policy.fees import (
     Referral,
     Threshold,
 )
+from menkan.engine.policy.models import Localized
 from menkan.engine.records import CourseRecord, Student
 from menkan.engine.terms import Term
 
@@ -267,10 +268,14 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
         explanations.append(
             Explanation(
                 "withdrawn-billed",
-                bilingual(
-                    f"加退選後停修（W）的課程照收學分費，且依規定不退費：{_course_list(withdrawn_billed, 'zh-TW')}。",
-                    "Courses withdrawn after the add/drop period (W) are billed, and the fee is not refunded: "
-                    f"{_course_list(withdrawn_billed, 'en')}.",
+                _worded(
+                    schedule,
+                    "withdrawn-billed",
+                    bilingual(
+                        "加退選後停修（W）的課程照收學分費：{courses}。",
+                        "Courses withdrawn after the add/drop period (W) are billed: {courses}.",
+                    ),
+                    courses=(_course_list(withdrawn_billed, "zh-TW"), _course_list(withdrawn_billed, "en")),
                 ),
             )
         )
@@ -289,6 +294,20 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
             NotAccumulated(c.ref, c.code, c.title, c.credits, reason or "") for c, reason in missed
         ),
     }
+
+
+def _worded(schedule: FeeSchedule, code: str, default: Localized, **fields: tuple[str, str]) -> Localized:
+    """The explanation `code` as the schedule words it (`explanations`), else `default`, with `fields` (zh-TW, en)
+    filled in; a field the wording does not use is ignored, one it names but the code has not is left as written."""
+    text = schedule.explanations.get(code, default)
+
+    class _Fields(dict[str, str]):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    zh = _Fields({name: value[0] for name, value in fields.items()})
+    en = _Fields({name: value[1] for name, value in fields.items()})
+    return bilingual(text.zh_tw.format_map(zh), text.en.format_map(en))
 
 
 def _all_billed(courses: list[CourseRecord]) -> tuple[CourseCharge, ...]:
@@ -311,12 +330,15 @@ def _program(ctx: _Context, index: int, schedule: ProgramFees, courses: list[Cou
             BASIS,
             Explanation(
                 "program-schedule",
-                bilingual(
-                    f"你適用「{name.zh_tw}」：專班自訂的收費標準（見上列各項）。一般碩博士班「累計學分達最低畢業學分後"
-                    "免收學分費」的規定不適用於在職專班；費率問題請洽專班辦公室。",
-                    f"You are billed on {name.en}, the schedule your program office sets (the lines above). The rule "
-                    "that exempts master's and PhD students from credit fees once they reach the minimum graduation "
-                    "credits does not apply to in-service programs; ask your program office about its rates.",
+                _worded(
+                    schedule,
+                    "program-schedule",
+                    bilingual(
+                        "你適用「{title}」：所屬單位自訂的收費標準（見上列各項）；費率問題請洽所屬單位。",
+                        "You are billed on {title}, the schedule your program office sets (the lines above); ask your "
+                        "program office about its rates.",
+                    ),
+                    title=(name.zh_tw, name.en),
                 ),
             ),
         ),

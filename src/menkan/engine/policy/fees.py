@@ -80,6 +80,11 @@ class ScheduleBase(Model):
         default=None, description="the student's enrollment status in the term is one of these (absent: enrolled)"
     )
     note: Localized | None = None
+    explanations: dict[str, Localized] = Field(
+        default_factory=dict,
+        description="the institution's wording of an explanation, by its code (`withdrawn-billed`, "
+        "`program-schedule`); `{courses}` and `{title}` are filled in",
+    )
 
 
 class GraduateCreditFees(ScheduleBase):
