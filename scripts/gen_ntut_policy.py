@@ -771,6 +771,10 @@ def institution_file(
             d.code: [Flow(code=code, title=title) for code, title in sorted(d.professional.items())]
             for d in departments
         },
+        # Micro-program certificates are applied for in weeks 13-18 of a semester (學期第13週-第18週).
+        "workflows": {
+            "micro_programs": {"application_weeks": {"first": 13, "last": 18}, "cites": "NTUT 微學程證書申請"}
+        },
         "extra": {"category_rules": category_rules, "tag_rules": tag_rules},
     }
 

@@ -222,7 +222,9 @@ def _document_summaries(moocs: list[dict[str, Any]], catalog: dict[str, Any]) ->
 
 def students() -> list[dict[str, Any]]:
     policies = load_shipped("ncut")
-    extra = policies.institution.extra["self_learning"]
+    settings = policies.institution.workflows.self_learning
+    assert settings is not None
+    extra = settings.model_dump(by_alias=True, mode="json")
     moocs = extra["moocs"]["courses"]
     catalog = extra["license_catalog"]
     license_node = next(

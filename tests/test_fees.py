@@ -326,7 +326,7 @@ def test_broken_fee_data_is_reported_with_file_line_and_path(tmp_path: Path) -> 
     source = folder / "institution.yaml"
     line = next(i for i, text in enumerate(source.read_text().splitlines(), 1) if "per_credit: -5" in text)
     assert [p.render() for p in caught.value.problems] == [
-        f"{source}:{line} $.extra.fees.schedules[0].rates[0].per_credit: must be ≥ 0"
+        f"{source}:{line} $.workflows.fees.schedules[0].rates[0].per_credit: must be ≥ 0"
     ]
 
 
@@ -335,7 +335,7 @@ def test_a_threshold_naming_no_credits_requirement_is_an_error(tmp_path: Path) -
     with pytest.raises(InputError) as caught:
         fee_policy_from(load_policy_dir(folder), folder / "institution.yaml")
     (problem,) = caught.value.problems
-    assert problem.path == "$.extra.fees.schedules[0].threshold.requirement"
+    assert problem.path == "$.workflows.fees.schedules[0].threshold.requirement"
     assert "'graduate-credit': no requirement has that id" in problem.reason
     assert problem.line is not None
 
@@ -379,7 +379,7 @@ def test_policy_check_validates_the_fee_data(tmp_path: Path) -> None:
     folder = copy_nthu(tmp_path, "kind: program", "kind: programme")
     code, _, err = run("policy", "check", str(folder))
     assert code == 2
-    assert "$.extra.fees.schedules[1].kind: unknown kind programme" in err
+    assert "$.workflows.fees.schedules[1].kind: unknown kind programme" in err
     assert run("policy", "check")[0] == 0
 
 
@@ -412,3 +412,20 @@ def test_menkan_fees_validates_grades_as_audit_does(tmp_path: Path) -> None:
     assert code == 2
     assert [json.loads(line)["student_id"] for line in out.splitlines()] == ["0810002", "0810002"]
     assert err.startswith(f"menkan: {cohort}:2 $.courses[1].grade:")
+
+
+def test_the_no_refund_wording_is_the_institutions_not_the_engines(tmp_path: Path) -> None:
+    """NTHU's rule (withdrawn courses are not refunded) is in its policy; without it the answer states only the bill."""
+    folder = copy_nthu(tmp_path, "withdrawn-billed:", "withdrawn-billed-unused:")
+    settings = folder / "institution.yaml"
+    text = settings.read_text(encoding="utf-8")
+    block = text[text.index("        explanations:\n          withdrawn-billed-unused:") : text.index("        rates:")]
+    settings.write_text(text.replace(block, "", 1), encoding="utf-8")
+    student = nthu(*passed(2), now("C1"), now("W2", grade="W"))
+    shipped = bill(student).explanation("withdrawn-billed")
+    assert shipped is not None and "不退費" in shipped.text.zh_tw
+    general = fee_statement(student, fee_policy_from(load_policy_dir(folder)), Term.parse(TERM))
+    withdrawn = general.explanation("withdrawn-billed")
+    assert withdrawn is not None
+    assert "W2@114-1" in withdrawn.text.en and "refund" not in withdrawn.text.en
+    assert "不退費" not in withdrawn.text.zh_tw

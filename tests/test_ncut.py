@@ -275,7 +275,7 @@ def test_every_department_has_a_licence_list_of_known_codes(ncut):
     licence = next(n for p in ncut.policies for i, n in walk(p.requirements) if i == "self-learning.license")
     assert isinstance(licence, Certificates)
     assert [d.id for d in settings.departments] == list(licence.codes_by_department)
-    catalog = settings.extra["self_learning"]["license_catalog"]
+    catalog = settings.workflows.self_learning.model_dump(by_alias=True, mode="json")["license_catalog"]
     for department, codes in licence.codes_by_department.items():
         assert codes, department
         assert set(codes) <= set(catalog), department
@@ -294,7 +294,7 @@ def test_institution_settings_follow_the_document(ncut):
         "文創": ["文創", "景觀", "應英"],
         "管理": ["工管", "企管", "資管", "行流", "健管"],
     }
-    extra = settings.extra["self_learning"]
+    extra = settings.workflows.self_learning.model_dump(by_alias=True, mode="json")
     contacts = {
         o["office"]: (o["contact"]["unit"], o["contact"]["name"], o["contact"]["extension"]) for o in extra["owners"]
     }

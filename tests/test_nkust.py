@@ -223,7 +223,7 @@ def test_the_offset_does_not_stand_in_for_a_category(nkust: PolicySet) -> None:
 
 
 def test_the_institution_carries_the_modules_seats_and_rules(nkust: PolicySet) -> None:
-    extra = nkust.institution.extra["micro_credits"]
+    extra = nkust.institution.workflows.micro_credits.model_dump(by_alias=True, mode="json")
     modules = extra["modules"]
     assert modules["seats_per_module"] == 5
     assert [area["name"]["en"] for area in modules["areas"]] == [

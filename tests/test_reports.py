@@ -499,7 +499,12 @@ def test_a_report_item_that_is_no_requirement_is_an_error(tmp_path):
     base = ["report", "pass-rates", str(_cohort_file(tmp_path)), "--institution", "ncut", "--as-of", "114-1"]
     code, out, err = run_cli(*base, "--policies", str(folder))
     assert code == 2
-    where = "ncut/institution.yaml $.extra.pass_rates.items[1].id"
+    line = next(
+        i
+        for i, text in enumerate(settings.read_text(encoding="utf-8").splitlines(), 1)
+        if "self-learning.reading" in text
+    )
+    where = f"{settings}:{line} $.workflows.pass_rates.items[1].id"
     assert err == f"menkan: {where}: no requirement has id 'self-learning.reading'\n"
     assert out == ""
 

@@ -24,7 +24,6 @@ from menkan.engine import (
 from menkan.engine.errors import InputProblem, problem
 from menkan.engine.fees import FeePolicy, fee_policy_from, fee_statement, load_shipped_fees, render_statement
 from menkan.engine.ledger import GradeScale, grade_problems
-from menkan.engine.policy.fees import FEES_KEY
 from menkan.engine.policy.loader import INSTITUTION_FILE, SHIPPED_POLICIES
 from menkan.engine.policy.models import Institution, Policy
 from menkan.engine.records import StudentRead, read_students, read_students_text
@@ -247,14 +246,6 @@ def command_policy_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> 
             for problem in exc.problems:
                 err.write(problem.render() + "\n")
             continue
-        if FEES_KEY in policy_set.institution.extra:
-            try:
-                fee_policy_from(policy_set, folder / INSTITUTION_FILE)
-            except InputError as exc:
-                failed = True
-                for problem in exc.problems:
-                    err.write(problem.render() + "\n")
-                continue
         count = sum(_count_requirements(p) for p in policy_set.policies)
         out.write(f"ok  {policy_set.id}: {len(policy_set.policies)} policies, {count} requirements\n")
     return EXIT_INPUT if failed else 0

@@ -576,8 +576,8 @@ def test_the_check_in_margin_is_the_institutions_and_the_refusal_is_translated(n
     services.enrollment_create(offering, nk.student, all_sessions(offering))
     first = offering.sessions.first()
     assert first is not None
-    settings = selectors.micro_settings(nk.institution) or {}
-    assert settings["attendance"]["check_in_margin_minutes"] == 15
+    settings = selectors.micro_settings(nk.institution)
+    assert settings is not None and settings.attendance.check_in_margin_minutes == 15
     with translation.override("zh-hant"), pytest.raises(MicroCreditError) as refused:
         services.attendance_check_in(first, nk.student, first.code, "in", now=at(first, 17))
     assert "此堂課的簽到碼僅於 2025-10-01 12:45 至 2025-10-01 16:15 之間有效" in str(refused.value)

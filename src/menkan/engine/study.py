@@ -2,7 +2,7 @@
 
 A year of study is two regular semesters in which the student was enrolled (enrollment status `enrolled` or
 `extension`), starting at `admitted_into_year` in the admission term. A semester on leave (or withdrawn) does
-not advance it: a student returning from leave continues the year or semester they left (NYCU 學則 Art. 16),
+not advance it: a student returning from leave continues the year or semester they left (as regulations have it),
 so their study period (Art. 13) and their fourth study year (Art. 32) move back with it. A regular semester
 the enrollment records do not mention counts as enrolled (only a record says the student was away). Summer
 terms are not semesters: a summer belongs to the study year and semester of the regular semester before it.

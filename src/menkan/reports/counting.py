@@ -25,12 +25,9 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from menkan.engine import AuditResult, InputError, InputProblem, PolicySet, Runtime, Student, Term, compile
 from menkan.engine import study_year as engine_study_year
-from menkan.engine.errors import pydantic_reason
-from menkan.engine.policy.loader import INSTITUTION_FILE, walk
+from menkan.engine.policy.loader import INSTITUTION_FILE
 from menkan.engine.policy.models import Institution
 
 PASS_RATES_SCHEMA = "menkan.pass-rates/1"
@@ -58,63 +55,18 @@ class PassRateSpec:
     all_label: dict[str, str] = field(default_factory=lambda: {"zh-TW": "全數通過", "en": "Passed all"})
 
 
-class _Text(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    zh_tw: str = Field(alias="zh-TW", min_length=1)
-    en: str = Field(min_length=1)
-
-    def as_dict(self) -> dict[str, str]:
-        return {"zh-TW": self.zh_tw, "en": self.en}
-
-
-class _ItemModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1)
-    label: _Text
-    short: _Text | None = None
-
-
-class _AllModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    label: _Text
-
-
-class _SpecModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    senior_year: int = Field(default=4, ge=1)
-    title: _Text | None = None
-    items: list[_ItemModel] = Field(min_length=1)
-    all: _AllModel | None = None
-
-
 def pass_rate_spec(policy_set: PolicySet) -> PassRateSpec:
-    """The institution's report items from `extra.pass_rates`; without one, every top-level requirement."""
-    ids = {full_id for policy in policy_set.policies for full_id, _ in walk(policy.requirements)}
+    """The institution's report items from `workflows.pass_rates` (the loader checked their ids); without one,
+    every top-level requirement."""
     source = f"{policy_set.id}/{INSTITUTION_FILE}"
-    raw = policy_set.institution.extra.get("pass_rates")
-    if raw is None:
+    model = policy_set.institution.workflows.pass_rates
+    if model is None:
         items = tuple(
             ReportItem(r.id, r.title.as_dict(), r.title.as_dict()) for p in policy_set.policies for r in p.requirements
         )
         if not items:
-            raise InputError([InputProblem(source, ("extra", "pass_rates"), "no requirements to report on")])
+            raise InputError([InputProblem(source, ("workflows", "pass_rates"), "no requirements to report on")])
         return PassRateSpec(items)
-    try:
-        model = _SpecModel.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(
-            [
-                InputProblem(source, ("extra", "pass_rates", *err["loc"]), pydantic_reason(err))
-                for err in exc.errors(include_url=False)
-            ]
-        ) from None
-    problems = [
-        InputProblem(source, ("extra", "pass_rates", "items", index, "id"), f"no requirement has id {item.id!r}")
-        for index, item in enumerate(model.items)
-        if item.id not in ids
-    ]
-    if problems:
-        raise InputError(problems)
     spec = PassRateSpec(
         tuple(ReportItem(i.id, i.label.as_dict(), (i.short or i.label).as_dict()) for i in model.items),
         model.senior_year,

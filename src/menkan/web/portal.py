@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import os
 import sys
 import time
@@ -70,9 +71,10 @@ def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
                 institution = Institution.objects.get(code=record.institution)
                 student_import_document(institution, student_to_dict(record))
     created: list[tuple[str, str, str]] = []
-    # Staff accounts look after an NTUT student: the program roles refer to NTUT's micro-program AVM.
+    # Staff accounts look after a student of the demo's institution: the program and unit roles are its own.
+    looked_after = json.loads((DEMO_DIR / "accounts.json").read_text(encoding="utf-8"))
     students = Student.objects.select_related("institution", "department", "school_class").order_by("pk")
-    first = students.filter(institution__code="ntut").first() or students.first()
+    first = students.filter(institution__code=looked_after["institution"]).first() or students.first()
     if first is None:
         return created
     scope = {
@@ -80,9 +82,9 @@ def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
         Role.MENTOR: {"school_class": first.school_class},
         Role.DEPARTMENT_OFFICER: {"department": first.department},
         Role.DEPARTMENT_HEAD: {"department": first.department},
-        Role.PROGRAM_CONTACT: {"program": "AVM"},
-        Role.PROGRAM_HEAD: {"program": "AVM"},
-        Role.UNIT_STAFF: {"unit": "教務處"},
+        Role.PROGRAM_CONTACT: {"program": looked_after["program"]},
+        Role.PROGRAM_HEAD: {"program": looked_after["program"]},
+        Role.UNIT_STAFF: {"unit": looked_after["unit"]},
         Role.REGISTRAR: {},
     }
     for username, role_name in DEMO_ACCOUNTS:
@@ -180,8 +182,8 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
 
 
 def account_institutions(username: str) -> str:
-    """The institutions an account works in (its roles' and its student record's), as codes: `ncut`,
-    `nycu, ntut, …` for the registrar of every one."""
+    """The institutions an account works in (its roles' and its student record's), as codes joined by commas
+    (every code for the registrar of every one)."""
     from menkan.web.accounts.models import RoleAssignment
     from menkan.web.records.models import Student
 

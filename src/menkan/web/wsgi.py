@@ -11,7 +11,7 @@ application = get_wsgi_application()
 
 
 def _warm() -> None:
-    """Load the current policies before the first request (the NTUT set takes a second or two), then freeze what is
+    """Load the current policies before the first request (a large set takes a second or two), then freeze what is
     loaded: it lives as long as the process, and full collections scanning it made one request in a hundred of the
     what-if across 49 programs take a second (docs/performance.md)."""
     from django.db import connections

@@ -1,6 +1,6 @@
-"""The fee language: typed models of an institution's credit-fee schedules (`extra.fees` of institution.yaml).
+"""The fee language: typed models of an institution's credit-fee schedules (`workflows.fees` of institution.yaml).
 
-Fee data lives in institution.yaml under `extra.fees`, not in a file of its own: the policy loader reads every
+Fee data lives in institution.yaml under `workflows.fees`, not in a file of its own: the policy loader reads every
 other *.yaml of a policy folder (subfolders included) as a requirement policy. These models validate that data
 when fees are computed (`menkan fees`) and when policies are checked (`menkan policy check`).
 
@@ -80,6 +80,11 @@ class ScheduleBase(Model):
         default=None, description="the student's enrollment status in the term is one of these (absent: enrolled)"
     )
     note: Localized | None = None
+    explanations: dict[str, Localized] = Field(
+        default_factory=dict,
+        description="the institution's wording of an explanation, by its code (`withdrawn-billed`, "
+        "`program-schedule`); `{courses}` and `{title}` are filled in",
+    )
 
 
 class GraduateCreditFees(ScheduleBase):
@@ -127,7 +132,7 @@ FeeSchedule = Annotated[
 
 
 class Fees(Model):
-    """An institution's fee schedules (institution.yaml `extra.fees`)."""
+    """An institution's fee schedules (institution.yaml `workflows.fees`)."""
 
     currency: str = "TWD"
     places: int = Field(default=0, ge=0, le=2, description="decimal places amounts are rounded to (half up)")

@@ -99,6 +99,44 @@ def _cross_check(policy_set: PolicySet, lines_by_policy: dict[str, tuple[LineMap
     return problems
 
 
+def _check_workflows(policy_set: PolicySet, lines: LineMap, source: str) -> list[InputProblem]:
+    """The workflow settings name requirements of the policies: each must exist (and a fee threshold must be a
+    `credits` requirement in credits), so that a workflow never meets a setting it cannot follow."""
+    requirements = {full_id: node for policy in policy_set.policies for full_id, node in walk(policy.requirements)}
+    workflows = policy_set.institution.workflows
+    named: list[tuple[tuple[Any, ...], str]] = []
+    if workflows.self_learning is not None:
+        named.append((("self_learning", "requirement"), workflows.self_learning.requirement))
+        named.extend(
+            (("self_learning", "owners", index, "requirement"), owner.requirement)
+            for index, owner in enumerate(workflows.self_learning.owners)
+        )
+    if workflows.micro_credits is not None:
+        named.append((("micro_credits", "requirement"), workflows.micro_credits.requirement))
+        imported = workflows.micro_credits.certification.requirement
+        if imported is not None:
+            named.append((("micro_credits", "certification", "requirement"), imported))
+    if workflows.pass_rates is not None:
+        named.extend((("pass_rates", "items", i, "id"), item.id) for i, item in enumerate(workflows.pass_rates.items))
+    problems = [
+        InputProblem(
+            source, ("workflows", *path), f"no requirement has id {wanted!r}", line_of(lines, ("workflows", *path))
+        )
+        for path, wanted in named
+        if wanted not in requirements
+    ]
+    for index, schedule in enumerate(workflows.fees.schedules if workflows.fees is not None else ()):
+        wanted = getattr(getattr(schedule, "threshold", None), "requirement", None)
+        if wanted is None:
+            continue
+        node = requirements.get(wanted)
+        if not isinstance(node, Credits) or node.unit != "credits":
+            what = "no requirement has that id" if node is None else "it is not a `credits` requirement in credits"
+            path = ("workflows", "fees", "schedules", index, "threshold", "requirement")
+            problems.append(InputProblem(source, path, f"{wanted!r}: {what}", line_of(lines, path)))
+    return problems
+
+
 def _check_tree(
     node: Requirement,
     full_id: str,
@@ -236,12 +274,14 @@ def load_policy_dir(folder: Path | str) -> PolicySet:
     problems: list[InputProblem] = []
     institution_path = root / INSTITUTION_FILE
     institution: Institution | None = None
+    institution_lines = LineMap(None)
     if not institution_path.exists():
         problems.append(InputProblem(str(institution_path), (), "missing: every policy folder needs institution.yaml"))
     else:
         source = str(institution_path)
         try:
             data, lines = _read_yaml(institution_path, source)
+            institution_lines = lines
             institution = Institution.model_validate(data)
         except InputError as exc:
             problems.extend(exc.problems)
@@ -283,6 +323,7 @@ def load_policy_dir(folder: Path | str) -> PolicySet:
     if institution is not None:
         policy_set = PolicySet(institution, tuple(policies), sources)
         problems.extend(_cross_check(policy_set, lines_by_policy))
+        problems.extend(_check_workflows(policy_set, institution_lines, str(institution_path)))
         if not problems:
             return policy_set
     raise InputError(problems)

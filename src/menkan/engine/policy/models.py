@@ -592,6 +592,11 @@ class College(Model):
     name: Localized
 
 
+# The workflow settings build on the models above (texts, identifiers, applicability), so they are imported here,
+# once those exist; `menkan.engine.policy` imports this module first.
+from menkan.engine.policy.workflows import Workflows  # noqa: E402
+
+
 class Institution(Model):
     """Institution-wide settings shared by all of its policies."""
 
@@ -609,7 +614,10 @@ class Institution(Model):
         description="per department id, its professional (required and elective) courses: what an `own-list` "
         "outside rule counts as the department's own",
     )
-    extra: dict[str, Any] = Field(default_factory=dict, description="data for workflows (contacts, calendars)")
+    workflows: Workflows = Field(default_factory=Workflows, description="typed settings of the portal's workflows")
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="notes no code reads (student flags, how a generated policy was derived)"
+    )
 
 
 class Policy(Model):

@@ -10,7 +10,7 @@ import yaml
 
 class LineMap:
     """The line of every node of a parsed document, worked out only when a message asks for one: documents can
-    be large (the generated NTUT policy has ~60,000 nodes) and errors are rare."""
+    be large (a generated policy can have ~60,000 nodes) and errors are rare."""
 
     __slots__ = ("_node", "_table")
 
@@ -27,7 +27,7 @@ class LineMap:
         return self._table
 
 
-# libyaml's parser when PyYAML has it (its wheels do): the generated NTUT policy is ~650 kB of YAML, which the
+# libyaml's parser when PyYAML has it (its wheels do): a generated policy can be ~650 kB of YAML, which the
 # pure-Python parser takes seconds to read.
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

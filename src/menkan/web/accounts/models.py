@@ -26,7 +26,7 @@ class Role(models.TextChoices):
 
 class RoleAssignment(models.Model):
     """One role a user holds, and its scope: an institution, and for some roles a department, class,
-    unit (教務處, 圖書館, …) or program."""
+    unit (an office of the policy's workflow settings) or program."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=32, choices=Role.choices)

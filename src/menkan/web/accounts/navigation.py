@@ -25,9 +25,9 @@ def _has_micro_credits(institution: Institution) -> bool:
 
 
 def _has_self_learning(institution: Institution) -> bool:
-    from menkan.web.activities.selectors import self_learning_extra
+    from menkan.web.activities.selectors import self_learning_settings
 
-    return bool(self_learning_extra(institution))
+    return self_learning_settings(institution) is not None
 
 
 def _has_fees(institution: Institution) -> bool:

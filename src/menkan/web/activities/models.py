@@ -11,7 +11,7 @@ class Offering(models.Model):
     """An activity an office offers for one self-learning item (a lecture, a workshop, a volunteer service)."""
 
     institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="offerings")
-    office = models.CharField(max_length=64, help_text="the office owning the item (教務處, 圖書館, …)")
+    office = models.CharField(max_length=64, help_text="the office owning the item (a unit of the policy's workflows)")
     item = models.CharField(max_length=48)
     title = models.CharField(max_length=256)
     date = models.DateField()

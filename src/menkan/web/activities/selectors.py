@@ -1,4 +1,4 @@
-"""Reads of the self-learning work: which office owns which item (the policy's extra), who is staff of which
+"""Reads of the self-learning work: which office owns which item (the policy's workflow settings), who is staff of which
 office, offerings, uploads and applications each person may see, and a student's self-learning summary."""
 
 from __future__ import annotations
@@ -14,16 +14,13 @@ from django.shortcuts import get_object_or_404
 from menkan.engine.filters import applies
 from menkan.engine.ledger import normalize_title
 from menkan.engine.policy.loader import walk
+from menkan.engine.policy.workflows import SelfLearning
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, Review, SignUp, SubsidyApplication
 from menkan.web.records import calendar
 from menkan.web.records.models import Activity, Institution, Student
-from menkan.web.records.selectors import CERTIFICATES_ITEM, engine_students, item_owners
+from menkan.web.records.selectors import engine_students, item_owners
 from menkan.web.records.selectors import student_of as records_student_of
-
-GROUP = "self-learning"  # the requirement id of the overall item (自主學習)
-LICENCE_ITEM = CERTIFICATES_ITEM  # the owners' entry of the licence item (certificates, not activity hours)
-
 
 # --------------------------------------------------------------------------------------------------- the policy
 
@@ -35,19 +32,28 @@ def _policy_set(institution: Institution) -> Any:
     return policy_set_of(version) if version is not None else None
 
 
-def self_learning_extra(institution: Institution) -> dict[str, Any]:
-    """The institution's `extra.self_learning` of its current policy ({} when it has none)."""
+def self_learning_settings(institution: Institution) -> SelfLearning | None:
+    """The institution's `workflows.self_learning` of its current policy (None when it runs none)."""
     policy_set = _policy_set(institution)
-    if policy_set is None:
-        return {}
-    return dict(policy_set.institution.extra.get("self_learning") or {})
+    return policy_set.institution.workflows.self_learning if policy_set is not None else None
 
 
 def owners_of(institution: Institution) -> list[dict[str, Any]]:
     """The owners' entries: item, requirement, office, contact, how (with the requirement's title added)."""
-    extra = self_learning_extra(institution)
+    settings = self_learning_settings(institution)
+    if settings is None:
+        return []
     titles = requirement_titles(institution)
-    return [{**owner, "title": titles.get(owner.get("requirement", ""), {})} for owner in extra.get("owners", [])]
+    return [
+        {**owner.model_dump(by_alias=True, mode="json"), "title": titles.get(owner.requirement, {})}
+        for owner in settings.owners
+    ]
+
+
+def certificates_item(institution: Institution) -> str | None:
+    """The owners' item whose office registers certificates (a licence), not activity hours."""
+    settings = self_learning_settings(institution)
+    return settings.certificates_item if settings is not None else None
 
 
 def requirement_titles(institution: Institution) -> dict[str, dict[str, str]]:
@@ -65,24 +71,27 @@ def item_title(institution: Institution, item: str) -> dict[str, str] | str:
 
 
 def office_of(institution: Institution, item: str) -> str | None:
-    """The office owning an item (resilience → 教務處), None for an item nobody owns (read by records.selectors, so
-    that imports, these pages and the API agree on who owns what)."""
+    """The office owning an item (as the owners' settings say), None for an item nobody owns (read by
+    records.selectors, so that imports, these pages and the API agree on who owns what)."""
     return item_owners(institution).get(item)
 
 
 def activity_items_of(institution: Institution, office: str) -> list[dict[str, Any]]:
     """The activity items (hours) an office owns: not the licence item, which is certificates."""
-    return [o for o in owners_of(institution) if o.get("office") == office and o.get("item") != LICENCE_ITEM]
+    licence = certificates_item(institution)
+    return [o for o in owners_of(institution) if o.get("office") == office and o.get("item") != licence]
 
 
 def mooc_office(institution: Institution) -> str | None:
     """The office keeping the MOOC list and reviewing MOOC certificates (owner of the MOOCs' item)."""
-    item = (self_learning_extra(institution).get("moocs") or {}).get("item")
+    item = mooc_item(institution)
     return office_of(institution, item) if item else None
 
 
 def mooc_item(institution: Institution) -> str | None:
-    return (self_learning_extra(institution).get("moocs") or {}).get("item")
+    """The item whose hours the designated MOOCs earn (None when the institution designates none)."""
+    settings = self_learning_settings(institution)
+    return settings.moocs.item if settings is not None and settings.moocs is not None else None
 
 
 def _mooc_hours_by_title(student: Student) -> dict[str, Activity]:
@@ -111,7 +120,8 @@ def mooc_courses_open_to(student: Student) -> list[MoocCourse]:
 
 def licence_office(institution: Institution) -> str | None:
     """The office keeping the departments' licence lists and approving subsidies (owner of the licence item)."""
-    return office_of(institution, LICENCE_ITEM)
+    item = certificates_item(institution)
+    return office_of(institution, item) if item is not None else None
 
 
 @dataclass(frozen=True)
@@ -127,29 +137,31 @@ class SubsidyRule:
 
 
 def subsidy_rule(institution: Institution) -> SubsidyRule | None:
-    rule = self_learning_extra(institution).get("license_subsidy")
-    if not rule:
+    settings = self_learning_settings(institution)
+    rule = settings.license_subsidy if settings is not None else None
+    if rule is None:
         return None
     from fractions import Fraction
 
-    fraction = Fraction(str(rule.get("fraction", "0.5")))
-    return SubsidyRule(
-        fraction.numerator, fraction.denominator, int(rule.get("max_ntd", 0)), int(rule.get("times_per_student", 1))
-    )
+    fraction = Fraction(rule.fraction)
+    return SubsidyRule(fraction.numerator, fraction.denominator, rule.max_ntd, rule.times_per_student)
 
 
 def licence_catalog(institution: Institution) -> dict[str, dict[str, str]]:
-    return dict(self_learning_extra(institution).get("license_catalog") or {})
+    settings = self_learning_settings(institution)
+    return {code: entry.model_dump() for code, entry in (settings.license_catalog if settings else {}).items()}
 
 
 def licence_codes_in_policy(institution: Institution) -> dict[str, list[str]]:
     """`codes_by_department` of the licence requirement of the current policy."""
     policy_set = _policy_set(institution)
-    if policy_set is None:
+    settings = policy_set.institution.workflows.self_learning if policy_set is not None else None
+    if policy_set is None or settings is None:
         return {}
+    wanted = next((o.requirement for o in settings.owners if o.item == settings.certificates_item), None)
     for policy in policy_set.policies:
         for full_id, node in walk(policy.requirements):
-            if full_id == f"{GROUP}.{LICENCE_ITEM}":
+            if full_id == wanted:
                 return {k: list(v) for k, v in (getattr(node, "codes_by_department", None) or {}).items()}
     return {}
 
@@ -161,8 +173,10 @@ def self_learning_applies(students: list[Student]) -> dict[int, bool]:
     for student, record in engine_students(students):
         if student.institution_id not in by_institution:
             policy_set = _policy_set(student.institution)
+            settings = policy_set.institution.workflows.self_learning if policy_set is not None else None
+            group = settings.requirement if settings is not None else None
             by_institution[student.institution_id] = next(
-                (p for p in (policy_set.policies if policy_set else []) if any(r.id == GROUP for r in p.requirements)),
+                (p for p in (policy_set.policies if policy_set else []) if any(r.id == group for r in p.requirements)),
                 None,
             )
         policy = by_institution[student.institution_id]
@@ -336,7 +350,10 @@ def self_learning_summary(student: Student) -> list[SummaryLine] | None:
     from menkan.web.audits.selectors import audit_for_display
 
     document = audit_for_display(student)
-    group = _find(document.get("requirements") or [], GROUP) if document else None
+    settings = self_learning_settings(student.institution)
+    if settings is None:
+        return None
+    group = _find(document.get("requirements") or [], settings.requirement) if document else None
     if group is None:
         return None
     lines = [SummaryLine(group["id"], group["title"], "", group["status"] == "met")]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -72,7 +73,7 @@ def _happened_check(offering: Offering) -> None:
 def _owned_item(user: User, institution: Institution, item: str) -> str:
     """The office owning `item` if the user is its staff (ActivityError otherwise)."""
     office = selectors.office_of(institution, item)
-    if office is None or item == selectors.LICENCE_ITEM:
+    if office is None or item == selectors.certificates_item(institution):
         raise ActivityError(
             _("%(item)s is not an activity item of %(institution)s.") % {"item": item, "institution": institution.code}
         )
@@ -291,13 +292,14 @@ def mooc_courses_seed(institution: Institution) -> int:
     """Fill the MOOC list from the policy's extra the first time (later edits are the office's)."""
     if MoocCourse.objects.filter(institution=institution).exists():
         return 0
-    courses = (selectors.self_learning_extra(institution).get("moocs") or {}).get("courses") or []
+    settings = selectors.self_learning_settings(institution)
+    courses = settings.moocs.courses if settings is not None and settings.moocs is not None else []
     made = 0
     for course in courses:
         _, created = MoocCourse.objects.get_or_create(
             institution=institution,
-            title=course["title"],
-            defaults={"hours": Decimal(str(course["hours"])), "audience": course.get("audience", "")},
+            title=course.title,
+            defaults={"hours": Decimal(course.hours), "audience": course.audience or ""},
         )
         made += created
     return made
@@ -361,7 +363,10 @@ def mooc_upload_review(upload: MoocUpload, *, user: User, approve: bool, reason:
     """Approve (the course's certified hours are registered on the MOOCs' item) or reject with a reason: only
     someone who may register hours of that item (PermissionDenied otherwise)."""
     moocs_of = upload.student.institution
-    record_write_permission(user, moocs_of, "activity", selectors.mooc_item(moocs_of) or "resilience").require()
+    item = selectors.mooc_item(moocs_of)
+    if item is None:
+        raise PermissionDenied  # no MOOCs designated: nobody reviews MOOC certificates
+    record_write_permission(user, moocs_of, "activity", item).require()
     upload = MoocUpload.objects.select_for_update().select_related("course", "student__institution").get(pk=upload.pk)
     if upload.status != Review.PENDING:
         raise ActivityError(_("This upload has been reviewed already."))
@@ -372,7 +377,7 @@ def mooc_upload_review(upload: MoocUpload, *, user: User, approve: bool, reason:
         day = calendar.today()
         upload.activity = Activity.objects.create(
             student=upload.student,
-            item=selectors.mooc_item(institution) or "resilience",
+            item=item,
             title=upload.course.title,
             term=term_of(day, institution),
             date=day,

@@ -65,12 +65,18 @@ def _me_page(request: HttpRequest, student: Student, **forms: Any) -> HttpRespon
         "applications": applications,
         "subsidy_closed": _subsidy_closed(applications),
         "owners": selectors.owners_of(student.institution),
-        "extra": selectors.self_learning_extra(student.institution),
+        "self_learning": _settings_shown(student.institution),
         "mooc_form": forms.get("mooc_form") or MoocUploadForm(courses=_mooc_choices(student)),
         "subsidy_form": forms.get("subsidy_form") or SubsidyForm(codes=_licence_choices(student)),
         "today": calendar.today(),
     }
     return render(request, "activities/me.html", context)
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -95,16 +101,34 @@ def _seat(request: HttpRequest, pk: int, *, cancel: bool) -> HttpResponse:
     return redirect("activities:me")
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_POST
 def signup(request: HttpRequest, pk: int) -> HttpResponse:
     return _seat(request, pk, cancel=False)
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_POST
 def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _seat(request, pk, cancel=True)
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -121,6 +145,12 @@ def mooc_upload(request: HttpRequest) -> HttpResponse:
         except ActivityError as exc:
             form.add_error(None, str(exc))
     return _me_page(request, student, mooc_form=form)
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -142,10 +172,22 @@ def _file(field: Any) -> FileResponse:
     return FileResponse(field.open("rb"), as_attachment=False, filename=field.name.rsplit("/", 1)[-1])
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_GET
 def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
     return _file(selectors.upload_file_get_for(request.user, pk).file)
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -180,6 +222,12 @@ def _item_of(request: HttpRequest, value: str) -> tuple[Institution, str]:
     raise PermissionDenied("not your item")
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_GET
 def offering_list(request: HttpRequest) -> HttpResponse:
@@ -200,6 +248,12 @@ def offering_list(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/offering_list.html", context)
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def offering_create(request: HttpRequest) -> HttpResponse:
@@ -217,6 +271,12 @@ def offering_create(request: HttpRequest) -> HttpResponse:
         except ActivityError as exc:
             form.add_error(None, str(exc))
     return render(request, "activities/offering_form.html", {"form": form, "offering": None, "items": items})
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -247,6 +307,12 @@ def offering_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/offering_form.html", {"form": form, "offering": offering, "items": items})
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_POST
 def offering_close(request: HttpRequest, pk: int) -> HttpResponse:
@@ -268,10 +334,22 @@ def _detail(request: HttpRequest, offering: Offering, **extra: Any) -> HttpRespo
     return render(request, "activities/offering_detail.html", context)
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_GET
 def offering_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.offering_get_for_staff(request.user, pk))
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -284,6 +362,12 @@ def offering_roster(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         report = services.roster_register(offering, user=request.user, filename=upload.name, content=upload.read())
     return _detail(request, offering, roster_form=form, report=report)
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -307,6 +391,12 @@ def _mooc_institution(request: HttpRequest) -> Institution:
         raise PermissionDenied("MOOC office staff only")
     code = request.GET.get("institution") or request.POST.get("institution")
     return next((i for i in institutions if i.code == code), institutions[0])
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -334,6 +424,12 @@ def _review(request: HttpRequest, review: Any, target: Any, *, approved: str, re
         messages.error(request, str(exc))
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_POST
 def mooc_review(request: HttpRequest, pk: int) -> HttpResponse:
@@ -341,6 +437,12 @@ def mooc_review(request: HttpRequest, pk: int) -> HttpResponse:
     approved, rejected = _("The certificate is approved."), _("The certificate is rejected.")
     _review(request, services.mooc_upload_review, upload, approved=approved, rejected=rejected)
     return redirect("activities:mooc-reviews")
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -360,6 +462,12 @@ def mooc_courses(request: HttpRequest) -> HttpResponse:
     return render(
         request, "activities/mooc_courses.html", {"form": form, "courses": courses, "institution": institution}
     )
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -399,6 +507,12 @@ def _catalog_choices(institution: Institution) -> list[tuple[str, str]]:
     ]
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def licence_lists(request: HttpRequest) -> HttpResponse:
@@ -419,6 +533,12 @@ def licence_lists(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/licence_lists.html", {"form": form, "lists": lists, "institution": institution})
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_POST
 def licence_entry_remove(request: HttpRequest, pk: int) -> HttpResponse:
@@ -427,6 +547,12 @@ def licence_entry_remove(request: HttpRequest, pk: int) -> HttpResponse:
     services.licence_entry_remove(entry, user=request.user)
     messages.success(request, _("The licence is removed; a new policy version is published."))
     return redirect("activities:licence-lists")
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required
@@ -450,6 +576,12 @@ def licence_register(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/licence_register.html", {"form": form, "institution": institution})
 
 
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
+
+
 @login_required
 @require_GET
 def subsidy_reviews(request: HttpRequest) -> HttpResponse:
@@ -459,6 +591,12 @@ def subsidy_reviews(request: HttpRequest) -> HttpResponse:
     rule = selectors.subsidy_rule(institution)
     context = {"applications": applications, "status": status, "rule": rule, "form": ReviewForm()}
     return render(request, "activities/subsidy_reviews.html", context)
+
+
+def _settings_shown(institution: Institution) -> dict[str, Any]:
+    """The self-learning settings as the page shows them (texts as {"zh-TW", "en"})."""
+    settings = selectors.self_learning_settings(institution)
+    return settings.model_dump(by_alias=True, mode="json") if settings is not None else {}
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.db import models
 class FeeTerm(models.Model):
     """A term of an institution as fee runs see it: the last day of its add/drop period.
 
-    Credit fees are computed on the courses after add/drop (NTHU 研究生學分費計算說明), so a fee run of the term is
+    Credit fees are computed on the courses after add/drop (as fee rules have it), so a fee run of the term is
     refused until that day has passed."""
 
     institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="fee_terms")

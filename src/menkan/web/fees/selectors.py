@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 
 import menkan.engine.fees as engine_fees
 from menkan.engine import InputError, Term
-from menkan.engine.policy.fees import FEES_KEY
 from menkan.web.accounts.models import User
 from menkan.web.accounts.selectors import is_registrar
 from menkan.web.audits.models import PolicyVersion
@@ -30,12 +29,12 @@ _FEE_POLICIES: dict[str, engine_fees.FeePolicy | None] = {}
 def fee_policy_of(version: PolicyVersion) -> engine_fees.FeePolicy | None:
     """The fee schedules of a published policy version (None when it has none); loaded once per process.
 
-    Done as `menkan fees --policies` does it: the version's policy set, then its institution's `extra.fees`."""
+    Done as `menkan fees --policies` does it: the version's policy set, then its institution's `workflows.fees`."""
     from menkan.web.audits.services import policy_set_of
 
     if version.checksum not in _FEE_POLICIES:
         policy_set = policy_set_of(version)
-        if FEES_KEY not in policy_set.institution.extra:
+        if policy_set.institution.workflows.fees is None:
             _FEE_POLICIES[version.checksum] = None
         else:
             _FEE_POLICIES[version.checksum] = engine_fees.fee_policy_from(policy_set)

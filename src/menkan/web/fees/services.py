@@ -128,7 +128,7 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
 def fee_run_execute(run_pk: int) -> FeeRun:
     """Compute every student's statement of the run's term and store one line per student a schedule applies to.
 
-    Students no schedule applies to (e.g. NYCU undergraduates in their regular study period) get no line: they
+    Students no schedule applies to (e.g. undergraduates in their regular study period) get no line: they
     have no credit-fee bill. A student whose stored record does not validate is counted as failed, with the
     reason, and the run goes on."""
     run = FeeRun.objects.select_related("institution", "policy_version").get(pk=run_pk)

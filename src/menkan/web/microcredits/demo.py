@@ -14,7 +14,7 @@ from menkan.web.accounts.models import Role, User
 from menkan.web.accounts.services import role_assign, user_create
 from menkan.web.microcredits import services
 from menkan.web.microcredits.models import Enrollment, Offering
-from menkan.web.microcredits.selectors import CENTER_UNIT
+from menkan.web.microcredits.selectors import center_unit
 from menkan.web.records.models import Institution, Student
 
 TERM = "114-1"
@@ -44,7 +44,10 @@ def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
     if nkust is None:
         return created
     staff, password = _account("nkust-center", "通識教育中心")
-    role_assign(staff, Role.UNIT_STAFF, nkust.pk, unit=CENTER_UNIT)
+    unit = center_unit(nkust)
+    if unit is None:  # no published policy with micro-credits
+        return created
+    role_assign(staff, Role.UNIT_STAFF, nkust.pk, unit=unit)
     if password:
         created.append(("nkust-center", "unit-staff", password))
     students = list(Student.objects.filter(institution=nkust).order_by("student_id")[:6])

@@ -1,5 +1,5 @@
 """Micro-credit offerings (courses and modular courses), their sessions, seats, attendance, no-show bans, the
-credit certification form and the gen-ed offset application (NKUST 通識微學分)."""
+credit certification form and the gen-ed offset application."""
 
 from __future__ import annotations
 

@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from menkan.engine.policy.workflows import MicroCredits
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.microcredits.models import (
     Ban,
@@ -29,39 +30,38 @@ from menkan.web.records.selectors import student_get_for, student_of
 
 T = TypeVar("T")
 
-# The Center for the Liberal Arts as a unit of the role assignments (unit staff with this unit are "Center
-# staff"); institution.yaml extra.micro_credits.owner.unit says the same, this is the fallback.
-CENTER_UNIT = "通識教育中心"
-ITEM = "ge-micro"
-REQUIREMENT = "ge-micro-credits"
-IMPORTED_REQUIREMENT = "ge-micro-credits-imported"
-CATEGORY = "micro-credit"  # category of the imported course records (micro-credits.yaml)
 
-
-def micro_settings(institution: Institution) -> dict[str, Any] | None:
-    """extra.micro_credits of the institution's current policy, or None where it offers no micro-credits."""
+def micro_settings(institution: Institution) -> MicroCredits | None:
+    """`workflows.micro_credits` of the institution's current policy, or None where it offers no micro-credits."""
     from menkan.web.audits.services import policy_current, policy_set_of
 
     version = policy_current(institution)
     if version is None:
         return None
-    value = policy_set_of(version).institution.extra.get("micro_credits")
-    return value if isinstance(value, dict) else None
+    return policy_set_of(version).institution.workflows.micro_credits
 
 
-def center_unit(institution: Institution) -> str:
-    config = micro_settings(institution) or {}
-    return str((config.get("owner") or {}).get("unit") or CENTER_UNIT)
+def center_unit(institution: Institution) -> str | None:
+    """The unit running the institution's micro-credits (`owner.unit`: its unit staff are "Center staff"); None
+    where it offers none."""
+    config = micro_settings(institution)
+    return config.owner.unit if config is not None else None
 
 
 def center_institution_ids(user: User) -> set[int]:
-    """Institutions whose micro-credits `user` runs: as Center staff (unit staff of the Center) or registrar."""
+    """Institutions whose micro-credits `user` runs: as staff of the unit the institution's policy names, or as
+    registrar."""
     if not user.is_authenticated:
         return set()
     if user.is_superuser:
         return set(Institution.objects.values_list("pk", flat=True))
-    scope = Q(role=Role.REGISTRAR) | Q(role=Role.UNIT_STAFF, unit=CENTER_UNIT)
-    return set(RoleAssignment.objects.filter(scope, user=user).values_list("institution_id", flat=True))
+    ids: set[int] = set()
+    for assignment in RoleAssignment.objects.filter(
+        user=user, role__in=(Role.REGISTRAR, Role.UNIT_STAFF)
+    ).select_related("institution"):
+        if assignment.role == Role.REGISTRAR or assignment.unit == center_unit(assignment.institution):
+            ids.add(assignment.institution_id)
+    return ids
 
 
 def is_center_staff(user: User, institution_id: int) -> bool:
@@ -159,12 +159,18 @@ def enrollments_of(student: Student) -> QuerySet[Enrollment]:
 
 def micro_activities(student: Student) -> QuerySet[Activity]:
     """The student's passed micro-credit courses: what the certification form is pre-filled with."""
-    return Activity.objects.filter(student=student, item=ITEM, passed=True).order_by("term", "title")
+    config = micro_settings(student.institution)
+    if config is None:
+        return Activity.objects.none()
+    return Activity.objects.filter(student=student, item=config.item, passed=True).order_by("term", "title")
 
 
 def micro_courses_on_record(student: Student) -> QuerySet[CourseRecord]:
-    """The imported micro-credit courses (通識微學分課程(一)/(二)) on the student's record."""
-    return CourseRecord.objects.filter(student=student, category=CATEGORY).order_by("term", "code")
+    """The imported micro-credit courses (of the certification's `category`) on the student's record."""
+    config = micro_settings(student.institution)
+    if config is None:
+        return CourseRecord.objects.none()
+    return CourseRecord.objects.filter(student=student, category=config.certification.category).order_by("term", "code")
 
 
 def micro_credits_on_record(student: Student) -> Decimal:
@@ -172,14 +178,14 @@ def micro_credits_on_record(student: Student) -> Decimal:
 
 
 def requirement_nodes(audit: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """The micro-credit requirements of a stored audit document, by id."""
-    wanted = {REQUIREMENT, IMPORTED_REQUIREMENT}
+    """The requirements of a stored audit document by id (the settings' `requirement` and the certification's
+    `requirement` are the micro-credits' ones)."""
     found: dict[str, dict[str, Any]] = {}
 
     def visit(nodes: list[dict[str, Any]]) -> None:
         for node in nodes:
-            if node.get("id") in wanted:
-                found[node["id"]] = node
+            if "id" in node:
+                found.setdefault(node["id"], node)
             visit(node.get("children") or [])
 
     visit((audit or {}).get("requirements") or [])

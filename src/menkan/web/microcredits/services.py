@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from menkan.engine import Term
+from menkan.engine.policy.workflows import MicroCredits, Offset
 from menkan.engine.result import fmt
 from menkan.web.accounts.models import User
 from menkan.web.microcredits.models import (
@@ -29,12 +30,8 @@ from menkan.web.microcredits.models import (
     Session,
 )
 from menkan.web.microcredits.selectors import (
-    CATEGORY,
-    ITEM,
-    REQUIREMENT,
     bans_active,
     bans_active_in,
-    center_unit,
     micro_activities,
     micro_courses_on_record,
     micro_credits_on_record,
@@ -53,30 +50,22 @@ class AlreadyRecorded(MicroCreditError):
     """A repeated request that would change nothing (a second self check-in); the message says so."""
 
 
-# The imported courses: one per certification step (institution.yaml extra.micro_credits.certification.steps,
-# which gives their codes and titles); these are the fallback. The document names the courses 通識微學分課程(一)/(二)
-# but gives no course codes: GEMC1 and GEMC2 are menkan's.
-STEPS = (("GEMC1", "通識微學分課程(一)"), ("GEMC2", "通識微學分課程(二)"))
-OFFSET_CODE = "GEMC-OFFSET"
-# Minutes before a session starts and after it ends during which its code checks a student in or out, where the
-# institution's attendance settings give none.
-CHECK_IN_MARGIN_MINUTES = 15
 # The handed-in work: documents, slides, sheets, images, text or an archive of them (not HTML, SVG or scripts, which
 # a browser would run), of at most MAX_WORK_BYTES, recognised by their content (records.uploads).
 MAX_WORK_BYTES = 20 * 1024 * 1024
 WORK_KINDS = ("pdf", "docx", "pptx", "xlsx", "odf", "ole", "text", "png", "jpeg", "zip")
 
 
+def _settings(institution: Institution) -> MicroCredits:
+    config = micro_settings(institution)
+    if config is None:
+        raise MicroCreditError(_("This institution offers no micro-credit courses."))
+    return config
+
+
 def certification_steps(institution: Institution) -> list[tuple[str, str]]:
-    """(course code, title) of each certification step, 1 credit each, in order."""
-    steps = ((micro_settings(institution) or {}).get("certification") or {}).get("steps") or []
-    found = [(str(s["code"]), str((s.get("course") or {}).get("zh-TW", s["code"]))) for s in steps if s.get("code")]
-    return found or list(STEPS)
-
-
-def _module_seats(institution: Institution) -> int:
-    config = micro_settings(institution) or {}
-    return int((config.get("modules") or {}).get("seats_per_module") or 5)
+    """(course code, title) of each certification step (the imported courses), 1 credit each, in order."""
+    return [(step.code, step.course.zh_tw) for step in _settings(institution).certification.steps]
 
 
 def offering_create(
@@ -85,16 +74,13 @@ def offering_create(
     """A micro-credit course (no `area`) or a modular course (one module of an area: the module's seats, 5 by the
     policy unless given)."""
     Term.parse(term)  # a malformed term is refused before anything is stored
-    config = micro_settings(institution)
-    if config is None:
-        raise MicroCreditError(_("This institution offers no micro-credit courses."))
+    config = _settings(institution)
     if not title.strip() or hours <= 0:
         raise MicroCreditError(_("Give the course's title and hours."))
     if area:
-        areas = {a["id"] for a in (config.get("modules") or {}).get("areas", [])}
-        if area not in areas:
+        if area not in {a.id for a in config.modules.areas}:
             raise MicroCreditError(_("Unknown module area."))
-        seats = seats or _module_seats(institution)
+        seats = seats or config.modules.seats_per_module
     return Offering.objects.create(
         institution=institution, term=term, title=title.strip(), hours=hours, area=area, seats=seats
     )
@@ -176,10 +162,9 @@ def attendance_enter(session: Session, student_ids: str, action: str, by: User) 
 
 def check_in_window(session: Session) -> tuple[datetime, datetime]:
     """When a student may check themself in or out: from the institution's margin (institution.yaml
-    `extra.micro_credits.attendance.check_in_margin_minutes`, 15 if not given) before the session starts to the
-    margin after it ends, in the portal's time zone."""
-    attendance = (micro_settings(session.offering.institution) or {}).get("attendance") or {}
-    margin = timedelta(minutes=int(attendance.get("check_in_margin_minutes", CHECK_IN_MARGIN_MINUTES)))
+    `workflows.micro_credits.attendance.check_in_margin_minutes`) before the session starts to the margin after it
+    ends, in the portal's time zone."""
+    margin = timedelta(minutes=_settings(session.offering.institution).attendance.check_in_margin_minutes)
     zone = timezone.get_current_timezone()
     opens = datetime.combine(session.date, session.starts, tzinfo=zone) - margin
     closes = datetime.combine(session.date, session.ends, tzinfo=zone) + margin
@@ -301,15 +286,16 @@ def enrollment_grade(enrollment: Enrollment, result: str, by: User) -> Enrollmen
             raise MicroCreditError(" ".join(problems))
     offering = enrollment.offering
     last = offering.sessions.order_by("-date").values_list("date", flat=True).first()
+    config = _settings(offering.institution)
     activity, _created = Activity.objects.update_or_create(
         student=enrollment.student,
-        item=ITEM,
+        item=config.item,
         title=offering.title,
         term=offering.term,
         date=last,
         defaults={
             "hours": offering.hours,
-            "unit": center_unit(offering.institution),
+            "unit": config.owner.unit,
             "passed": result == Enrollment.Result.PASS,
         },
     )
@@ -354,7 +340,8 @@ def certification_credits(certification: Certification) -> tuple[int, list[str]]
             problems.append(_("%(title)s (%(term)s) was not completed.") % {"title": line.title, "term": line.term})
     # audited now, not the stored result: a re-audit scheduled by a recent change may not have run yet
     stored = student_audit(student)
-    node = requirement_nodes(stored.document if stored else None).get(REQUIREMENT)
+    config = _settings(student.institution)
+    node = requirement_nodes(stored.document if stored else None).get(config.requirement)
     earned = int((node or {}).get("details", {}).get("credits") or 0)
     if earned == 0:
         problems.append(_("Fewer than 18 hours counted: keep taking micro-credit courses."))
@@ -394,7 +381,7 @@ def certification_approve(
             credits=Decimal(1),
             term=term,
             grade="P",
-            category=CATEGORY,
+            category=_settings(certification.student.institution).certification.category,
         )
         certification.imported.add(course)
     certification.status, certification.reviewed_by, certification.reviewed_at = Review.APPROVED, by, timezone.now()
@@ -419,21 +406,26 @@ def certification_refuse(certification: Certification, by: User, reason: str) ->
 
 
 def offset_categories(institution: Institution) -> list[dict[str, Any]]:
-    return list((micro_settings(institution) or {}).get("gen_ed_categories") or [])
+    """The gen-ed categories an offset may be for: {"tag", "name": {"zh-TW", "en"}}."""
+    config = micro_settings(institution)
+    return [{"tag": c.tag, "name": c.name.as_dict()} for c in (config.gen_ed_categories if config else [])]
+
+
+def _offset(institution: Institution) -> Offset:
+    offset = _settings(institution).offset
+    if offset is None:
+        raise MicroCreditError(_("This institution takes no offset applications."))
+    return offset
 
 
 def offset_form_name(institution: Institution) -> dict[str, str]:
-    """The offset form's name in zh-TW and English (institution.yaml extra.micro_credits.offset.form)."""
-    form = ((micro_settings(institution) or {}).get("offset") or {}).get("form") or {}
-    return {
-        "zh-TW": str(form.get("zh-TW") or "學分抵免申請表"),
-        "en": str(form.get("en") or "Credit Transfer Application Form"),
-    }
+    """The offset form's name in zh-TW and English (institution.yaml workflows.micro_credits.offset.form)."""
+    return _offset(institution).form.as_dict()
 
 
 def _offset_limits(institution: Institution) -> tuple[int, int]:
-    config = (micro_settings(institution) or {}).get("offset") or {}
-    return int(config.get("requires_credits", 2)), int(config.get("max_credits", 2))
+    offset = _offset(institution)
+    return offset.requires_credits, offset.max_credits
 
 
 def offset_problems(student: Student) -> list[str]:
@@ -470,8 +462,8 @@ def offset_file(student: Student, term: str, category: str, credits: int) -> Off
 
 @transaction.atomic
 def offset_approve(application: OffsetApplication, by: User) -> OffsetApplication:
-    """Approve: the registrar's course record of the policy (code GEMC-OFFSET, category gen-ed, tag ge-offset,
-    grade P, in the term filed) is written, and the NKUST audit counts it toward the gen-ed total (≤ 2 credits).
+    """Approve: the registrar's course record of the policy (`offset.record`: its code, category, tags and grade,
+    in the term filed) is written, and the audit counts it toward the gen-ed total (at most `offset.max_credits`).
     The chosen category is kept as the tag `offset-for:<category>` (information: per the policy the offset
     counts toward the five categories' total, not a single category's minimum)."""
     application = OffsetApplication.objects.select_for_update().select_related("student").get(pk=application.pk)
@@ -482,16 +474,17 @@ def offset_approve(application: OffsetApplication, by: User) -> OffsetApplicatio
         raise MicroCreditError(" ".join(problems))
     names = {c["tag"]: c["name"] for c in offset_categories(application.student.institution)}
     name = names.get(application.category, {}).get("zh-TW", application.category)
+    record = _offset(application.student.institution).record
     course, _created = CourseRecord.objects.update_or_create(
         student=application.student,
-        code=OFFSET_CODE,
+        code=record.code,
         term=application.term,
         defaults={
-            "title": f"通識微學分抵免（{name}）",
+            "title": record.title.replace("{category}", name),
             "credits": Decimal(application.credits),
-            "grade": "P",
-            "category": "gen-ed",
-            "tags": ["ge-offset", f"offset-for:{application.category}"],
+            "grade": record.grade,
+            "category": record.category,
+            "tags": [*record.tags, f"offset-for:{application.category}"],
         },
     )
     application.status, application.reviewed_by, application.reviewed_at = Review.APPROVED, by, timezone.now()

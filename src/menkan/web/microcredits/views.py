@@ -39,8 +39,13 @@ def _attempt(request: HttpRequest, action: Callable[[], object], done: str = "",
 
 
 def _areas(institution: Institution) -> dict[str, dict[str, str]]:
-    config = sel.micro_settings(institution) or {}
-    return {a["id"]: a["name"] for a in (config.get("modules") or {}).get("areas", [])}
+    config = sel.micro_settings(institution)
+    return {a.id: a.name.as_dict() for a in config.modules.areas} if config is not None else {}
+
+
+def _no_show_text(institution: Institution) -> dict[str, str] | None:
+    config = sel.micro_settings(institution)
+    return config.no_show.text.as_dict() if config is not None and config.no_show is not None else None
 
 
 @login_required
@@ -98,7 +103,7 @@ def offering_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "area": _areas(offering.institution).get(offering.area),
         "mine": offering.enrollments.filter(student=me).first() if me else None,
         "ban": sel.bans_active(me, offering.term).first() if me else None,
-        "no_show": (sel.micro_settings(offering.institution) or {}).get("no_show", {}).get("text"),
+        "no_show": _no_show_text(offering.institution),
     }
     if staff:
         enrollments = list(
@@ -211,16 +216,17 @@ def student_page(request: HttpRequest, institution: str, student_id: str) -> Htt
     (hours counted, ignored and why, credits), certifications and offset applications."""
     student = student_get_for(request.user, institution, student_id)
     audit = audit_for_display(student)
-    nodes = sel.requirement_nodes(audit)
+    config = sel.micro_settings(student.institution)
+    nodes = sel.requirement_nodes(audit) if config is not None else {}
     enrollments = [(e, e.hours_attended()) for e in sel.enrollments_of(student)]
     return render(
         request,
         "microcredits/student.html",
         {
             "student": student,
-            "offered": sel.micro_settings(student.institution) is not None,
-            "node": nodes.get(sel.REQUIREMENT),
-            "imported_node": nodes.get(sel.IMPORTED_REQUIREMENT),
+            "offered": config is not None,
+            "node": nodes.get(config.requirement) if config is not None else None,
+            "imported_node": nodes.get(config.certification.requirement or "") if config is not None else None,
             "enrollments": enrollments,
             "bans": Ban.objects.filter(student=student).select_related("lifted_by"),
             "certifications": student.micro_certifications.prefetch_related("lines", "imported"),

@@ -56,8 +56,8 @@ class NoticeLog(models.Model):
 
     institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="notice_logs")
     schedule = models.ForeignKey(NoticeSchedule, null=True, blank=True, on_delete=models.SET_NULL)
-    notice_key = models.CharField(max_length=64)  # e.g. ncut:114-1:week-8, ncut:114-2:month-2026-03
-    recipient = models.CharField(max_length=160)  # e.g. student:NC11107001, mentor:ncut-mentor
+    notice_key = models.CharField(max_length=64)  # institution:term:round, e.g. <code>:114-1:week-8
+    recipient = models.CharField(max_length=160)  # e.g. student:<student id>, mentor:<username>
     audience = models.CharField(max_length=24, choices=Audience.choices)
     student = models.ForeignKey("records.Student", null=True, blank=True, on_delete=models.SET_NULL)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -1,4 +1,4 @@
-"""Reads of notices: the institution's notice settings (policy extra), the notices of a schedule and which one is
+"""Reads of notices: the institution's notice settings (its policy's workflows), a schedule's notices, which one is
 due, the seniors with their self-learning status, who receives what, and who may see schedules, logs and classes."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from menkan.web.records.selectors import student_study_year, students_visible_to
 
 @dataclass(frozen=True)
 class Contact:
-    """An item's owner office and whom students contact (institution.yaml extra.self_learning.owners)."""
+    """An item's owner office and whom students contact (institution.yaml workflows.self_learning.owners)."""
 
     item: str
     requirement: str
@@ -40,7 +40,7 @@ class Contact:
 
 @dataclass(frozen=True)
 class NoticeSpec:
-    """What an institution's notices are about, read from its current policy (`extra.self_learning`)."""
+    """What an institution's notices are about, read from its current policy (`workflows.self_learning`)."""
 
     requirement: str  # the overall requirement, e.g. self-learning
     division: str | None  # the audience: e.g. day-bachelor
@@ -60,36 +60,33 @@ def notice_spec(institution: Institution) -> NoticeSpec | None:
     version = policy_current(institution)
     if version is None:
         return None
-    extra = policy_set_of(version).institution.extra.get("self_learning")
-    if not isinstance(extra, dict) or not isinstance(extra.get("notices"), dict):
+    settings = policy_set_of(version).institution.workflows.self_learning
+    if settings is None or settings.notices is None:
         return None
-    notices = extra["notices"]
-    audience = notices.get("audience", {})
-    first = notices.get("first_semester", [])
-    second = notices.get("second_semester", [])
-    deadline = notices.get("deadline", {"month": 6, "day": 1})
+    notices = settings.notices
     contacts = tuple(
         Contact(
-            item=owner.get("item", ""),
-            requirement=owner.get("requirement", ""),
-            office=owner.get("office", ""),
-            unit=owner.get("contact", {}).get("unit", ""),
-            name=owner.get("contact", {}).get("name", ""),
-            extension=str(owner.get("contact", {}).get("extension", "")),
-            how=owner.get("how", {}),
+            item=owner.item,
+            requirement=owner.requirement,
+            office=owner.office,
+            unit=owner.contact.unit,
+            name=owner.contact.name or "",
+            extension=owner.contact.extension or "",
+            how=owner.how.as_dict(),
         )
-        for owner in extra.get("owners", [])
+        for owner in settings.owners
     )
+    first, second = notices.first_semester, notices.second_semester
     return NoticeSpec(
-        requirement=extra.get("requirement", "self-learning"),
-        division=audience.get("division"),
-        study_year=int(audience.get("study_year", 4)),
+        requirement=settings.requirement,
+        division=notices.audience.division,
+        study_year=notices.audience.study_year,
         contacts=contacts,
-        weeks=tuple(int(entry["week"]) for entry in first if "week" in entry),
-        head_weeks=tuple(int(entry["week"]) for entry in first if "department-head" in entry.get("to", [])),
-        monthly_to_heads=any("department-head" in entry.get("to", []) for entry in second),
-        deadline_month=int(deadline.get("month", 6)),
-        deadline_day=int(deadline.get("day", 1)),
+        weeks=tuple(entry.week for entry in first if entry.week is not None),
+        head_weeks=tuple(entry.week for entry in first if entry.week is not None and "department-head" in entry.to),
+        monthly_to_heads=any("department-head" in entry.to for entry in second),
+        deadline_month=notices.deadline.month,
+        deadline_day=notices.deadline.day,
     )
 
 

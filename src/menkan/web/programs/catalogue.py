@@ -1,7 +1,8 @@
 """The micro-program catalogue: host unit, contact and rules of each program, extracted once from the published
 program plans (the policy carries the tiers and conditions; this file carries what a student reads besides).
 
-Regenerate with `python -m menkan.web.programs.catalogue ../shared/data/ntut/mprograms-115-1.json`.
+Each institution's catalogue is `data/<institution>-mprograms-<term>.json` (the latest term's file is read).
+Regenerate one with `python -m menkan.web.programs.catalogue PLANS.json OUTPUT.json`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from pathlib import Path
 from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-CATALOGUES = {"ntut": DATA_DIR / "ntut-mprograms-115-1.json"}
+
+
+def _catalogues() -> dict[str, Path]:
+    """Institution code -> its catalogue file (the latest term's when there are several)."""
+    found: dict[str, Path] = {}
+    for path in sorted(DATA_DIR.glob("*-mprograms-*.json")):
+        found[path.name.split("-mprograms-", 1)[0]] = path
+    return found
+
+
+CATALOGUES = _catalogues()
 
 
 def _after_colon(lines: list[str], index: int) -> str:
@@ -88,5 +99,5 @@ def catalogue_of(institution: str) -> dict[str, dict[str, Any]]:
 
 if __name__ == "__main__":  # pragma: no cover - regeneration by hand
     built = catalogue_build(Path(sys.argv[1]))
-    CATALOGUES["ntut"].write_text(json.dumps(built, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(built['programs'])} programs written to {CATALOGUES['ntut']}")
+    Path(sys.argv[2]).write_text(json.dumps(built, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(built['programs'])} programs written to {sys.argv[2]}")

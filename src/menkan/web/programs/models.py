@@ -16,7 +16,7 @@ class ProgramTerm(models.Model):
 
     Registration is open from `registration_opens` to `registration_closes` (114-1: 9/8–9/26); the add/drop week
     ends on `add_drop_ends` (the latest point of registration is that day in the second semester of study
-    year 2); certificate applications are taken in weeks 13–18 counted from `semester_starts`."""
+    year 2); certificate applications are taken in the policy's application weeks counted from `semester_starts`."""
 
     institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="program_terms")
     term = models.CharField(max_length=8)
@@ -67,7 +67,7 @@ class RegistrationException(models.Model):
 
 
 class Step(models.IntegerChoices):
-    """The four review steps, in order (NTUT: 證書審核順序)."""
+    """The four review steps, in order (the certificate review order of the micro-program rules)."""
 
     PROGRAM_CONTACT = 1, _("Program contact")
     PROGRAM_HEAD = 2, _("Program head")

@@ -24,7 +24,6 @@ from menkan.web.records.models import Institution, Student
 from menkan.web.records.selectors import students_visible_to
 
 PREFIX = "micro-program."
-APPLICATION_WEEKS = (13, 18)  # NTUT: 學期第13週-第18週
 #: who reviews each step: the role, and whether its scope is the program (else the student's department)
 STEP_ROLES: dict[int, tuple[Role, bool]] = {
     Step.PROGRAM_CONTACT: (Role.PROGRAM_CONTACT, True),
@@ -163,9 +162,9 @@ def engine_record(student: Student) -> EngineStudent:
 
 
 def registration_deadline(student: Student, program: Program | None = None) -> Deadline | None:
-    """The program's latest point of registration for the student (NTUT: 最遲請學生於二年級下學期加退選週前完成登記
-    修讀), from its policy (`registration_deadline`); without a program, that of the institution's first program
-    that has one (the page's general sentence). None when the policy sets no deadline."""
+    """The program's latest point of registration for the student (e.g. "before the add/drop week of the second
+    semester of study year 2"), from its policy (`registration_deadline`); without a program, that of the
+    institution's first program that has one (the page's general sentence). None when the policy sets none."""
     candidates = [program] if program is not None else list(programs_of(student.institution).values())
     rule = next(
         (p.node.registration_deadline for p in candidates if p and p.node and p.node.registration_deadline), None
@@ -185,9 +184,21 @@ def application_week(term: ProgramTerm, today: date) -> int:
     return (today - term.semester_starts).days // 7 + 1
 
 
-def application_weeks_dates(term: ProgramTerm) -> tuple[date, date]:
-    """First and last day of the application weeks (13–18) of a term."""
-    first, last = APPLICATION_WEEKS
+def application_weeks(institution: Institution) -> tuple[int, int] | None:
+    """The weeks of a semester certificate applications are taken in (`workflows.micro_programs.application_weeks`
+    of the institution's current policy); None where it takes none."""
+    from menkan.web.audits.services import policy_current, policy_set_of
+
+    version = policy_current(institution)
+    settings = policy_set_of(version).institution.workflows.micro_programs if version is not None else None
+    if settings is None:
+        return None
+    return settings.application_weeks.first, settings.application_weeks.last
+
+
+def application_weeks_dates(term: ProgramTerm, weeks: tuple[int, int]) -> tuple[date, date]:
+    """First and last day of the application weeks (`weeks`: first and last) of a term."""
+    first, last = weeks
     return term.semester_starts + timedelta(weeks=first - 1), term.semester_starts + timedelta(weeks=last, days=-1)
 
 

@@ -19,9 +19,9 @@ from menkan.engine import InputError, Term
 from menkan.web.accounts.models import User
 from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, RegistrationException, Step
 from menkan.web.programs.selectors import (
-    APPLICATION_WEEKS,
     RegistrationEntry,
     application_week,
+    application_weeks,
     application_weeks_dates,
     exception_open,
     live_registration,
@@ -213,19 +213,26 @@ def registration_exception_grant(
 
 
 def _application_term(student: Student, today: date) -> ProgramTerm:
+    weeks = application_weeks(student.institution)
+    if weeks is None:
+        raise ProgramError(_("This institution takes no micro-program certificate applications."))
+    first, last = weeks
     term = term_current(student.institution, today)
-    first, last = APPLICATION_WEEKS
     if term is None:
-        raise ProgramError(_("Applications are taken in weeks 13–18 of a semester; no semester is under way."))
+        raise ProgramError(
+            _("Applications are taken in weeks %(first)s–%(last)s of a semester; no semester is under way.")
+            % {"first": first, "last": last}
+        )
     week = application_week(term, today)
     if not first <= week <= last:
-        starts, ends = application_weeks_dates(term)
+        starts, ends = application_weeks_dates(term, weeks)
+        shown = {"first": first, "last": last, "term": term.term, "starts": _day(starts), "ends": _day(ends)}
         raise ProgramError(
             _(
-                "Applications are taken in weeks 13–18 of the semester (%(term)s: %(starts)s to %(ends)s); "
-                "today is in week %(week)s."
+                "Applications are taken in weeks %(first)s–%(last)s of the semester (%(term)s: %(starts)s to "
+                "%(ends)s); today is in week %(week)s."
             )
-            % {"term": term.term, "starts": _day(starts), "ends": _day(ends), "week": week}
+            % {**shown, "week": week}
         )
     return term
 
@@ -267,7 +274,7 @@ def _met_audit(student: Student, program: str, term: str) -> dict[str, Any]:
 
 @transaction.atomic
 def application_submit(student: Student, program: str, *, user: User | None, today: date | None = None) -> Application:
-    """File a certificate application in weeks 13–18, with the audit that shows the program met attached."""
+    """File a certificate application in the application weeks, with the audit that shows the program met attached."""
     today = today or _today()
     student = Student.objects.select_for_update().get(pk=student.pk)  # one filing at a time per student
     if live_registration(student, program) is None:
@@ -287,7 +294,7 @@ def application_submit(student: Student, program: str, *, user: User | None, tod
 @transaction.atomic
 def application_resubmit(application: Application, *, user: User | None) -> Application:
     """A returned application goes back to step 1 with a fresh audit (the record may have changed since).
-    It was filed in weeks 13–18 already, so resubmitting is not bound to them."""
+    It was filed in the application weeks already, so resubmitting is not bound to them."""
     application = Application.objects.select_for_update().select_related("student__institution").get(pk=application.pk)
     if application.state != Application.State.RETURNED:
         raise ProgramError(_("Only a returned application can be resubmitted."))

@@ -306,5 +306,5 @@ def terms(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("programs:terms")
-    rows = {i: list(selectors.terms_of(i)) for i in institutions}
+    rows = {i: (list(selectors.terms_of(i)), selectors.application_weeks(i)) for i in institutions}
     return render(request, "programs/terms.html", {"rows": rows, "error": error, "post": request.POST})

@@ -42,7 +42,7 @@ STUDENT_NOT_FOUND = {401: Detail, 403: Detail, 404: Detail}
 class StudentFilters(Schema):
     q: str = Field("", max_length=100, description="part of the student ID or name")
     status: Literal["met", "not-met", "in-progress"] | None = Field(None, description="status of the stored audit")
-    institution: str | None = Field(None, max_length=32, description="institution code, e.g. ntut")
+    institution: str | None = Field(None, max_length=32, description="institution code (the id of its policy folder)")
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=200)
 

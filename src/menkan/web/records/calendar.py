@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,8 +10,6 @@ from django.utils import timezone
 from menkan.engine import Term
 from menkan.engine.calendar import term_on
 from menkan.web.records.models import Institution
-
-log = logging.getLogger("menkan.records")
 
 
 def today() -> dt.date:
@@ -25,38 +21,15 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
 def _policy_starts(institution: Institution) -> dict[Term, dt.date]:
-    """`extra.calendar` of the institution's current policy: term -> first day (e.g. `115-1: 2026-09-14`,
-    `114-S: 2026-07-01` for a summer term). Entries that are not a term and a date are skipped with a warning."""
+    """`workflows.calendar` of the institution's current policy: term -> first day (e.g. `115-1: 2026-09-14`,
+    `114-S: 2026-07-01` for a summer term; the loader refused entries that are not a term and a date)."""
     from menkan.web.audits.services import policy_current, policy_set_of
 
     version = policy_current(institution)
     if version is None:
         return {}
-    calendar = policy_set_of(version).institution.extra.get("calendar") or {}
-    starts: dict[Term, dt.date] = {}
-    for term, start in calendar.items() if isinstance(calendar, dict) else ():
-        day = _as_date(start)
-        try:
-            parsed = Term.parse(str(term))
-        except ValueError:
-            parsed = None
-        if parsed is None or day is None:
-            log.warning("%s: calendar entry %r: %r is not a term and a date", institution.code, term, start)
-            continue
-        starts[parsed] = day
-    return starts
+    return dict(policy_set_of(version).institution.workflows.calendar)
 
 
 def _program_calendar_starts(institution: Institution) -> dict[Term, dt.date]:

@@ -81,7 +81,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, kind: str) -> HttpResponse:
-    """The records of one kind the user may see, as XLSX in the import layout (`?institution=ntut` for one)."""
+    """The records of one kind the user may see, as XLSX in the import layout (`?institution=<code>` for one)."""
     if kind not in KINDS:
         raise Http404("no such export")
     code = request.GET.get("institution", "")

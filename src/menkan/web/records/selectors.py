@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 
 from menkan.engine import InputError, Term, student_from_dict, study_year
 from menkan.engine import Student as EngineStudent
+from menkan.engine.policy.workflows import Workflows
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.records.codec import (  # the documents are the codec's; re-exported for the apps reading them
     EngineInput as EngineInput,
@@ -90,33 +91,32 @@ def certificates_visible_to(user: User) -> QuerySet[Certificate]:
 # --------------------------------------------------------------------------------------------------- who writes records
 
 RecordKind = Literal["student", "course", "activity", "certificate"]
-# The owners' entry of the certificates (NCUT's licence item, 專業證照): its office registers certificates, not hours.
-CERTIFICATES_ITEM = "license"
 
 
-def _institution_extra(institution: Institution) -> dict[str, Any]:
-    """The `extra` of the institution's current policy ({} when it has none)."""
+def _workflows(institution: Institution) -> Workflows:
+    """The workflow settings of the institution's current policy (none set when it has no policy)."""
     from menkan.web.audits.services import policy_current, policy_set_of
 
     version = policy_current(institution)
-    return dict(policy_set_of(version).institution.extra) if version is not None else {}
+    return policy_set_of(version).institution.workflows if version is not None else Workflows()
 
 
 def item_owners(institution: Institution) -> dict[str, str]:
     """Which office owns which item of the institution's records, as its current policy says: the self-learning
-    owners (`extra.self_learning.owners`: resilience → 教務處, improvement → 圖書館, …; `license` → the office that
-    registers certificates) and the micro-credit courses' unit (`extra.micro_credits`: ge-micro → 通識教育中心).
-    An item nobody owns is the registrar's alone."""
-    extra = _institution_extra(institution)
+    owners (`workflows.self_learning.owners`, the `certificates_item`'s office registering certificates) and the
+    micro-credit courses' unit (`workflows.micro_credits.owner`). An item nobody owns is the registrar's alone."""
+    workflows = _workflows(institution)
     owners: dict[str, str] = {}
-    for owner in (extra.get("self_learning") or {}).get("owners") or []:
-        if owner.get("item") and owner.get("office"):
-            owners.setdefault(str(owner["item"]), str(owner["office"]))
-    micro = extra.get("micro_credits") or {}
-    unit = (micro.get("owner") or {}).get("unit")
-    if micro.get("item") and unit:
-        owners.setdefault(str(micro["item"]), str(unit))
+    for owner in workflows.self_learning.owners if workflows.self_learning is not None else ():
+        owners.setdefault(owner.item, owner.office)
+    if workflows.micro_credits is not None:
+        owners.setdefault(workflows.micro_credits.item, workflows.micro_credits.owner.unit)
     return owners
+
+
+def _certificates_item(institution: Institution) -> str | None:
+    settings = _workflows(institution).self_learning
+    return settings.certificates_item if settings is not None else None
 
 
 def record_owner(institution: Institution, kind: RecordKind, ref: str = "") -> str | None:
@@ -124,9 +124,10 @@ def record_owner(institution: Institution, kind: RecordKind, ref: str = "") -> s
     None for students, course records and unowned items (the registrar's)."""
     owners = item_owners(institution)
     if kind == "activity":
-        return owners.get(ref) if ref != CERTIFICATES_ITEM else None
+        return owners.get(ref) if ref != _certificates_item(institution) else None
     if kind == "certificate":
-        return owners.get(CERTIFICATES_ITEM)
+        item = _certificates_item(institution)
+        return owners.get(item) if item is not None else None
     return None
 
 

@@ -13,7 +13,7 @@ register = template.Library()
 
 @register.filter
 def runs_micro_credits(user: Any) -> bool:
-    """Center staff (unit staff of 通識教育中心) or a registrar: the people the offerings and reviews are for."""
+    """Center staff (unit staff of the unit the policy names) or a registrar: whom offerings and reviews are for."""
     return bool(center_institution_ids(user))
 
 

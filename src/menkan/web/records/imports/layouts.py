@@ -27,7 +27,7 @@ KIND_LABELS = {
 }
 
 
-# The same in a sentence ("you may not import course records into ntut").
+# The same in a sentence ("you may not import course records into <code>").
 KIND_NAMES = {
     "students": gettext_lazy("students"),
     "courses": gettext_lazy("course records"),

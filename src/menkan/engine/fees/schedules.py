@@ -1,6 +1,6 @@
 """Credit-fee statements: `fee_statement(student, fee_policy, term)`, a pure function with Decimal money.
 
-The schedules are data (`menkan.engine.policy.fees`, read from institution.yaml `extra.fees`). A statement is
+The schedules are data (`menkan.engine.policy.fees`, read from institution.yaml `workflows.fees`). A statement is
 computed on the student's course records of the term, which are the courses after add/drop: a course dropped
 during add/drop is not on the record (not billed); a course withdrawn later (grade W) is, and is billed.
 
@@ -12,326 +12,36 @@ minimum graduation credits; a term that crosses it is billed only for the credit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from menkan.engine.errors import InputError, InputProblem, pydantic_reason
+from menkan.engine.errors import InputError, InputProblem
+from menkan.engine.fees.policy import FeePolicy
+from menkan.engine.fees.rendering import bilingual, credits_text, money_text
+from menkan.engine.fees.statement import ZERO, CourseCharge, Explanation, FeeLine, FeeStatement, NotAccumulated
 from menkan.engine.filters import applies, compile_filter
 from menkan.engine.ledger import Outcome, build_ledger
 from menkan.engine.policy.fees import (
     FEES_KEY,
     ExtensionFees,
     FeeItem,
-    Fees,
     FeeSchedule,
     GraduateCreditFees,
     ProgramFees,
     Rate,
     Referral,
     Threshold,
-    ThresholdOverride,
 )
-from menkan.engine.policy.loader import INSTITUTION_FILE, SHIPPED_POLICIES, PolicySet, load_shipped, walk
-from menkan.engine.policy.models import Credits, Institution, Localized
-from menkan.engine.policy.yamlsource import LineMap, line_of, load_yaml_with_lines
-from menkan.engine.records import CourseRecord, Student, decimal_number
+from menkan.engine.policy.models import Localized
+from menkan.engine.records import CourseRecord, Student
 from menkan.engine.terms import Term
-
-STATEMENT_SCHEMA = "menkan.fees/1"
-ZERO = Decimal(0)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The fee policy: an institution's settings (grading decides what passed) and its validated fee schedules.
-
-
-@dataclass(frozen=True, slots=True)
-class FeePolicy:
-    """What `fee_statement` needs: the institution (grading, identity, repeats) and its fee schedules.
-
-    Thresholds given as a requirement id are already resolved into figures (`Threshold.credits`/`overrides`).
-    `source` names the file the schedules came from, for errors.
-    """
-
-    institution: Institution
-    fees: Fees
-    source: str = INSTITUTION_FILE
-
-
-def _loc(location: Sequence[Any], data: Any) -> tuple[Any, ...]:
-    """A pydantic error location on the fee data, without the union tag steps pydantic inserts."""
-    kept: list[Any] = []
-    current = data
-    for step in location:
-        if isinstance(step, str) and ("[" in step or step.startswith("function-")):
-            continue
-        if isinstance(current, dict) and isinstance(step, str) and step not in current and current.get("kind") == step:
-            continue  # the tag of a tagged union (`kind: program` adds a `program` step)
-        kept.append(step)
-        if isinstance(current, dict):
-            current = current.get(step)
-        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
-            current = current[step]
-        else:
-            current = None
-    return tuple(kept)
-
-
-def _lines_of(source: Path | None) -> LineMap:
-    if source is None or not source.exists():
-        return LineMap(None)
-    try:
-        return load_yaml_with_lines(source.read_text(encoding="utf-8"))[1]
-    except Exception:  # the loader has read this file already; lines are only a help for messages
-        return LineMap(None)
-
-
-def fee_policy_from(policy_set: PolicySet, source: Path | str | None = None) -> FeePolicy:
-    """Validate the institution's `extra.fees` and resolve its thresholds; InputError names file, line and path.
-
-    `source`: the institution.yaml the policy set came from (for line numbers in errors).
-    """
-    path = Path(source) if source is not None else None
-    name = str(path) if path is not None else f"{policy_set.id}/{INSTITUTION_FILE}"
-    lines = _lines_of(path)
-    prefix: tuple[Any, ...] = ("extra", FEES_KEY)
-
-    def problem(location: Sequence[Any], reason: str) -> InputProblem:
-        full = (*prefix, *location)
-        return InputProblem(name, full, reason, line_of(lines, full))
-
-    data = policy_set.institution.extra.get(FEES_KEY)
-    if data is None:
-        raise InputError([problem((), f"institution {policy_set.id!r} has no fee schedules (extra.fees)")])
-    try:
-        fees = Fees.model_validate(data)
-    except ValidationError as exc:
-        invalid: list[InputProblem] = []
-        for err in exc.errors(include_url=False):
-            location = _loc(err["loc"], data)
-            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-                location = (*location, "kind")
-            invalid.append(problem(location, pydantic_reason(err)))
-        raise InputError(invalid) from None
-    requirements = {full_id: node for policy in policy_set.policies for full_id, node in walk(policy.requirements)}
-    problems: list[InputProblem] = []
-    schedules: list[FeeSchedule] = []
-    for index, schedule in enumerate(fees.schedules):
-        if isinstance(schedule, GraduateCreditFees) and schedule.threshold.requirement is not None:
-            wanted = schedule.threshold.requirement
-            node = requirements.get(wanted)
-            if not isinstance(node, Credits) or node.unit != "credits":
-                what = "no requirement has that id" if node is None else "it is not a `credits` requirement in credits"
-                problems.append(problem(("schedules", index, "threshold", "requirement"), f"{wanted!r}: {what}"))
-                continue
-            resolved = Threshold(
-                requirement=wanted,
-                credits=node.min,
-                overrides=[
-                    ThresholdOverride(when=o.when, credits=o.min, add=o.add_min)
-                    for o in node.overrides
-                    if o.min is not None or o.add_min is not None
-                ],
-            )
-            schedule = schedule.model_copy(update={"threshold": resolved})
-        schedules.append(schedule)
-    if problems:
-        raise InputError(problems)
-    return FeePolicy(policy_set.institution, fees.model_copy(update={"schedules": schedules}), name)
-
-
-_SHIPPED: dict[str, FeePolicy] = {}
-
-
-def load_shipped_fees(institution: str) -> FeePolicy:
-    """The fee policy shipped with menkan for one institution (loaded once per process)."""
-    if institution not in _SHIPPED:
-        policy_set = load_shipped(institution)
-        _SHIPPED[institution] = fee_policy_from(policy_set, SHIPPED_POLICIES / institution / INSTITUTION_FILE)
-    return _SHIPPED[institution]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The statement.
-
-
-@dataclass(frozen=True, slots=True)
-class FeeLine:
-    """One line of the bill: a fixed item (credits and rate None) or credits × rate."""
-
-    id: str
-    description: Localized
-    amount: Decimal
-    credits: Decimal | None = None
-    rate: Decimal | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "description": self.description.as_dict(),
-            "credits": None if self.credits is None else decimal_number(self.credits),
-            "rate": None if self.rate is None else decimal_number(self.rate),
-            "amount": decimal_number(self.amount),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CourseCharge:
-    """A course of the term and how many of its credits were billed and exempt."""
-
-    ref: str
-    code: str
-    title: str
-    credits: Decimal
-    billed: Decimal
-    exempt: Decimal
-    grade: str | None = None
-
-    @property
-    def status(self) -> str:
-        if self.exempt == ZERO:
-            return "billed"
-        return "exempt" if self.billed == ZERO else "partly-billed"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "code": self.code,
-            "title": self.title,
-            "credits": decimal_number(self.credits),
-            "billed": decimal_number(self.billed),
-            "exempt": decimal_number(self.exempt),
-            "status": self.status,
-            "grade": self.grade,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class NotAccumulated:
-    """A course of an earlier term whose credits do not accumulate (failed, withdrawn, not graded yet)."""
-
-    ref: str
-    code: str
-    title: str
-    credits: Decimal
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "code": self.code,
-            "title": self.title,
-            "credits": decimal_number(self.credits),
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    """A plain sentence for the student, in zh-TW and English, with a stable code."""
-
-    code: str
-    text: Localized
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, **self.text.as_dict()}
-
-
-@dataclass(frozen=True, slots=True)
-class FeeStatement:
-    """One student's credit-fee statement for one term."""
-
-    student_id: str
-    institution: str
-    term: Term
-    currency: str
-    enrollment: str
-    schedule: str | None
-    schedule_title: Localized | None
-    cites: str | None
-    lines: tuple[FeeLine, ...]
-    total: Decimal
-    enrolled_credits: Decimal
-    billed_credits: Decimal
-    exempt_credits: Decimal
-    courses: tuple[CourseCharge, ...]
-    explanations: tuple[Explanation, ...]
-    accumulated_before: Decimal | None = None
-    transferred_credits: Decimal | None = None
-    passed_credits: Decimal | None = None
-    threshold: Decimal | None = None
-    not_accumulated: tuple[NotAccumulated, ...] = ()
-
-    @property
-    def billed(self) -> list[str]:
-        """Refs of the courses with credits billed (in full or in part)."""
-        return [c.ref for c in self.courses if c.billed > ZERO]
-
-    @property
-    def exempt(self) -> list[str]:
-        """Refs of the courses with credits exempt (in full or in part)."""
-        return [c.ref for c in self.courses if c.exempt > ZERO]
-
-    def explanation(self, code: str) -> Explanation | None:
-        return next((e for e in self.explanations if e.code == code), None)
-
-    def as_dict(self) -> dict[str, Any]:
-        def number(value: Decimal | None) -> int | float | None:
-            return None if value is None else decimal_number(value)
-
-        return {
-            "schema": STATEMENT_SCHEMA,
-            "student_id": self.student_id,
-            "institution": self.institution,
-            "term": str(self.term),
-            "currency": self.currency,
-            "enrollment": self.enrollment,
-            "schedule": self.schedule,
-            "schedule_title": None if self.schedule_title is None else self.schedule_title.as_dict(),
-            "cites": self.cites,
-            "lines": [line.as_dict() for line in self.lines],
-            "total": decimal_number(self.total),
-            "enrolled_credits": decimal_number(self.enrolled_credits),
-            "billed_credits": decimal_number(self.billed_credits),
-            "exempt_credits": decimal_number(self.exempt_credits),
-            "accumulated_before": number(self.accumulated_before),
-            "transferred_credits": number(self.transferred_credits),
-            "passed_credits": number(self.passed_credits),
-            "threshold": number(self.threshold),
-            "billed": self.billed,
-            "exempt": self.exempt,
-            "courses": [c.as_dict() for c in self.courses],
-            "not_accumulated": [n.as_dict() for n in self.not_accumulated],
-            "explanations": [e.as_dict() for e in self.explanations],
-        }
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # Helpers: numbers and money as text, rates, items, thresholds.
 
 
-def _n(value: Decimal) -> str:
-    """Credits as text: 3, 1.5."""
-    normalized = value.normalize()
-    return f"{normalized:f}" if normalized != normalized.to_integral_value() else str(int(normalized))
-
-
-def _money(value: Decimal, currency: str) -> str:
-    sign = "NT$ " if currency == "TWD" else f"{currency} "
-    whole = value == value.to_integral_value()
-    return sign + (f"{int(value):,}" if whole else f"{value:,.2f}")
-
-
 def _round(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def _text(zh: str, en: str) -> Localized:
-    return Localized.model_validate({"zh-TW": zh, "en": en})
 
 
 class _Context:
@@ -343,7 +53,7 @@ class _Context:
         self.places = policy.fees.places
 
     def problem(self, index: int, field: str, reason: str) -> InputError:
-        path = ("extra", FEES_KEY, "schedules", index, field)
+        path = ("workflows", FEES_KEY, "schedules", index, field)
         return InputError([InputProblem(self.policy.source, path, reason)])
 
     def rate(self, index: int, rates: Sequence[Rate]) -> Decimal:
@@ -381,7 +91,7 @@ class _Context:
     def credit_line(self, credits: Decimal, rate: Decimal) -> FeeLine:
         return FeeLine(
             "credit-fee",
-            _text("學分費", "Credit fees"),
+            bilingual("學分費", "Credit fees"),
             _round(credits * rate, self.places),
             credits=credits,
             rate=rate,
@@ -419,10 +129,10 @@ def _course_list(items: Sequence[tuple[CourseRecord, str | None]], lang: str) ->
         zh_reason, en_reason = reasons.get(reason or "", ("", ""))
         if lang == "zh-TW":
             extra = f"，{zh_reason}" if zh_reason else ""
-            parts.append(f"{course.title}（{course.code}@{course.term}，{_n(course.credits)} 學分{extra}）")
+            parts.append(f"{course.title}（{course.code}@{course.term}，{credits_text(course.credits)} 學分{extra}）")
         else:
             extra = f", {en_reason}" if en_reason else ""
-            parts.append(f"{course.title} ({course.code}@{course.term}, {_n(course.credits)} credits{extra})")
+            parts.append(f"{course.title} ({course.code}@{course.term}, {credits_text(course.credits)} credits{extra})")
     return ("、" if lang == "zh-TW" else "; ").join(parts)
 
 
@@ -430,7 +140,7 @@ _NOT_EARNED = (Outcome.FAILED, Outcome.WITHDRAWN, Outcome.PENDING)
 
 BASIS = Explanation(
     "add-drop",
-    _text(
+    bilingual(
         "學分費依加退選結束後的選課紀錄計算：加退選期間退選的課程不在紀錄上，不收費；加退選後停修（W）的課程照收，不退費。",
         "Credit fees are computed on your courses after the add/drop period: a course dropped during add/drop is "
         "not on your record and is not billed; a course withdrawn after it (W) is billed and not refunded.",
@@ -478,21 +188,27 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
     exempt_total = enrolled - billed_total
     rate = ctx.rate(index, schedule.rates)
     lines = (ctx.credit_line(billed_total, rate),)
-    a, m, n, b, e = _n(accumulated), _n(threshold), _n(enrolled), _n(billed_total), _n(exempt_total)
-    t, p = _n(transferred), _n(passed)
+    a, m, n, b, e = (
+        credits_text(accumulated),
+        credits_text(threshold),
+        credits_text(enrolled),
+        credits_text(billed_total),
+        credits_text(exempt_total),
+    )
+    t, p = credits_text(transferred), credits_text(passed)
     explanations = [BASIS]
     if not courses:
         explanations.append(
             Explanation(
                 "no-courses",
-                _text("本學期沒有選課紀錄，不收學分費。", "You have no courses this term: no credit fees."),
+                bilingual("本學期沒有選課紀錄，不收學分費。", "You have no courses this term: no credit fees."),
             )
         )
     elif accumulated >= threshold:
         explanations.append(
             Explanation(
                 "past-threshold",
-                _text(
+                bilingual(
                     f"本學期前的累計學分（抵免 {t} + 及格 {p} = {a}）已達本系所最低畢業學分 {m}：本學期所修 {n} 學分"
                     "全數免收學分費，因此學分費為零。這不是系統錯誤。",
                     f"Your accumulated credits before this term (transferred {t} + passed {p} = {a}) already reach "
@@ -505,7 +221,7 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
         explanations.append(
             Explanation(
                 "crosses-threshold",
-                _text(
+                bilingual(
                     f"本學期前的累計學分（抵免 {t} + 及格 {p} = {a}）距本系所最低畢業學分 {m} 尚差 {b} 學分：本學期所修"
                     f" {n} 學分只收其中 {b} 學分的學分費，其餘 {e} 學分免收。所以學分費比所修學分少，這不是系統錯誤。",
                     f"Your accumulated credits before this term (transferred {t} + passed {p} = {a}) were {b} short "
@@ -519,7 +235,7 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
         explanations.append(
             Explanation(
                 "below-threshold",
-                _text(
+                bilingual(
                     f"本學期前的累計學分（抵免 {t} + 及格 {p} = {a}）未達本系所最低畢業學分 {m}：本學期所修 {n} 學分"
                     "全數收費（系內外、大學部、體育、語言及通識課程都算）。",
                     f"Your accumulated credits before this term (transferred {t} + passed {p} = {a}) are below your "
@@ -532,7 +248,7 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
         explanations.append(
             Explanation(
                 "not-accumulated",
-                _text(
+                bilingual(
                     f"以前修過但沒有取得學分的課程不計入累計學分：{_course_list(missed, 'zh-TW')}。"
                     "學分費的免收只看實際取得的學分（抵免 + 及格），所以即使以前繳過這些課的學分費，"
                     f"在累計達到 {m} 學分之前仍須繼續繳費。",
@@ -552,10 +268,14 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
         explanations.append(
             Explanation(
                 "withdrawn-billed",
-                _text(
-                    f"加退選後停修（W）的課程照收學分費，且依規定不退費：{_course_list(withdrawn_billed, 'zh-TW')}。",
-                    "Courses withdrawn after the add/drop period (W) are billed, and the fee is not refunded: "
-                    f"{_course_list(withdrawn_billed, 'en')}.",
+                _worded(
+                    schedule,
+                    "withdrawn-billed",
+                    bilingual(
+                        "加退選後停修（W）的課程照收學分費：{courses}。",
+                        "Courses withdrawn after the add/drop period (W) are billed: {courses}.",
+                    ),
+                    courses=(_course_list(withdrawn_billed, "zh-TW"), _course_list(withdrawn_billed, "en")),
                 ),
             )
         )
@@ -574,6 +294,20 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
             NotAccumulated(c.ref, c.code, c.title, c.credits, reason or "") for c, reason in missed
         ),
     }
+
+
+def _worded(schedule: FeeSchedule, code: str, default: Localized, **fields: tuple[str, str]) -> Localized:
+    """The explanation `code` as the schedule words it (`explanations`), else `default`, with `fields` (zh-TW, en)
+    filled in; a field the wording does not use is ignored, one it names but the code has not is left as written."""
+    text = schedule.explanations.get(code, default)
+
+    class _Fields(dict[str, str]):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    zh = _Fields({name: value[0] for name, value in fields.items()})
+    en = _Fields({name: value[1] for name, value in fields.items()})
+    return bilingual(text.zh_tw.format_map(zh), text.en.format_map(en))
 
 
 def _all_billed(courses: list[CourseRecord]) -> tuple[CourseCharge, ...]:
@@ -596,12 +330,15 @@ def _program(ctx: _Context, index: int, schedule: ProgramFees, courses: list[Cou
             BASIS,
             Explanation(
                 "program-schedule",
-                _text(
-                    f"你適用「{name.zh_tw}」：專班自訂的收費標準（見上列各項）。一般碩博士班「累計學分達最低畢業學分後"
-                    "免收學分費」的規定不適用於在職專班；費率問題請洽專班辦公室。",
-                    f"You are billed on {name.en}, the schedule your program office sets (the lines above). The rule "
-                    "that exempts master's and PhD students from credit fees once they reach the minimum graduation "
-                    "credits does not apply to in-service programs; ask your program office about its rates.",
+                _worded(
+                    schedule,
+                    "program-schedule",
+                    bilingual(
+                        "你適用「{title}」：所屬單位自訂的收費標準（見上列各項）；費率問題請洽所屬單位。",
+                        "You are billed on {title}, the schedule your program office sets (the lines above); ask your "
+                        "program office about its rates.",
+                    ),
+                    title=(name.zh_tw, name.en),
                 ),
             ),
         ),
@@ -610,14 +347,14 @@ def _program(ctx: _Context, index: int, schedule: ProgramFees, courses: list[Cou
 
 def _extension(ctx: _Context, index: int, schedule: ExtensionFees, courses: list[CourseRecord]) -> dict[str, Any]:
     enrolled = sum((c.credits for c in courses), ZERO)
-    n, k = _n(enrolled), _n(schedule.full_load_credits)
+    n, k = credits_text(enrolled), credits_text(schedule.full_load_credits)
     if enrolled < schedule.full_load_credits:
         rate = ctx.rate(index, schedule.rates)
         lines = [*ctx.items(index, "basic", schedule.basic), ctx.credit_line(enrolled, rate)]
-        money = _money(rate, ctx.currency)
+        money = money_text(rate, ctx.currency)
         explanation = Explanation(
             "extension-basic",
-            _text(
+            bilingual(
                 f"你本學期在延長修業期間，修 {n} 學分，未滿 {k} 學分：繳交學雜費基數及學分費（{n} 學分 × {money}）。",
                 f"You are in an extended study period and take {n} credits, fewer than {k}: you pay the basic "
                 f"tuition and fees plus credit fees ({n} credits × {money}).",
@@ -629,7 +366,7 @@ def _extension(ctx: _Context, index: int, schedule: ExtensionFees, courses: list
         lines = ctx.items(index, "full", schedule.full)
         explanation = Explanation(
             "extension-full",
-            _text(
+            bilingual(
                 f"你本學期在延長修業期間，修 {n} 學分，達 {k} 學分以上：繳交全額學雜費，不另收學分費。",
                 f"You are in an extended study period and take {n} credits, {k} or more: you pay the full tuition "
                 "and fees, with no separate credit fees.",
@@ -648,7 +385,7 @@ def _extension(ctx: _Context, index: int, schedule: ExtensionFees, courses: list
 
 
 def _referral(schedule: Referral, courses: list[CourseRecord]) -> dict[str, Any]:
-    note = schedule.note or _text(
+    note = schedule.note or bilingual(
         "你的學分費由所屬單位另定，請洽所屬單位。", "Your fees are set by your own unit: please ask them."
     )
     return {
@@ -663,7 +400,7 @@ def _referral(schedule: Referral, courses: list[CourseRecord]) -> dict[str, Any]
 
 NO_SCHEDULE = Explanation(
     "no-schedule",
-    _text(
+    bilingual(
         "本學期沒有適用於你的學分費規定，不另計學分費（學雜費依學校公告）。",
         "No credit-fee schedule applies to you this term: no credit fees are computed (tuition and fees are as "
         "the university announces them).",
@@ -722,53 +459,3 @@ def fee_statement(student: Student, fee_policy: FeePolicy, term: Term) -> FeeSta
         total=total,
         **parts,
     )
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Text.
-
-
-def render_statement(statement: FeeStatement, lang: str = "both") -> str:
-    """The statement as text: the bill, the credits, the courses billed and exempt, and the explanations."""
-    currency = statement.currency
-
-    def pick(text: Localized) -> str:
-        if lang == "zh-TW":
-            return text.zh_tw
-        if lang == "en":
-            return text.en
-        return f"{text.zh_tw} {text.en}"
-
-    title = pick(statement.schedule_title) if statement.schedule_title is not None else "—"
-    head = f"{statement.student_id}  {statement.institution}  {statement.term}  {title}"
-    out = [head, "─" * min(len(head) + 8, 100)]
-    if statement.threshold is not None and statement.accumulated_before is not None:
-        a, m = _n(statement.accumulated_before), _n(statement.threshold)
-        t, p = _n(statement.transferred_credits or ZERO), _n(statement.passed_credits or ZERO)
-        accumulated = _text(
-            f"本學期前累計學分 {a}（抵免 {t} + 及格 {p}）/ 最低畢業學分 {m}",
-            f"accumulated before the term {a} (transferred {t} + passed {p}) / minimum graduation credits {m}",
-        )
-        out.append(f"  {pick(accumulated)}")
-    n, b, e = _n(statement.enrolled_credits), _n(statement.billed_credits), _n(statement.exempt_credits)
-    credits = _text(f"本學期 {n} 學分：收費 {b}、免收 {e}", f"enrolled {n} credits: billed {b}, exempt {e}")
-    out.append(f"  {pick(credits)}")
-    for line in statement.lines:
-        if line.credits is not None and line.rate is not None:
-            detail = f"{_n(line.credits)} × {_money(line.rate, currency)}"
-            out.append(f"  {pick(line.description):<40} {detail:>22} = {_money(line.amount, currency)}")
-        else:
-            out.append(f"  {pick(line.description):<40} {'':>22}   {_money(line.amount, currency)}")
-    out.append(f"  {pick(_text('合計', 'total')):<40} {'':>22} = {_money(statement.total, currency)}")
-    for charge in statement.courses:
-        share = "" if charge.status != "partly-billed" else f" ({_n(charge.billed)} billed, {_n(charge.exempt)} exempt)"
-        grade = f" [{charge.grade}]" if charge.grade else ""
-        out.append(f"    {charge.status:<13} {charge.ref} {charge.title} {_n(charge.credits)}{grade}{share}")
-    for explanation in statement.explanations:
-        if lang in ("zh-TW", "both"):
-            out.append(f"  • {explanation.text.zh_tw}")
-        if lang in ("en", "both"):
-            out.append(f"  • {explanation.text.en}")
-    if statement.cites:
-        out.append(f"  ({statement.cites})")
-    return "\n".join(out)
