@@ -77,6 +77,47 @@ def _exclusion(ctx: Context, node: Tiered) -> tuple[Status, list[str]]:
     return ("not-met" if blocking else "met"), blocking
 
 
+def _apply_exceptions(
+    ctx: Context, node: Tiered, full_id: str, rules: list[OutsideRule], entries: list[Entry], options: list[set[int]]
+) -> dict[tuple[int, int], bool]:
+    """The exceptions that name the program or one of its parts, applied to the courses' tier options (`assign`
+    pins a course to a tier, `exclude` takes it out of the program or a tier, `substitute` and `recognise` as a
+    tier make it count there) and to the rules (`recognise` as a rule: it passes; `exclude` from a rule: it does
+    not). Returns the rule tests decided by exceptions."""
+    assert ctx.exceptions is not None
+    tier_index = {tier.id: t for t, tier in enumerate(node.tiers)}
+    rule_index = {rule.id: r for r, rule in enumerate(rules)}
+    slots = [(t, ref) for t, tier in enumerate(node.tiers) for ref in tier.courses]
+    decided: dict[tuple[int, int], bool] = {}
+    parts = [(full_id, None), *((f"{full_id}.{part}", part) for part in (*tier_index, *rule_index))]
+    for requirement, part in parts:
+        for exception in ctx.exceptions.on(requirement, "assign", "exclude", "substitute", "recognise"):
+            positions = ctx.exceptions.positions(exception, entries)
+            if not positions:
+                continue
+            tier = tier_index.get(part) if part is not None else None
+            rule = rule_index.get(part) if part is not None else None
+            if exception.kind == "recognise" and rule is None and tier is None:
+                rule, tier = rule_index.get(exception.as_ or ""), tier_index.get(exception.as_ or "")
+            if exception.kind == "substitute":
+                tier = next((t for t, ref in slots if exception.replaces in (ref.code, ref.title)), None)
+            if rule is not None and exception.kind in ("recognise", "exclude"):
+                decided.update({(rule, i): exception.kind == "recognise" for i in positions})
+            elif tier is not None and exception.kind == "assign":
+                for i in positions:
+                    options[i] = {tier}
+            elif tier is not None and exception.kind in ("recognise", "substitute"):
+                for i in positions:
+                    options[i].add(tier)
+            elif exception.kind == "exclude":
+                for i in positions:
+                    options[i] = options[i] - {tier} if tier is not None else set()
+            else:
+                continue
+            ctx.exceptions.use(exception)
+    return decided
+
+
 def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     tiers = node.tiers
@@ -106,6 +147,9 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             options[position].add(t)
             if slots[slot].online or entries[position].course.delivery == "remote":
                 remote.add((position, t))
+    recognised: dict[tuple[int, int], bool] = {}  # (rule, entry) -> whether it passes, by an exception
+    if ctx.exceptions is not None:
+        recognised = _apply_exceptions(ctx, node, full_id, rules, entries, options)
     candidates = [tuple(sorted(found)) for found in options]
     listed = [i for i, found in enumerate(candidates) if found]
     eligible = ctx.applicable_to(node.eligibility)
@@ -120,7 +164,7 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
     def passes(r: int, i: int) -> bool:
         key = (r, i)
         if key not in tested:
-            tested[key] = is_outside(ctx, rules[r], entries[i])
+            tested[key] = recognised[key] if key in recognised else is_outside(ctx, rules[r], entries[i])
         return tested[key]
 
     def solve(include_pending: bool) -> tuple[list[int], list[int | None], list[float], list[bool]]:
