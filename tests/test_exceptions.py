@@ -21,6 +21,18 @@ from menkan.engine.allocation import Bucket, Item, allocate, settle
 from menkan.engine.errors import InputError
 from menkan.engine.records import student_from_dict, student_to_dict
 from menkan.engine.worksheet import render
+from test_ntut_microprograms import (
+    ARCHITECTURE_HISTORY,
+    AS_OF,
+    CIVIL,
+    ECO,
+    ENV_CONTROL,
+    GREEN_INTRO,
+    HYDROLOGY,
+    SURVEYING,
+    policy_set,
+    student,
+)
 
 POLICY = load_policy_dir(POLICIES / "exceptions")
 
@@ -137,7 +149,7 @@ def test_credit_grants_credits_without_a_course() -> None:
     assert_explained(result, "electives", "credit")
 
 
-def test_an_exception_after_a_program_change_is_listed_as_orphaned_not_lost() -> None:
+def test_an_exception_whose_requirement_a_policy_change_removed_is_orphaned_not_lost() -> None:
     gone = exception("waive", "old-program.core")
     result = audited(BASE, gone)
     assert result.exceptions == [
@@ -152,6 +164,16 @@ def test_an_exception_whose_course_left_the_record_is_orphaned() -> None:
     result = audited(without("X9"), exception("assign", "split.p", course="X9"))
     assert result.exceptions[0]["status"] == "not_applied" and result.exceptions[0]["reason"] == "orphaned"
     assert ("exception:E-assign", "orphaned") in [(n.ref, n.reason) for n in node_of(result, "split.p").not_applied]
+
+
+def test_an_exception_that_does_nothing_to_its_requirement_is_listed_as_not_applicable() -> None:
+    stale = exception("substitute", "required", course="X9", replaces="A999")  # A999 left the list
+    result = audited([*without("A102"), course("X9", "物理導論", 3, "112-2")], stale)
+    assert node_of(result, "required").status == "not-met"
+    assert result.exceptions[0] | {"detail": None} == {
+        "id": "E-substitute", "kind": "substitute", "requirement": "required", "status": "not_applied",
+        "reason": "not-applicable", "detail": None,
+    }  # fmt: skip
 
 
 def test_a_record_without_exceptions_has_no_exception_fields() -> None:
@@ -228,39 +250,84 @@ def test_an_assign_is_as_good_as_the_best_allocation_that_respects_it(
     assert settlement.met_count == best
 
 
-# --- NTUT 綠建築 (AVM): the department recognises one course as cross-domain ------------------------------
+def test_an_assign_pins_a_contested_course_and_the_rest_is_still_allocated_exactly() -> None:
+    courses = [course("R1", "共一", 3, "113-1", category="r"), course("R2", "共二", 3, "113-1", category="r")]
+    for pinned, other in (("p", "q"), ("q", "p")):
+        result = audited(courses, exception("assign", f"shared.{pinned}", course="R1"))
+        assert [a.ref for a in node_of(result, f"shared.{pinned}").applied] == ["R1@113-1"]
+        assert [a.ref for a in node_of(result, f"shared.{other}").applied] == ["R2@113-1"]
+        assert node_of(result, "shared").status == "met"
 
 
-def test_ntut_green_building_cross_domain_credits_recognised_by_the_department() -> None:
-    from test_ntut_microprograms import (
-        ARCHITECTURE_HISTORY,
-        AS_OF,
-        CIVIL,
-        ECO,
-        ENV_CONTROL,
-        GREEN_INTRO,
-        HYDROLOGY,
-        SURVEYING,
-        policy_set,
-        student,
-    )
+# --- tiered programs (NTUT micro-programs): parts, and a program change ---------------------------------
 
-    courses = [ARCHITECTURE_HISTORY, SURVEYING, GREEN_INTRO, ENV_CONTROL, HYDROLOGY, ECO]
-    before = run(student(CIVIL, courses, ["AVM"]), policy_set(), AS_OF)
-    assert node_of(before, "micro-program.AVM.cross-domain").status == "not-met"
-    recognised = {
+
+def ntut_exception(kind: str, requirement: str, **fields: Any) -> dict[str, Any]:
+    return {
         "id": "X-1",
-        "kind": "recognise",
-        "requirement": "micro-program.AVM.cross-domain",
-        "course": ECO["code"],
-        "as": "cross-domain",
+        "kind": kind,
+        "requirement": requirement,
         "reason": "跨領域專業課程認定：系教學單位審核通過",
         "approved_by": "土木系系主任",
         "approved_on": "2026-01-10",
+        **fields,
     }
+
+
+def test_ntut_green_building_cross_domain_credits_recognised_by_the_department() -> None:
+
+    courses = ntut_short_of_cross_domain()
+    before = run(student(CIVIL, courses, ["AVM"]), policy_set(), AS_OF)
+    assert node_of(before, "micro-program.AVM.cross-domain").status == "not-met"
+    recognised = ntut_exception(
+        "recognise", "micro-program.AVM.cross-domain", course=ECO["code"], **{"as": "cross-domain"}
+    )
     result = run(student(CIVIL, courses, ["AVM"], exceptions=[recognised]), policy_set(), AS_OF)
     cross = node_of(result, "micro-program.AVM.cross-domain")
     assert cross.status == "met" and cross.earned == 7
+    assert "3404105@113-2" in [a.ref for a in cross.applied]
     assert node_of(result, "micro-program.AVM").status == "met"
     assert [e["id"] for e in cross.exceptions] == ["X-1"]
     assert "土木系系主任" in cross.exceptions[0]["explanation"]["zh-TW"]
+    # the same decision named on the program, `as` the rule
+    on_program = ntut_exception("recognise", "micro-program.AVM", course=ECO["code"], **{"as": "cross-domain"})
+    result = run(student(CIVIL, courses, ["AVM"], exceptions=[on_program]), policy_set(), AS_OF)
+    assert node_of(result, "micro-program.AVM.cross-domain").status == "met"
+
+
+def ntut_short_of_cross_domain() -> list[dict[str, Any]]:
+    """The worked example whose capstone is 土木系's own 生態工法概論: 4 of the 6 cross-domain credits."""
+
+    return [ARCHITECTURE_HISTORY, SURVEYING, GREEN_INTRO, ENV_CONTROL, HYDROLOGY, ECO]
+
+
+def test_waiving_part_of_a_program_lowers_its_minimum_or_counts_it_as_met() -> None:
+
+    courses = ntut_short_of_cross_domain()
+    lowered = ntut_exception("waive", "micro-program.AVM.cross-domain", amount=2)
+    result = run(student(CIVIL, courses, ["AVM"], exceptions=[lowered]), policy_set(), AS_OF)
+    cross = node_of(result, "micro-program.AVM.cross-domain")
+    assert (cross.status, cross.required, cross.earned) == ("met", 4, 4)
+    assert node_of(result, "micro-program.AVM").status == "met"
+    waived = ntut_exception("waive", "micro-program.AVM.cross-domain")
+    result = run(student(CIVIL, courses, ["AVM"], exceptions=[waived]), policy_set(), AS_OF)
+    assert node_of(result, "micro-program.AVM").status == "met"
+    assert [e["id"] for e in node_of(result, "micro-program.AVM.cross-domain").exceptions] == ["X-1"]
+
+
+def test_an_exception_for_a_program_the_student_left_is_orphaned_not_lost() -> None:
+
+    registrations = [
+        {"program": "AVM", "registered_term": "112-1", "withdrawn_term": "113-1"},
+        {"program": "AVR", "registered_term": "113-1"},
+    ]
+    recognised = ntut_exception(
+        "recognise", "micro-program.AVM.cross-domain", course=ECO["code"], **{"as": "cross-domain"}
+    )
+    record = student(CIVIL, ntut_short_of_cross_domain(), programs=registrations, exceptions=[recognised])
+    result = run(record, policy_set(), AS_OF)
+    assert result.find("micro-program.AVM") is None
+    assert result.exceptions == [
+        {"id": "X-1", "kind": "recognise", "requirement": "micro-program.AVM.cross-domain", "status": "not_applied",
+         "reason": "orphaned", "detail": "requirement"}
+    ]  # fmt: skip
