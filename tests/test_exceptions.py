@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from conftest import POLICIES, course, make_student, node_of, run, student_dict
 from menkan.cli import main
-from menkan.engine import load_policy_dir
+from menkan.engine import Term, compile, load_policy_dir
 from menkan.engine.allocation import Bucket, Item, allocate, settle
 from menkan.engine.errors import InputError
-from menkan.engine.records import student_from_dict, student_to_dict
+from menkan.engine.records import RecordException, student_from_dict, student_to_dict
 from menkan.engine.worksheet import render
 from test_ntut_microprograms import (
     ARCHITECTURE_HISTORY,
@@ -331,3 +332,26 @@ def test_an_exception_for_a_program_the_student_left_is_orphaned_not_lost() -> N
         {"id": "X-1", "kind": "recognise", "requirement": "micro-program.AVM.cross-domain", "status": "not_applied",
          "reason": "orphaned", "detail": "requirement"}
     ]  # fmt: skip
+
+
+# --- what exceptions must not change -----------------------------------------------------------------------
+
+
+def test_an_audit_with_exceptions_leaves_nothing_for_later_audits_of_the_same_profile() -> None:
+    runtime = compile(POLICY)
+    plain = make_student(courses=without("E2"))
+    expected = runtime.audit(plain, as_of=Term.parse("113-2")).as_dict()
+    fresh = compile(POLICY)
+    for exceptional in (
+        exception("waive", "electives", amount=3),
+        exception("assign", "split.p", course="Q1"),
+        exception("credit", "electives", credits=3, category="elective"),
+    ):
+        fresh.audit(make_student(courses=without("E2"), exceptions=[exceptional]), as_of=Term.parse("113-2"))
+        assert fresh.audit(plain, as_of=Term.parse("113-2")).as_dict() == expected
+
+
+def test_the_documented_schema_is_the_record_model() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "exceptions.md").read_text(encoding="utf-8")
+    documented = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    assert documented == TypeAdapter(RecordException).json_schema(by_alias=True)

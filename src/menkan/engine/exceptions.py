@@ -233,7 +233,7 @@ def settle_exceptions(result: AuditResult, exceptions: Exceptions) -> AuditResul
         elif course_gone:
             summary |= {"status": "not_applied", "reason": "orphaned", "detail": "course"}
             target.not_applied.append(NotApplied(f"exception:{exception.id}", "orphaned", None, None, "course"))
-        elif exception.id not in exceptions.used:
+        elif exception.id not in exceptions.used and exception.kind != "credit":  # granted credits are on the record
             summary |= {"status": "not_applied", "reason": "not-applicable", "detail": target.kind}
             target.not_applied.append(
                 NotApplied(f"exception:{exception.id}", "not-applicable", None, None, exception.kind)
