@@ -25,12 +25,15 @@ from menkan.engine.worksheet import render
 from test_ntut_microprograms import (
     ARCHITECTURE_HISTORY,
     AS_OF,
+    CIRCULAR,
     CIVIL,
     ECO,
+    ENERGY,
     ENV_CONTROL,
     GREEN_INTRO,
     HYDROLOGY,
     SURVEYING,
+    c,
     policy_set,
     student,
 )
@@ -355,3 +358,16 @@ def test_the_documented_schema_is_the_record_model() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "exceptions.md").read_text(encoding="utf-8")
     documented = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
     assert documented == TypeAdapter(RecordException).json_schema(by_alias=True)
+
+
+def test_a_course_recognised_as_a_listed_capstone_fills_the_capstone_tier() -> None:
+    own_design = c("9990001", "建築設計專題", 2, "113-2")  # same content as 循環經濟之建築設計, another code and title
+    courses = [ARCHITECTURE_HISTORY, SURVEYING, GREEN_INTRO, ENV_CONTROL, HYDROLOGY, ENERGY, own_design]
+    assert node_of(run(student(CIVIL, courses, ["AVM"]), policy_set(), AS_OF), "micro-program.AVM.capstone").status == (
+        "not-met"
+    )
+    for kind, field in (("recognise", "as"), ("substitute", "replaces")):
+        decided = ntut_exception(kind, "micro-program.AVM", course="9990001", **{field: CIRCULAR["code"]})
+        result = run(student(CIVIL, courses, ["AVM"], exceptions=[decided]), policy_set(), AS_OF)
+        assert node_of(result, "micro-program.AVM.capstone").status == "met", kind
+        assert node_of(result, "micro-program.AVM").status == "met", kind

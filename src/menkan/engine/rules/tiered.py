@@ -10,10 +10,10 @@ from menkan.engine.allocation import Aggregate, Bucket, Item, allocate
 from menkan.engine.context import Context
 from menkan.engine.ledger import Entry, normalize_title
 from menkan.engine.messages import short, text
-from menkan.engine.policy.models import OutsideRule, Tiered
+from menkan.engine.policy.models import CourseRef, OutsideRule, Tiered
 from menkan.engine.records import ProgramRegistration
 from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, combine, fmt
-from menkan.engine.rules.courses import slot_candidates
+from menkan.engine.rules.courses import slot_candidates, slots_of
 from menkan.engine.rules.credits import to_decimal
 from menkan.engine.study import latest_study_term
 
@@ -77,6 +77,12 @@ def _exclusion(ctx: Context, node: Tiered) -> tuple[Status, list[str]]:
     return ("not-met" if blocking else "met"), blocking
 
 
+def _listing_tier(slots: list[tuple[int, CourseRef]], named: str | None) -> int | None:
+    """The first tier that lists the course `named` (a code or title, or one of its alternatives)."""
+    found = slots_of([ref for _, ref in slots], named)
+    return slots[found[0]][0] if found else None
+
+
 def _waive_parts(
     ctx: Context, node: Tiered, full_id: str, rules: list[OutsideRule], tier_min: list[int]
 ) -> tuple[Decimal, set[int]]:
@@ -130,8 +136,10 @@ def _apply_exceptions(
             rule = rule_index.get(part) if part is not None else None
             if exception.kind == "recognise" and rule is None and tier is None:
                 rule, tier = rule_index.get(exception.as_ or ""), tier_index.get(exception.as_ or "")
+                if rule is None and tier is None:  # `as` a listed course: same-title identity for one student
+                    tier = _listing_tier(slots, exception.as_)
             if exception.kind == "substitute":
-                tier = next((t for t, ref in slots if exception.replaces in (ref.code, ref.title)), None)
+                tier = _listing_tier(slots, exception.replaces)
             if rule is not None and exception.kind in ("recognise", "exclude"):
                 decided.update({(rule, i): exception.kind == "recognise" for i in positions})
             elif tier is not None and exception.kind == "assign":
