@@ -10,25 +10,36 @@ from pathlib import Path
 from typing import TextIO
 
 from menkan.engine import (
+    INSTITUTION_FILE,
+    SHIPPED_POLICIES,
+    FeePolicy,
+    GradeScale,
     InputError,
+    InputProblem,
+    Institution,
+    Policy,
     Runtime,
     Student,
+    StudentRead,
     Term,
     compile,
+    exception_problems,
+    fee_policy_from,
+    fee_statement,
+    grade_problems,
     iter_students,
     latest_term,
     load_policy_dir,
     load_shipped,
+    load_shipped_fees,
+    problem,
+    read_students,
+    read_students_text,
+    render,
+    render_statement,
     shipped_institutions,
+    summary_line,
 )
-from menkan.engine.errors import InputProblem, problem
-from menkan.engine.exceptions import exception_problems
-from menkan.engine.fees import FeePolicy, fee_policy_from, fee_statement, load_shipped_fees, render_statement
-from menkan.engine.ledger import GradeScale, grade_problems
-from menkan.engine.policy.loader import INSTITUTION_FILE, SHIPPED_POLICIES
-from menkan.engine.policy.models import Institution, Policy
-from menkan.engine.records import StudentRead, read_students, read_students_text
-from menkan.engine.worksheet import render, summary_line
 
 EXIT_INPUT = 2
 LISTED_PROBLEMS = 20  # located errors printed before the rest are only counted ("… and N more")
@@ -263,7 +274,7 @@ def command_policy_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> 
 
 
 def _count_requirements(policy: Policy) -> int:
-    from menkan.engine.policy.loader import walk
+    from menkan.engine import walk
 
     return sum(1 for _ in walk(policy.requirements))
 

@@ -166,7 +166,7 @@ def test_what_if_refuses_bad_input_naming_the_field(world: World) -> None:
 
 
 def test_engine_problems_of_a_what_if_are_located_in_the_request_or_the_stored_record() -> None:
-    from menkan.web.audits.api import _what_if_loc
+    from menkan.web.audits.rest_api import _what_if_loc
 
     assert _what_if_loc(("courses", 5, "credits"), existing=3) == ["body", "planned", 2, "credits"]
     assert _what_if_loc(("courses", 1, "code"), existing=3) == ["record", "courses", 1, "code"]

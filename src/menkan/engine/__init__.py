@@ -1,10 +1,43 @@
 """menkan's audit engine: pure Python, no Django. `compile(policies).audit(student, as_of=term)` is the entry point."""
 
 from menkan.engine.audit import Runtime, audit, compile, latest_term
-from menkan.engine.errors import InputError, InputProblem
-from menkan.engine.policy.loader import PolicySet, load_policy_dir, load_shipped, shipped_institutions
-from menkan.engine.records import Student, iter_students, load_students, student_from_dict, student_to_dict
-from menkan.engine.result import AuditResult, RequirementResult
+from menkan.engine.calendar import term_on
+from menkan.engine.errors import InputError, InputProblem, problem
+from menkan.engine.exceptions import exception_problems
+from menkan.engine.fees import (
+    FeePolicy,
+    FeeStatement,
+    fee_policy_from,
+    fee_statement,
+    load_shipped_fees,
+    render_statement,
+)
+from menkan.engine.filters import applies
+from menkan.engine.ledger import GradeScale, grade_problems, normalize_title
+from menkan.engine.policy.loader import (
+    INSTITUTION_FILE,
+    SHIPPED_POLICIES,
+    PolicySet,
+    load_policy_dir,
+    load_shipped,
+    shipped_institutions,
+    walk,
+)
+from menkan.engine.policy.models import Institution, Policy, Tiered
+from menkan.engine.policy.workflows import MicroCredits, Offset, SelfLearning, Workflows
+from menkan.engine.programs import program_outlook
+from menkan.engine.records import (
+    RecordException,
+    Student,
+    StudentRead,
+    iter_students,
+    load_students,
+    read_students,
+    read_students_text,
+    student_from_dict,
+    student_to_dict,
+)
+from menkan.engine.result import AuditResult, RequirementResult, fmt
 from menkan.engine.study import (
     StudyPosition,
     enrolled_semesters,
@@ -14,30 +47,63 @@ from menkan.engine.study import (
     study_year,
 )
 from menkan.engine.terms import Term
+from menkan.engine.worksheet import REASONS, render, summary_line
 
 __all__ = [
+    "INSTITUTION_FILE",
+    "REASONS",
+    "SHIPPED_POLICIES",
     "AuditResult",
+    "FeePolicy",
+    "FeeStatement",
+    "GradeScale",
     "InputError",
     "InputProblem",
+    "Institution",
+    "MicroCredits",
+    "Offset",
+    "Policy",
     "PolicySet",
+    "RecordException",
     "RequirementResult",
     "Runtime",
+    "SelfLearning",
     "Student",
+    "StudentRead",
     "StudyPosition",
     "Term",
+    "Tiered",
+    "Workflows",
+    "applies",
     "audit",
     "compile",
     "enrolled_semesters",
+    "exception_problems",
+    "fee_policy_from",
+    "fee_statement",
+    "fmt",
+    "grade_problems",
     "iter_students",
     "latest_study_term",
     "latest_term",
     "load_policy_dir",
     "load_shipped",
+    "load_shipped_fees",
     "load_students",
+    "normalize_title",
+    "problem",
+    "program_outlook",
+    "read_students",
+    "read_students_text",
+    "render",
+    "render_statement",
     "shipped_institutions",
     "student_from_dict",
     "student_to_dict",
     "study_position",
     "study_term",
     "study_year",
+    "summary_line",
+    "term_on",
+    "walk",
 ]

@@ -25,10 +25,19 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from menkan.engine import AuditResult, InputError, InputProblem, PolicySet, Runtime, Student, Term, compile
+from menkan.engine import (
+    INSTITUTION_FILE,
+    AuditResult,
+    InputError,
+    InputProblem,
+    Institution,
+    PolicySet,
+    Runtime,
+    Student,
+    Term,
+    compile,
+)
 from menkan.engine import study_year as engine_study_year
-from menkan.engine.policy.loader import INSTITUTION_FILE
-from menkan.engine.policy.models import Institution
 
 PASS_RATES_SCHEMA = "menkan.pass-rates/1"
 _HUNDREDTH = Decimal("0.01")

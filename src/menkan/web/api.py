@@ -16,11 +16,11 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
 
 from menkan.engine import InputError
-from menkan.web.accounts.api import router as accounts_router
 from menkan.web.accounts.auth import api_auth
-from menkan.web.audits.api import router as audits_router
+from menkan.web.accounts.rest_api import router as accounts_router
+from menkan.web.audits.rest_api import router as audits_router
 from menkan.web.errors import problem_loc, problem_reason
-from menkan.web.records.api import router as records_router
+from menkan.web.records.rest_api import router as records_router
 
 log = logging.getLogger("menkan.api")
 

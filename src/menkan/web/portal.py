@@ -54,13 +54,10 @@ def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
     """
     from django.db import transaction
 
-    from menkan.engine import iter_students, load_shipped, shipped_institutions
-    from menkan.engine.records import student_to_dict
-    from menkan.web.accounts.models import Role, User
-    from menkan.web.accounts.services import role_assign, user_create
-    from menkan.web.audits.services import policy_publish_shipped
-    from menkan.web.records.models import Institution, SchoolClass, Student
-    from menkan.web.records.services import institution_sync, student_import_document
+    from menkan.engine import iter_students, load_shipped, shipped_institutions, student_to_dict
+    from menkan.web.accounts.api import Role, User, role_assign, user_create
+    from menkan.web.audits.api import policy_publish_shipped
+    from menkan.web.records.api import Institution, SchoolClass, Student, institution_sync, student_import_document
 
     for code in shipped_institutions():
         institution_sync(load_shipped(code))
@@ -126,7 +123,7 @@ class ProgressBar:
 
 def institution_named(code: str, err: TextIO) -> Any:
     """The institution a command names (`--institution`), or None after saying on `err` that there is none."""
-    from menkan.web.records.models import Institution
+    from menkan.web.records.api import Institution
 
     institution = Institution.objects.filter(code=code).first()
     if institution is None:
@@ -143,8 +140,7 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
 
     if not apps.ready:  # setting Django up again would reset the logging of a caller that has done it
         setup()
-    from menkan.web.audits.models import BatchRun
-    from menkan.web.audits.services import batch_audit_create, batch_dispatch
+    from menkan.web.audits.api import BatchRun, batch_audit_create, batch_dispatch
 
     target = None
     if institution is not None:
@@ -184,8 +180,8 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
 def account_institutions(username: str) -> str:
     """The institutions an account works in (its roles' and its student record's), as codes joined by commas
     (every code for the registrar of every one)."""
-    from menkan.web.accounts.models import RoleAssignment
-    from menkan.web.records.models import Student
+    from menkan.web.accounts.api import RoleAssignment
+    from menkan.web.records.api import Student
 
     codes = set(RoleAssignment.objects.filter(user__username=username).values_list("institution__code", flat=True))
     codes |= set(Student.objects.filter(user__username=username).values_list("institution__code", flat=True))
@@ -209,8 +205,8 @@ def demo(serve: bool, address: str, out: TextIO) -> int:
     setup()
     migrate(out)
     created = demo_load(out)
-    from menkan.web.audits.services import batch_audit_start
-    from menkan.web.records.models import Student
+    from menkan.web.audits.api import batch_audit_start
+    from menkan.web.records.api import Student
 
     run = batch_audit_start()
     out.write(f"demo: {Student.objects.count()} students audited ({run.done} ok, {run.failed} failed)\n")
@@ -247,7 +243,7 @@ def reset() -> None:
 def policy_publish_folder(folder: Path, note: str, out: TextIO) -> int:
     """Publish an institution's policy folder as its new current version (validated first; old versions kept)."""
     setup()
-    from menkan.web.audits.services import files_of_folder, policy_publish
+    from menkan.web.audits.api import files_of_folder, policy_publish
 
     version = policy_publish(files_of_folder(folder), note=note)
     out.write(

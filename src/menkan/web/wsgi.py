@@ -16,7 +16,7 @@ def _warm() -> None:
     what-if across 49 programs take a second (docs/performance.md)."""
     from django.db import connections
 
-    from menkan.web.audits.services import policy_sets_warm
+    from menkan.web.audits.api import policy_sets_warm
 
     try:
         policy_sets_warm()

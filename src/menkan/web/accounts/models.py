@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -66,3 +68,9 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.name}{' (revoked)' if self.revoked else ''}"
+
+
+def institution_model() -> Any:
+    """records.Institution, reached through RoleAssignment's relation: accounts sits below records and does not
+    import it (its type is imported for the checker only)."""
+    return RoleAssignment._meta.get_field("institution").related_model

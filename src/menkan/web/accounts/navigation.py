@@ -4,47 +4,42 @@ institutions' data, never from their codes), where each role lands after login, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from menkan.web.accounts.models import Role, RoleAssignment, User
-from menkan.web.records.models import Institution
+from menkan.web.accounts.models import Role, RoleAssignment, User, institution_model
+
+if TYPE_CHECKING:
+    from menkan.web.records.api import Institution
 
 
-def _has_programs(institution: Institution) -> bool:
-    from menkan.web.programs.selectors import institution_has_programs
+@dataclass(frozen=True)
+class WorkflowApp:
+    """A workflow app that concerns only some institutions, as it registers itself (its `apps.ready`): accounts
+    sits below the workflow apps and never imports them. `applies` says from an institution's data whether the
+    app is theirs; `unit_landing`, where a unit staff member whose unit runs the app lands (None: not theirs)."""
 
-    return institution_has_programs(institution)
-
-
-def _has_micro_credits(institution: Institution) -> bool:
-    from menkan.web.microcredits.selectors import micro_settings
-
-    return micro_settings(institution) is not None
-
-
-def _has_self_learning(institution: Institution) -> bool:
-    from menkan.web.activities.selectors import self_learning_settings
-
-    return self_learning_settings(institution) is not None
+    name: str
+    applies: Callable[[Institution], bool]
+    unit_landing: Callable[[RoleAssignment], str | None] | None = None
 
 
-def _has_fees(institution: Institution) -> bool:
-    from menkan.web.fees.selectors import institution_has_fees
+# Registered in the order of INSTALLED_APPS: programs where the policies hold micro-programs, activities where they
+# have the self-learning requirement, micro-credits where they configure micro-credits, fees where there are fee
+# schedules.
+WORKFLOW_APPS: dict[str, WorkflowApp] = {}
 
-    return institution_has_fees(institution)
+
+def workflow_app_register(app: WorkflowApp) -> None:
+    WORKFLOW_APPS[app.name] = app
 
 
-# The workflow apps that concern only some institutions, and how an institution's data says it has them: programs
-# where its policies hold micro-programs, micro-credits where they configure micro-credits, activities where they
-# have the self-learning requirement, fees where they have fee schedules.
-WORKFLOW_APPS: dict[str, Callable[[Institution], bool]] = {
-    "programs": _has_programs,
-    "microcredits": _has_micro_credits,
-    "activities": _has_self_learning,
-    "fees": _has_fees,
-}
+def _applies(name: str, institution: Institution) -> bool:
+    app = WORKFLOW_APPS.get(name)
+    return app is not None and app.applies(institution)
+
 
 # Roles that look at students' records (the student list is their work); the others have their own pages.
 STUDENT_LIST_ROLES = {Role.REGISTRAR, Role.MENTOR, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_HEAD}
@@ -55,17 +50,17 @@ def institutions_of(user: User) -> list[Institution]:
     if not user.is_authenticated:
         return []
     if user.is_superuser:
-        return list(Institution.objects.order_by("code"))
+        return list(institution_model().objects.order_by("code"))
     ids = set(RoleAssignment.objects.filter(user=user).values_list("institution_id", flat=True))
     student = getattr(user, "student", None)
     if student is not None:
         ids.add(student.institution_id)
     ids |= set(user.mentored_classes.values_list("department__institution_id", flat=True))
-    return list(Institution.objects.filter(pk__in=ids).order_by("code"))
+    return list(institution_model().objects.filter(pk__in=ids).order_by("code"))
 
 
 def apps_of_institution(institution: Institution) -> set[str]:
-    return {app for app, applies in WORKFLOW_APPS.items() if applies(institution)}
+    return {name for name, app in WORKFLOW_APPS.items() if app.applies(institution)}
 
 
 def apps_of(user: User) -> set[str]:
@@ -87,15 +82,12 @@ def display_name(user: User) -> str:
 
 
 def _unit_staff_landing(assignments: list[RoleAssignment]) -> str | None:
-    from menkan.web.activities.selectors import owners_of
-    from menkan.web.microcredits.selectors import center_unit
-
     for assignment in assignments:
-        institution = assignment.institution
-        if _has_self_learning(institution) and assignment.unit in {o.get("office") for o in owners_of(institution)}:
-            return reverse("activities:offering-list")
-        if _has_micro_credits(institution) and assignment.unit == center_unit(institution):
-            return reverse("microcredits:offering-list")
+        for app in WORKFLOW_APPS.values():
+            if app.unit_landing is not None and app.applies(assignment.institution):
+                landing = app.unit_landing(assignment)
+                if landing is not None:
+                    return landing
     return None
 
 
@@ -117,7 +109,7 @@ def landing_url(user: User) -> str:
         return reverse("programs:queue")
     department = [a for a in assignments if a.role in (Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_HEAD)]
     if department:
-        if any(_has_programs(a.institution) for a in department):
+        if any(_applies("programs", a.institution) for a in department):
             return reverse("programs:queue")
         return reverse("records:student-list")
     if Role.MENTOR in roles or user.mentored_classes.exists():

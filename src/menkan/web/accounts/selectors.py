@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
@@ -11,8 +12,10 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from menkan.web.accounts.models import Role, RoleAssignment, User
-from menkan.web.records.models import Institution
+from menkan.web.accounts.models import Role, RoleAssignment, User, institution_model
+
+if TYPE_CHECKING:
+    from menkan.web.records.api import Institution
 
 
 def roles_of(user: User) -> QuerySet[RoleAssignment]:
@@ -35,16 +38,16 @@ def is_registrar(user: User, institution_id: int | None = None) -> bool:
 def registrar_institutions(user: User) -> QuerySet[Institution]:
     """The institutions `user` is the registrar of (every one for a superuser; none for anybody else), by code."""
     if not user.is_authenticated:
-        return Institution.objects.none()
+        return institution_model().objects.none()
     if user.is_superuser:
-        return Institution.objects.order_by("code")
+        return institution_model().objects.order_by("code")
     ids = RoleAssignment.objects.filter(user=user, role=Role.REGISTRAR).values("institution_id")
-    return Institution.objects.filter(pk__in=ids).order_by("code")
+    return institution_model().objects.filter(pk__in=ids).order_by("code")
 
 
 def registrar_institution_get(user: User, code: str) -> Institution:
     """The institution, if `user` is its registrar: 404 when there is none, 403 when it is not theirs."""
-    institution = get_object_or_404(Institution, code=code)
+    institution = get_object_or_404(institution_model(), code=code)
     if not is_registrar(user, institution.pk):
         raise PermissionDenied("not your institution")
     return institution

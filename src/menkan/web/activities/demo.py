@@ -10,12 +10,10 @@ from typing import TextIO
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from menkan.web.accounts.models import Role, User
-from menkan.web.accounts.services import role_assign, user_create
+from menkan.web.accounts.api import Role, User, role_assign, user_create
 from menkan.web.activities import selectors, services
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, SubsidyApplication
-from menkan.web.records import calendar
-from menkan.web.records.models import Institution, Student
+from menkan.web.records.api import Institution, Student, calendar
 
 STAFF = [
     ("ncut-academic", "教務處"),

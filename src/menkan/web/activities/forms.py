@@ -10,8 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from menkan.web.activities.services import DOCUMENT_KINDS, MAX_FILE_BYTES
-from menkan.web.records.imports import BadValue, parse_term
-from menkan.web.records.uploads import UploadRefused, upload_check
+from menkan.web.records.api import BadValue, UploadRefused, parse_term, upload_check
 
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
 ROSTER_KINDS = ("csv", "xlsx")  # recognised by their content (records.uploads), not their name alone

@@ -11,23 +11,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from menkan.engine.filters import applies
-from menkan.engine.ledger import normalize_title
-from menkan.engine.policy.loader import walk
-from menkan.engine.policy.workflows import SelfLearning
-from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.engine import SelfLearning, applies, normalize_title, walk
+from menkan.web.accounts.api import Role, RoleAssignment, User
 from menkan.web.activities.models import MoocCourse, MoocUpload, Offering, Review, SignUp, SubsidyApplication
-from menkan.web.records import calendar
-from menkan.web.records.models import Activity, Institution, Student
-from menkan.web.records.selectors import engine_students, item_owners
-from menkan.web.records.selectors import student_of as records_student_of
+from menkan.web.audits.api import audit_document, policy_current, policy_set_of
+from menkan.web.records.api import Activity, Institution, Student, calendar, engine_students, item_owners
+from menkan.web.records.api import student_of as records_student_of
 
 # --------------------------------------------------------------------------------------------------- the policy
 
 
 def _policy_set(institution: Institution) -> Any:
-    from menkan.web.audits.services import policy_current, policy_set_of
-
     version = policy_current(institution)
     return policy_set_of(version) if version is not None else None
 
@@ -347,9 +341,7 @@ def self_learning_summary(student: Student) -> list[SummaryLine] | None:
     """The summary card (畢業門檻認證摘要) from the student's audit: the group, then each item with its
     progress as the engine formats it (`4 / 3`, `24 + 4 / 24`, `4 (納入社會接軌)`). None when the
     requirement does not concern the student."""
-    from menkan.web.audits.selectors import audit_for_display
-
-    document = audit_for_display(student)
+    document = audit_document(student)  # refreshed by the page first (audit_refresh_if_stale)
     settings = self_learning_settings(student.institution)
     if settings is None:
         return None

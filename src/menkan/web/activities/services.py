@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from menkan.web.accounts.models import User
+from menkan.web.accounts.api import User
 from menkan.web.activities import selectors
 from menkan.web.activities.models import (
     LicenceListEntry,
@@ -28,11 +28,24 @@ from menkan.web.activities.models import (
     SignUp,
     SubsidyApplication,
 )
-from menkan.web.records import calendar
-from menkan.web.records.imports import STUDENT_ID_COLUMN, ImportFileError, cell_text, header_key, table_read
-from menkan.web.records.models import Activity, Certificate, Institution, Student
-from menkan.web.records.selectors import record_write_permission
-from menkan.web.records.uploads import UploadRefused, upload_check
+from menkan.web.audits.api import policy_current, policy_publish
+from menkan.web.records.api import (
+    STUDENT_ID_COLUMN,
+    Certificate,
+    ImportFileError,
+    Institution,
+    Student,
+    UploadRefused,
+    activity_add,
+    activity_ensure,
+    calendar,
+    cell_text,
+    certificate_ensure,
+    header_key,
+    record_write_permission,
+    table_read,
+    upload_check,
+)
 
 # A certificate or a receipt (a scan or a photo): what it may be, by its content (records.uploads), and its size.
 DOCUMENT_KINDS = ("pdf", "png", "jpeg")
@@ -226,8 +239,8 @@ def _students_for(institution: Institution, rows: Sequence[tuple[int, str]], rep
 
 def _register(offering: Offering, students: Sequence[Student], report: RosterReport) -> None:
     for student in students:
-        _, created = Activity.objects.get_or_create(
-            student=student,
+        _, created = activity_ensure(
+            student,
             item=offering.item,
             title=offering.title,
             term=offering.term,
@@ -375,8 +388,8 @@ def mooc_upload_review(upload: MoocUpload, *, user: User, approve: bool, reason:
     if approve:
         _mooc_not_counted_yet(upload.student, upload.course)  # approving twice in two terms counted it twice
         day = calendar.today()
-        upload.activity = Activity.objects.create(
-            student=upload.student,
+        upload.activity = activity_add(
+            upload.student,
             item=item,
             title=upload.course.title,
             term=term_of(day, institution),
@@ -444,8 +457,6 @@ def codes_by_department_rewrite(text: str, codes: dict[str, list[str]]) -> str:
 def licence_lists_publish(institution: Institution, *, user: User, note: str) -> Any:
     """Publish a new policy version whose licence lists are the entries' (the old version is kept; students
     are re-audited after the commit)."""
-    from menkan.web.audits.services import policy_current, policy_publish
-
     version = policy_current(institution)
     if version is None:
         raise ActivityError(_("%(institution)s has no published policy.") % {"institution": institution.code})
@@ -517,8 +528,8 @@ def licence_register(institution: Institution, *, user: User, student_id: str, c
             _("%(code)s is not on the licence list of %(department)s.")
             % {"code": code, "department": student.department.code}
         )
-    certificate, _created = Certificate.objects.get_or_create(
-        student=student,
+    certificate, _created = certificate_ensure(
+        student,
         code=code,
         term=term,
         defaults={"title": entry.title or code, "level": entry.level, "unit": office or ""},

@@ -27,8 +27,8 @@ from menkan.web.activities.forms import (
 )
 from menkan.web.activities.models import LicenceListEntry, MoocCourse, Offering, Review
 from menkan.web.activities.services import ActivityError
-from menkan.web.records import calendar
-from menkan.web.records.models import Institution, Student
+from menkan.web.audits.api import audit_refresh_if_stale
+from menkan.web.records.api import Institution, Student, calendar, loc
 
 # --------------------------------------------------------------------------------------------------- students
 
@@ -56,6 +56,7 @@ def _subsidy_closed(applications: list[Any]) -> str:
 
 def _me_page(request: HttpRequest, student: Student, **forms: Any) -> HttpResponse:
     applications = list(student.subsidy_applications.all())
+    audit_refresh_if_stale(student)  # the summary card reads the stored audit
     context = {
         "student": student,
         "summary": selectors.self_learning_summary(student),
@@ -207,8 +208,6 @@ def _staff(request: HttpRequest) -> list[tuple[Institution, str]]:
 
 
 def _item_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    from menkan.web.records.templatetags.menkan import loc
-
     return [
         (value, f"{office} · {loc(title) or item}")
         for value, office, _i, item, title in selectors.staff_item_choices(request.user)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from menkan.web.audits.models import AuditResult, BatchRun, PolicyVersion
 from menkan.web.audits.services import batch_audit_start
-from menkan.web.records.models import Institution
+from menkan.web.records.api import Institution
 
 
 @admin.register(PolicyVersion)

@@ -1,5 +1,7 @@
 """App configuration for audits."""
 
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -7,3 +9,27 @@ class AuditsConfig(AppConfig):
     name = "menkan.web.audits"
     label = "audits"
     verbose_name = "Audits"
+
+    def ready(self) -> None:
+        """Records does not import audits: it reads the current policy and announces changes through its hooks,
+        which audits answers here. The tasks are imported so that `dispatch.task_delay` finds them by name."""
+        from menkan.web.audits import tasks  # noqa: F401
+        from menkan.web.audits.selectors import audit_document
+        from menkan.web.audits.services import audit_refresh_if_stale, audit_schedule, policy_set_current_of
+        from menkan.web.records.api import (
+            Student,
+            audit_source_set,
+            policy_source_set,
+            student_records_changed,
+        )
+
+        def _records_changed(student_pk: int, **_: Any) -> None:
+            audit_schedule(student_pk)
+
+        def _fresh_audit(student: Student) -> dict[str, Any] | None:
+            audit_refresh_if_stale(student)
+            return audit_document(student)
+
+        policy_source_set(policy_set_current_of)
+        audit_source_set(_fresh_audit)
+        student_records_changed.connect(_records_changed, weak=False, dispatch_uid="audits.records_changed")

@@ -8,14 +8,10 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from menkan.engine import Term
-from menkan.engine.policy.loader import walk
-from menkan.engine.policy.models import Tiered
-from menkan.web.accounts.models import User
-from menkan.web.accounts.selectors import registrar_institutions
+from menkan.engine import Term, Tiered, walk
+from menkan.web.accounts.api import User, registrar_institutions
 from menkan.web.audits.models import AuditResult, BatchRun, PolicyVersion
-from menkan.web.records.calendar import term_current
-from menkan.web.records.models import Student
+from menkan.web.records.api import Student, term_current
 
 
 def _made_in_another_term(stored: AuditResult) -> bool:
@@ -31,19 +27,21 @@ def _made_in_another_term(stored: AuditResult) -> bool:
     return term_current(institution, timezone.localtime(stored.computed_at).date()) != today_term
 
 
-def audit_for_display(student: Student) -> dict[str, Any] | None:
-    """The student's stored audit document, recomputed first if missing, made under an older policy or in
-    another term than today's."""
-    from menkan.web.audits.services import policy_current, student_audit
-
-    current = policy_current(student.institution)
+def audit_is_stale(student: Student) -> bool:
+    """Is the student's stored audit missing, made under an older policy or in another term than today's?"""
+    current = PolicyVersion.objects.filter(institution=student.institution, is_current=True).first()
     stored = AuditResult.objects.filter(student=student).select_related("student__institution").first()
-    if (
+    return (
         stored is None
         or (current is not None and stored.policy_version_id != current.pk)
         or _made_in_another_term(stored)
-    ):
-        stored = student_audit(student)
+    )
+
+
+def audit_document(student: Student) -> dict[str, Any] | None:
+    """The student's stored audit document (None before one is made). It is only read: a page that shows it
+    calls `services.audit_refresh_if_stale` first."""
+    stored = AuditResult.objects.filter(student=student).only("document").first()
     return stored.document if stored is not None else None
 
 

@@ -13,18 +13,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from menkan.engine import InputError, Term
-from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
-from menkan.web.audits.selectors import audit_for_display, batch_run_get_for, batch_runs_visible_to, what_if_programs
+from menkan.web.accounts.api import registrar_institution_get, registrar_institutions
+from menkan.web.audits.selectors import audit_document, batch_run_get_for, batch_runs_visible_to, what_if_programs
 from menkan.web.audits.services import (
     PlannedCourseError,
+    audit_refresh_if_stale,
     batch_audit_start,
     planned_courses_parse,
     policy_current,
     what_if_audit,
 )
 from menkan.web.errors import input_error_text
-from menkan.web.records.models import Institution
-from menkan.web.records.selectors import student_get_for
+from menkan.web.records.api import Institution, student_get_for
 
 
 @login_required
@@ -37,7 +37,8 @@ def what_if(request: HttpRequest, institution: str, student_id: str) -> HttpResp
         planned_text = request.POST.get("planned", "")
         chosen = request.POST.getlist("program")
         context.update(planned=planned_text, chosen=chosen)
-        stored = audit_for_display(student)
+        audit_refresh_if_stale(student)
+        stored = audit_document(student)
         term = stored["as_of"] if stored else student.admission_term
         try:
             planned = planned_courses_parse(planned_text, str(Term.parse(term)))
@@ -56,7 +57,8 @@ def audit_pdf(request: HttpRequest, institution: str, student_id: str) -> HttpRe
     from weasyprint import HTML
 
     student = student_get_for(request.user, institution, student_id)
-    audit = audit_for_display(student)
+    audit_refresh_if_stale(student)
+    audit = audit_document(student)
     html = render_to_string(
         "audits/audit_pdf.html", {"student": student, "audit": audit, "printed": timezone.now()}, request=request
     )

@@ -26,12 +26,11 @@ def add_drop_end(term: Term) -> datetime.date:
 
 def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
     """Idempotent: existing accounts, dates and runs are left alone."""
-    from menkan.web.accounts.models import Role, User
-    from menkan.web.accounts.services import role_assign, user_create
+    from menkan.web.accounts.api import Role, User, role_assign, user_create
     from menkan.web.fees.models import FeeRun, FeeTerm
     from menkan.web.fees.selectors import institution_terms
     from menkan.web.fees.services import FeeRunRefused, fee_run_start
-    from menkan.web.records.models import Institution, Student
+    from menkan.web.records.api import Institution, Student
 
     institution = Institution.objects.filter(code=DEMO_INSTITUTION).first()
     if institution is None:

@@ -11,33 +11,27 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-import menkan.engine.fees as engine_fees
-from menkan.engine import InputError, Term
-from menkan.web.accounts.models import User
-from menkan.web.accounts.selectors import is_registrar
-from menkan.web.audits.models import PolicyVersion
+from menkan.engine import FeePolicy, FeeStatement, InputError, Term, fee_policy_from, fee_statement
+from menkan.web.accounts.api import User, is_registrar
+from menkan.web.audits.api import PolicyVersion, policy_set_of
 from menkan.web.errors import input_error_text
 from menkan.web.fees.models import FeeLine, FeeRun, FeeTerm
-from menkan.web.records import calendar
-from menkan.web.records.models import CourseRecord, Institution, Student
-from menkan.web.records.selectors import engine_students
+from menkan.web.records.api import CourseRecord, Institution, Student, calendar, engine_students
 
 # by checksum: the same files give the same schedules (primary keys are reused when tests roll back)
-_FEE_POLICIES: dict[str, engine_fees.FeePolicy | None] = {}
+_FEE_POLICIES: dict[str, FeePolicy | None] = {}
 
 
-def fee_policy_of(version: PolicyVersion) -> engine_fees.FeePolicy | None:
+def fee_policy_of(version: PolicyVersion) -> FeePolicy | None:
     """The fee schedules of a published policy version (None when it has none); loaded once per process.
 
     Done as `menkan fees --policies` does it: the version's policy set, then its institution's `workflows.fees`."""
-    from menkan.web.audits.services import policy_set_of
-
     if version.checksum not in _FEE_POLICIES:
         policy_set = policy_set_of(version)
         if policy_set.institution.workflows.fees is None:
             _FEE_POLICIES[version.checksum] = None
         else:
-            _FEE_POLICIES[version.checksum] = engine_fees.fee_policy_from(policy_set)
+            _FEE_POLICIES[version.checksum] = fee_policy_from(policy_set)
     return _FEE_POLICIES[version.checksum]
 
 
@@ -45,7 +39,7 @@ def policy_version_current(institution: Institution) -> PolicyVersion | None:
     return PolicyVersion.objects.filter(institution=institution, is_current=True).first()
 
 
-def fee_policy_current(institution: Institution) -> tuple[PolicyVersion | None, engine_fees.FeePolicy | None]:
+def fee_policy_current(institution: Institution) -> tuple[PolicyVersion | None, FeePolicy | None]:
     """The institution's current published policy version and its fee schedules (either may be None)."""
     version = policy_version_current(institution)
     return version, (fee_policy_of(version) if version is not None else None)
@@ -83,7 +77,7 @@ def student_fee_terms(student: Student) -> list[str]:
 class StudentFees:
     """What the student fee page shows: the statement, or why there is none."""
 
-    statement: engine_fees.FeeStatement | None
+    statement: FeeStatement | None
     problem: str = ""  # "no-policy", "no-fees", or an InputError's first line
 
 
@@ -97,7 +91,7 @@ def student_fee_statement(student: Student, term: Term) -> StudentFees:
         return StudentFees(None, "no-fees")
     try:
         (_, record), *_ = engine_students([student])
-        return StudentFees(engine_fees.fee_statement(record, fee_policy, term))
+        return StudentFees(fee_statement(record, fee_policy, term))
     except InputError as exc:
         return StudentFees(None, input_error_text(exc))
 

@@ -11,13 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-import menkan.engine.fees as engine_fees
-from menkan.engine import InputError, Term
+from menkan.engine import FeeStatement, InputError, Term, fee_statement
+from menkan.web.dispatch import task_delay
 from menkan.web.errors import input_error_text
 from menkan.web.fees.models import FeeLine, FeeRun, FeeTerm
 from menkan.web.fees.selectors import add_drop_closed, fee_policy_of, policy_version_current
-from menkan.web.records.models import CourseRecord, Institution, Student
-from menkan.web.records.selectors import engine_inputs
+from menkan.web.records.api import CourseRecord, Institution, Student, engine_inputs
 
 CHUNK = 500
 MAX_ERRORS = 200
@@ -92,9 +91,7 @@ def fee_run_start(
             started_by=_user_or_none(user),
             note=note[:256],
         )
-    from menkan.web.fees.tasks import fee_run_task
-
-    fee_run_task.delay(run.pk)
+    task_delay("menkan.fee_run", run.pk)
     run.refresh_from_db()
     return run
 
@@ -115,7 +112,7 @@ def _students_of_term(institution: Institution, term: str) -> list[int]:
     return sorted(pks)
 
 
-def main_explanation(statement: engine_fees.FeeStatement) -> str:
+def main_explanation(statement: FeeStatement) -> str:
     codes = [e.code for e in statement.explanations if e.code != _BASIS]
     return codes[0] if codes else _BASIS
 
@@ -150,7 +147,7 @@ def fee_run_execute(run_pk: int) -> FeeRun:
             lines = []
             for item in engine_inputs(chunk):
                 try:
-                    statement = engine_fees.fee_statement(item.record(), fee_policy, term)
+                    statement = fee_statement(item.record(), fee_policy, term)
                 except InputError as exc:
                     failed += 1
                     if len(errors) < MAX_ERRORS:

@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from menkan.engine import Term
-from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
+from menkan.web.accounts.api import registrar_institution_get, registrar_institutions
 from menkan.web.exports import xlsx_response
 from menkan.web.fees import selectors, services
-from menkan.web.records import calendar
-from menkan.web.records.selectors import student_get_for
+from menkan.web.records.api import calendar, student_get_for
 
 # The document's two questions and the explanations (engine codes) that answer each.
 WHY_LOW = (

@@ -10,12 +10,11 @@ from typing import TextIO
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from menkan.web.accounts.models import Role, User
-from menkan.web.accounts.services import role_assign, user_create
+from menkan.web.accounts.api import Role, User, role_assign, user_create
 from menkan.web.microcredits import services
 from menkan.web.microcredits.models import Enrollment, Offering
 from menkan.web.microcredits.selectors import center_unit
-from menkan.web.records.models import Institution, Student
+from menkan.web.records.api import Institution, Student
 
 TERM = "114-1"
 # (title, module area or "" for a plain micro-credit course, sessions as (month, day, start hour, hours))

@@ -9,15 +9,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from menkan.web.records.models import Activity, CourseRecord, Institution, Student
-
 
 class Offering(models.Model):
     """One micro-credit course of a term. A modular course (`area` set) is one module: the module is the unit of
     seats ("limited to 5 students per module"), so its `seats` is the module's; a plain course has no seat limit
     unless `seats` is set."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="micro_offerings")
+    institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="micro_offerings")
     term = models.CharField(max_length=8)
     title = models.CharField(max_length=256)
     area = models.CharField(max_length=48, blank=True)  # module area id (institution.yaml); blank: a plain course
@@ -66,7 +64,7 @@ class Enrollment(models.Model):
         FAIL = "fail", _("Fail")
 
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="enrollments")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="micro_enrollments")
+    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="micro_enrollments")
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_sessions = models.JSONField(default=list, blank=True)
     work = models.FileField(upload_to="microcredits/work/%Y/", blank=True)
@@ -74,7 +72,7 @@ class Enrollment(models.Model):
     result = models.CharField(max_length=8, choices=Result.choices, blank=True, default="")
     graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     graded_at = models.DateTimeField(null=True, blank=True)
-    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    activity = models.ForeignKey("records.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["offering", "student"], name="unique_micro_enrollment")]
@@ -108,7 +106,7 @@ class Ban(models.Model):
     """The no-show rule: a seat holder absent from a session of a modular course may take no micro-credit course
     for the rest of that term. Lifting keeps who, when and why."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="micro_bans")
+    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="micro_bans")
     term = models.CharField(max_length=8)
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="bans")
     reason = models.CharField(max_length=300)
@@ -135,7 +133,7 @@ class Certification(models.Model):
     """The General Education Micro-credits Credit Certification Form: filed in a term, listing the student's
     courses; on approval the credits are imported as courses into the next term (or this one, by exception)."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="micro_certifications")
+    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="micro_certifications")
     term = models.CharField(max_length=8)  # the term the form is filed in
     status = models.CharField(max_length=12, choices=Review.choices, default=Review.SUBMITTED)
     filed_at = models.DateTimeField(auto_now_add=True)
@@ -145,7 +143,7 @@ class Certification(models.Model):
     current_term_exception = models.BooleanField(default=False)
     exception_reason = models.TextField(blank=True)
     imported_term = models.CharField(max_length=8, blank=True)
-    imported = models.ManyToManyField(CourseRecord, blank=True, related_name="+")
+    imported = models.ManyToManyField("records.CourseRecord", blank=True, related_name="+")
 
     class Meta:
         ordering = ["-filed_at"]
@@ -155,7 +153,7 @@ class CertificationLine(models.Model):
     """One course listed on a certification form, as the student's record had it when filed."""
 
     certification = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="lines")
-    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    activity = models.ForeignKey("records.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     title = models.CharField(max_length=256)
     term = models.CharField(max_length=8)
     hours = models.DecimalField(max_digits=6, decimal_places=1)
@@ -165,7 +163,7 @@ class OffsetApplication(models.Model):
     """The Credit Transfer Application: with the 2 micro-credits on record, offset up to 2 credits of general
     education (the category the student chose is kept and printed); approved, it becomes a course record."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="micro_offsets")
+    student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="micro_offsets")
     term = models.CharField(max_length=8)
     category = models.CharField(max_length=48)  # a gen-ed category tag of institution.yaml, e.g. ge:humanities
     credits = models.PositiveSmallIntegerField(default=2)
@@ -174,7 +172,9 @@ class OffsetApplication(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
-    course = models.ForeignKey(CourseRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    course = models.ForeignKey(
+        "records.CourseRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-filed_at"]

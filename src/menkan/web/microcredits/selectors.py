@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from menkan.engine.policy.workflows import MicroCredits
-from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.engine import MicroCredits
+from menkan.web.accounts.api import Role, RoleAssignment, User
+from menkan.web.audits.api import policy_current, policy_set_of
 from menkan.web.microcredits.models import (
     Ban,
     Certification,
@@ -24,17 +25,13 @@ from menkan.web.microcredits.models import (
     Review,
     Session,
 )
-from menkan.web.records import calendar
-from menkan.web.records.models import Activity, CourseRecord, Institution, Student
-from menkan.web.records.selectors import student_get_for, student_of
+from menkan.web.records.api import Activity, CourseRecord, Institution, Student, calendar, student_get_for, student_of
 
 T = TypeVar("T")
 
 
 def micro_settings(institution: Institution) -> MicroCredits | None:
     """`workflows.micro_credits` of the institution's current policy, or None where it offers no micro-credits."""
-    from menkan.web.audits.services import policy_current, policy_set_of
-
     version = policy_current(institution)
     if version is None:
         return None

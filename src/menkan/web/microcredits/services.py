@@ -14,10 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from menkan.engine import Term
-from menkan.engine.policy.workflows import MicroCredits, Offset
-from menkan.engine.result import fmt
-from menkan.web.accounts.models import User
+from menkan.engine import MicroCredits, Offset, Term, fmt
+from menkan.web.accounts.api import User
+from menkan.web.audits.api import student_audit
 from menkan.web.microcredits.models import (
     Attendance,
     Ban,
@@ -38,8 +37,15 @@ from menkan.web.microcredits.selectors import (
     micro_settings,
     requirement_nodes,
 )
-from menkan.web.records.models import Activity, CourseRecord, Institution, Student
-from menkan.web.records.uploads import UploadRefused, upload_check
+from menkan.web.records.api import (
+    Institution,
+    Student,
+    UploadRefused,
+    activity_set,
+    course_add,
+    course_set,
+    upload_check,
+)
 
 
 class MicroCreditError(Exception):
@@ -287,8 +293,8 @@ def enrollment_grade(enrollment: Enrollment, result: str, by: User) -> Enrollmen
     offering = enrollment.offering
     last = offering.sessions.order_by("-date").values_list("date", flat=True).first()
     config = _settings(offering.institution)
-    activity, _created = Activity.objects.update_or_create(
-        student=enrollment.student,
+    activity, _created = activity_set(
+        enrollment.student,
         item=config.item,
         title=offering.title,
         term=offering.term,
@@ -331,8 +337,6 @@ def certification_file(student: Student, term: str, activity_ids: Iterable[int],
 def certification_credits(certification: Certification) -> tuple[int, list[str]]:
     """(credits to import now, reasons to refuse). The credits come from the engine's audit of the student
     (requirement ge-micro-credits: hours counted, at most 36, titles once), less those already on record."""
-    from menkan.web.audits.services import student_audit
-
     problems = []
     student = certification.student
     for line in certification.lines.all():
@@ -374,8 +378,8 @@ def certification_approve(
         (code, title) for code, title in certification_steps(certification.student.institution) if code not in already
     ]
     for code, title in steps[:due]:
-        course = CourseRecord.objects.create(
-            student=certification.student,
+        course = course_add(
+            certification.student,
             code=code,
             title=title,
             credits=Decimal(1),
@@ -475,8 +479,8 @@ def offset_approve(application: OffsetApplication, by: User) -> OffsetApplicatio
     names = {c["tag"]: c["name"] for c in offset_categories(application.student.institution)}
     name = names.get(application.category, {}).get("zh-TW", application.category)
     record = _offset(application.student.institution).record
-    course, _created = CourseRecord.objects.update_or_create(
-        student=application.student,
+    course, _created = course_set(
+        application.student,
         code=record.code,
         term=application.term,
         defaults={

@@ -17,13 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from menkan.web.audits.selectors import audit_for_display
+from menkan.web.audits.api import audit_document, audit_refresh_if_stale
 from menkan.web.microcredits import selectors as sel
 from menkan.web.microcredits import services
 from menkan.web.microcredits.models import Ban, Review, Session
 from menkan.web.microcredits.services import MicroCreditError
-from menkan.web.records.models import Institution
-from menkan.web.records.selectors import student_get_for
+from menkan.web.records.api import Institution, student_get_for
 
 
 def _attempt(request: HttpRequest, action: Callable[[], object], done: str = "", prefix: str = "") -> bool:
@@ -215,7 +214,8 @@ def student_page(request: HttpRequest, institution: str, student_id: str) -> Htt
     """A student's micro-credits: courses and hours, a no-show ban, the ge-micro-credits requirement of the audit
     (hours counted, ignored and why, credits), certifications and offset applications."""
     student = student_get_for(request.user, institution, student_id)
-    audit = audit_for_display(student)
+    audit_refresh_if_stale(student)
+    audit = audit_document(student)
     config = sel.micro_settings(student.institution)
     nodes = sel.requirement_nodes(audit) if config is not None else {}
     enrollments = [(e, e.hours_attended()) for e in sel.enrollments_of(student)]

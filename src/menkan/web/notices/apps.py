@@ -7,3 +7,6 @@ class NoticesConfig(AppConfig):
     name = "menkan.web.notices"
     label = "notices"
     verbose_name = "Notices"
+
+    def ready(self) -> None:
+        from menkan.web.notices import tasks  # noqa: F401  (registered, so that dispatch.task_delay finds them by name)

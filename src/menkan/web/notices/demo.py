@@ -19,11 +19,10 @@ STAFF_MAIL_DOMAIN = "ncut.edu.tw"
 def demo_load(out: TextIO) -> list[tuple[str, str, str]]:
     from django.db.models import Count
 
-    from menkan.web.accounts.models import Role, User
-    from menkan.web.accounts.services import role_assign, user_create
+    from menkan.web.accounts.api import Role, User, role_assign, user_create
     from menkan.web.notices.models import StudentContact
     from menkan.web.notices.services import NoticeSetupError, schedule_seed
-    from menkan.web.records.models import Institution, SchoolClass, Student
+    from menkan.web.records.api import Institution, SchoolClass, Student
 
     ncut = Institution.objects.filter(code="ncut").first()
     if ncut is None:

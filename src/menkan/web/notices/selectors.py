@@ -15,12 +15,10 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from menkan.engine import Term
-from menkan.web.accounts.models import Role, RoleAssignment, User
-from menkan.web.accounts.selectors import registrar_institutions
-from menkan.web.audits.models import AuditResult
+from menkan.web.accounts.api import Role, RoleAssignment, User, registrar_institutions
+from menkan.web.audits.api import AuditResult, policy_current, policy_set_of, students_audit
 from menkan.web.notices.models import NoticeLog, NoticeSchedule
-from menkan.web.records.models import Institution, SchoolClass, Student
-from menkan.web.records.selectors import student_study_year, students_visible_to
+from menkan.web.records.api import Institution, SchoolClass, Student, student_study_year, students_visible_to
 
 # --- the institution's settings -----------------------------------------------------------------------------------
 
@@ -55,8 +53,6 @@ class NoticeSpec:
 
 def notice_spec(institution: Institution) -> NoticeSpec | None:
     """The notice settings of the institution's current policy; None when it has none (no notices)."""
-    from menkan.web.audits.services import policy_current, policy_set_of
-
     version = policy_current(institution)
     if version is None:
         return None
@@ -239,8 +235,6 @@ def seniors_status(
 ) -> list[SeniorStatus]:
     """The seniors of `term` (of `students`, default the institution's) to whom the requirement applies, with
     their status from their stored audits (audited first where missing or made under an older policy)."""
-    from menkan.web.audits.services import policy_current, students_audit
-
     query = (students if students is not None else Student.objects.all()).filter(institution=institution)
     if spec.division:
         query = query.filter(division=spec.division)

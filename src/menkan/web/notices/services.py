@@ -28,8 +28,7 @@ from menkan.web.notices.selectors import (
     notice_spec,
     seniors_status,
 )
-from menkan.web.records import calendar
-from menkan.web.records.models import Institution, SchoolClass, Student
+from menkan.web.records.api import Institution, SchoolClass, Student, calendar
 
 log = logging.getLogger("menkan.notices")
 

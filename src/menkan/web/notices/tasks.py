@@ -8,6 +8,7 @@ from datetime import date
 from celery import shared_task
 
 from menkan.web.notices import services
+from menkan.web.records.api import Institution
 
 log = logging.getLogger("menkan.notices")
 
@@ -15,8 +16,6 @@ log = logging.getLogger("menkan.notices")
 @shared_task(name="menkan.notices_send_due")
 def notices_send_due_task(today: str | None = None, institution_id: int | None = None) -> dict[str, int]:
     """Send the notices due on `today` (ISO date; default today). Returns the counts of outcomes."""
-    from menkan.web.records.models import Institution
-
     institution = Institution.objects.get(pk=institution_id) if institution_id is not None else None
     report = services.notices_send_due(date.fromisoformat(today) if today else None, institution=institution)
     log.info("notices: %s", report.summary())

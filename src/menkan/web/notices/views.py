@@ -13,13 +13,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from menkan.web.accounts.selectors import registrar_institutions
+from menkan.web.accounts.api import registrar_institutions
 from menkan.web.notices import selectors, services
 from menkan.web.notices.forms import ScheduleForm
 from menkan.web.notices.models import NoticeLog
 from menkan.web.notices.tasks import notices_send_due_task
-from menkan.web.records import calendar
-from menkan.web.records.models import Institution
+from menkan.web.records.api import Institution, calendar
 
 
 def _registrar_only(request: HttpRequest) -> None:

@@ -12,8 +12,7 @@ from django.db import transaction
 from menkan.web.programs import services
 from menkan.web.programs.models import Application, ProgramTerm
 from menkan.web.programs.selectors import registrations_of
-from menkan.web.records.models import Institution, Student
-from menkan.web.records.services import student_import_document
+from menkan.web.records.api import Institution, Student, student_import_document
 
 # term: (semester starts, add/drop week ends, registration opens, registration closes). 114-1's window is the
 # document's (9/8–9/26); the others follow NTUT's pattern: registration during the first three weeks.

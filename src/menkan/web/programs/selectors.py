@@ -13,15 +13,13 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from menkan.engine import Student as EngineStudent
-from menkan.engine import Term, latest_study_term
-from menkan.engine.policy.loader import walk
-from menkan.engine.policy.models import Tiered
-from menkan.web.accounts.models import Role, RoleAssignment, User
-from menkan.web.accounts.selectors import is_registrar
+from menkan.engine import Term, Tiered, latest_study_term, walk
+from menkan.web.accounts.api import Role, RoleAssignment, User, is_registrar
+from menkan.web.audits.api import audit_as_of, policy_current, policy_set_of, runtime_of
 from menkan.web.programs.catalogue import catalogue_of
 from menkan.web.programs.models import Application, IssuedCertificate, ProgramTerm, RegistrationException, Step
-from menkan.web.records.models import Institution, Student
-from menkan.web.records.selectors import students_visible_to
+from menkan.web.records.api import Institution, Student, student_document, students_visible_to
+from menkan.web.records.api import term_current as records_term_current
 
 PREFIX = "micro-program."
 #: who reviews each step: the role, and whether its scope is the program (else the student's department)
@@ -81,8 +79,6 @@ _PROGRAMS: dict[tuple[str, str | None], dict[str, Program]] = {}
 def programs_of(institution: Institution) -> dict[str, Program]:
     """Program code -> Program: the tiered requirements `micro-program.<CODE>` of the institution's current
     policies, and the programs of its catalogue that the policies do not (yet) hold, in code order."""
-    from menkan.web.audits.services import policy_current, policy_set_of
-
     version = policy_current(institution)
     # keyed by the files' checksum: the same policy files give the same programs (a version's pk may be reused)
     key = (institution.code, version.checksum if version is not None else None)
@@ -156,7 +152,6 @@ class Deadline:
 def engine_record(student: Student) -> EngineStudent:
     """The student's record as the engine reads it."""
     from menkan.engine import student_from_dict
-    from menkan.web.records.selectors import student_document
 
     return student_from_dict(student_document(student), source=f"student {student.student_id}")
 
@@ -187,8 +182,6 @@ def application_week(term: ProgramTerm, today: date) -> int:
 def application_weeks(institution: Institution) -> tuple[int, int] | None:
     """The weeks of a semester certificate applications are taken in (`workflows.micro_programs.application_weeks`
     of the institution's current policy); None where it takes none."""
-    from menkan.web.audits.services import policy_current, policy_set_of
-
     version = policy_current(institution)
     settings = policy_set_of(version).institution.workflows.micro_programs if version is not None else None
     if settings is None:
@@ -429,9 +422,7 @@ class ProgressReport:
 def student_progress(student: Student) -> ProgressReport:
     """The student's progress on every micro-program, as if registered in each (nothing is stored), ranked by
     the engine: those they can complete first, then met, then fewest credits and courses left."""
-    from menkan.engine.programs import program_outlook
-    from menkan.web.audits.services import audit_as_of, policy_current, runtime_of
-    from menkan.web.records.calendar import term_current
+    from menkan.engine import program_outlook
 
     version = policy_current(student.institution)
     programs = {p.full_id: p for p in programs_of(student.institution).values() if p.node is not None}
@@ -440,7 +431,7 @@ def student_progress(student: Student) -> ProgressReport:
     record = engine_record(student)
     began = time.perf_counter()
     # as of the term the student's stored audit is as of (the institution's current term, within the record)
-    as_of = audit_as_of(record, term_current(student.institution))
+    as_of = audit_as_of(record, records_term_current(student.institution))
     outlooks = program_outlook(runtime_of(version), record, as_of=as_of, group=PREFIX.rstrip("."))
     seconds = time.perf_counter() - began
     rows = [Progress(programs[o.requirement_id], o) for o in outlooks if o.requirement_id in programs]

@@ -16,7 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from menkan.engine import InputError, Term
-from menkan.web.accounts.models import User
+from menkan.web.accounts.api import User
+from menkan.web.audits.api import policy_current, runtime_of
 from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, RegistrationException, Step
 from menkan.web.programs.selectors import (
     RegistrationEntry,
@@ -36,9 +37,7 @@ from menkan.web.programs.selectors import (
     window_next,
     window_open,
 )
-from menkan.web.records import calendar
-from menkan.web.records.models import Institution, Student
-from menkan.web.records.services import student_programs_save
+from menkan.web.records.api import Institution, Student, calendar, student_document, student_programs_save
 
 
 class ProgramError(Exception):
@@ -242,8 +241,6 @@ def audit_as_of(student: Student, term: str) -> dict[str, Any]:
     document. A registration made this term counts only in an audit as of this term, and a record may end
     with the last graded term, so the stored audit (as of the record's last term) may not show it yet."""
     from menkan.engine import latest_term, student_from_dict
-    from menkan.web.audits.services import policy_current, runtime_of
-    from menkan.web.records.selectors import student_document
 
     version = policy_current(student.institution)
     if version is None:

@@ -15,12 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from menkan.engine import Term
-from menkan.web.accounts.selectors import registrar_institutions
+from menkan.web.accounts.api import institutions_of, registrar_institutions
 from menkan.web.programs import selectors, services
 from menkan.web.programs.models import Application, Step
-from menkan.web.records import calendar
-from menkan.web.records.models import Department, Institution, Student
-from menkan.web.records.selectors import student_get_for
+from menkan.web.records.api import Department, Institution, Student, calendar, student_get_for
 
 
 def _offered(institution: Institution) -> Institution:
@@ -36,8 +34,6 @@ def _institution_for(request: HttpRequest) -> Institution:
     student = getattr(request.user, "student", None)
     if student is not None:
         return _offered(student.institution)
-    from menkan.web.accounts.navigation import institutions_of
-
     for institution in institutions_of(request.user):
         if selectors.institution_has_programs(institution):
             return institution

@@ -7,8 +7,8 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from menkan.engine import Term
-from menkan.engine.calendar import term_on
+from menkan.engine import Term, term_on
+from menkan.web.records.hooks import policy_set_current, term_starts_kept
 from menkan.web.records.models import Institution
 
 
@@ -24,31 +24,14 @@ def today() -> dt.date:
 def _policy_starts(institution: Institution) -> dict[Term, dt.date]:
     """`workflows.calendar` of the institution's current policy: term -> first day (e.g. `115-1: 2026-09-14`,
     `114-S: 2026-07-01` for a summer term; the loader refused entries that are not a term and a date)."""
-    from menkan.web.audits.services import policy_current, policy_set_of
-
-    version = policy_current(institution)
-    if version is None:
-        return {}
-    return dict(policy_set_of(version).institution.workflows.calendar)
-
-
-def _program_calendar_starts(institution: Institution) -> dict[Term, dt.date]:
-    """The semester starts of the registrar's micro-program calendar (programs.ProgramTerm), where there is one."""
-    from menkan.web.programs.models import ProgramTerm  # the calendar the registrar keeps for micro-programs
-
-    starts: dict[Term, dt.date] = {}
-    for term, start in ProgramTerm.objects.filter(institution=institution).values_list("term", "semester_starts"):
-        try:
-            starts[Term.parse(term)] = start
-        except ValueError:
-            continue
-    return starts
+    policy_set = policy_set_current(institution)
+    return dict(policy_set.institution.workflows.calendar) if policy_set is not None else {}
 
 
 def term_starts(institution: Institution) -> dict[Term, dt.date]:
-    """The institution's own term start dates: its policy's calendar, then the registrar's program calendar
-    (which is edited in the portal, so it wins where both name a term)."""
-    return {**_policy_starts(institution), **_program_calendar_starts(institution)}
+    """The institution's own term start dates: its policy's calendar, then the calendars other apps keep (the
+    registrar's micro-program calendar, which is edited in the portal, so it wins where both name a term)."""
+    return {**_policy_starts(institution), **term_starts_kept(institution)}
 
 
 def term_current(institution: Institution, day: dt.date | None = None) -> Term:

@@ -10,10 +10,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
 
-from menkan.engine import InputError, Term, student_from_dict, study_year
+from menkan.engine import InputError, Term, Workflows, student_from_dict, study_year
 from menkan.engine import Student as EngineStudent
-from menkan.engine.policy.workflows import Workflows
-from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.web.accounts.api import Role, RoleAssignment, User
 from menkan.web.records.codec import (  # the documents are the codec's; re-exported for the apps reading them
     EngineInput as EngineInput,
 )
@@ -22,6 +21,7 @@ from menkan.web.records.codec import engine_students as engine_students
 from menkan.web.records.codec import json_value
 from menkan.web.records.codec import student_document as student_document
 from menkan.web.records.codec import student_documents as student_documents
+from menkan.web.records.hooks import policy_set_current
 from menkan.web.records.models import Activity, Certificate, Institution, Student
 
 
@@ -95,10 +95,8 @@ RecordKind = Literal["student", "course", "activity", "certificate"]
 
 def _workflows(institution: Institution) -> Workflows:
     """The workflow settings of the institution's current policy (none set when it has no policy)."""
-    from menkan.web.audits.services import policy_current, policy_set_of
-
-    version = policy_current(institution)
-    return policy_set_of(version).institution.workflows if version is not None else Workflows()
+    policy_set = policy_set_current(institution)
+    return policy_set.institution.workflows if policy_set is not None else Workflows()
 
 
 def item_owners(institution: Institution) -> dict[str, str]:

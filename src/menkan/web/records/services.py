@@ -7,9 +7,8 @@ from typing import Any
 
 from django.db import models, transaction
 
-from menkan.engine import InputError, InputProblem, PolicySet, student_from_dict, student_to_dict
+from menkan.engine import InputError, InputProblem, PolicySet, grade_problems, student_from_dict, student_to_dict
 from menkan.engine import Student as EngineStudent
-from menkan.engine.ledger import grade_problems
 from menkan.web.records.codec import (
     Key,
     activity_key,
@@ -19,6 +18,7 @@ from menkan.web.records.codec import (
     student_document,
     student_row,
 )
+from menkan.web.records.hooks import policy_set_current
 from menkan.web.records.models import (
     Activity,
     Certificate,
@@ -99,10 +99,8 @@ def record_validator(institution: Institution) -> Callable[[Any], list[InputProb
     validation of `menkan.student/1`, and the grades read on the scale of the institution's published policy (when
     it has one), so that a grade the audit could not read is refused now, at its path, not found later. The
     function returned gives every problem of a document, located by its path (none: the record is valid)."""
-    from menkan.web.audits.services import policy_current, policy_set_of
-
-    version = policy_current(institution)
-    settings = policy_set_of(version).institution if version is not None else None
+    policy_set = policy_set_current(institution)
+    settings = policy_set.institution if policy_set is not None else None
 
     def problems(document: Any) -> list[InputProblem]:
         try:
@@ -186,3 +184,38 @@ def _sync_certificates(student: Student, certificates: Iterable[dict[str, Any]])
     existing: dict[Key, models.Model] = {(c.code, c.term): c for c in student.certificates.all()}
     wanted = {key: (identity, fields) for key, identity, fields in map(certificate_row, certificates)}
     return _sync(Certificate, student, existing, wanted)
+
+
+# Writes of records made by the workflow apps (an activity for hours registered, a course for credits certified,
+# a certificate for a licence): they go through here, so that records alone writes its rows.
+
+
+def activity_add(student: Student, **fields: Any) -> Activity:
+    """Record a new activity of the student (hours of an approved upload)."""
+    return Activity.objects.create(student=student, **fields)
+
+
+def activity_ensure(student: Student, *, defaults: dict[str, Any], **key: Any) -> tuple[Activity, bool]:
+    """The student's activity matching `key`, recorded with `defaults` when there is none (a roster uploaded again
+    changes nothing); whether it was recorded now."""
+    return Activity.objects.get_or_create(student=student, defaults=defaults, **key)
+
+
+def activity_set(student: Student, *, defaults: dict[str, Any], **key: Any) -> tuple[Activity, bool]:
+    """The student's activity matching `key`, recorded or changed to `defaults` (a course graded again)."""
+    return Activity.objects.update_or_create(student=student, defaults=defaults, **key)
+
+
+def certificate_ensure(student: Student, *, defaults: dict[str, Any], **key: Any) -> tuple[Certificate, bool]:
+    """The student's certificate matching `key`, recorded with `defaults` when there is none."""
+    return Certificate.objects.get_or_create(student=student, defaults=defaults, **key)
+
+
+def course_add(student: Student, **fields: Any) -> CourseRecord:
+    """Record a new course of the student (a micro-credit step certified)."""
+    return CourseRecord.objects.create(student=student, **fields)
+
+
+def course_set(student: Student, *, defaults: dict[str, Any], **key: Any) -> tuple[CourseRecord, bool]:
+    """The student's course matching `key`, recorded or changed to `defaults` (an offset credited)."""
+    return CourseRecord.objects.update_or_create(student=student, defaults=defaults, **key)

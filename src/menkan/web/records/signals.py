@@ -1,4 +1,4 @@
-"""Any change to a student's records schedules a re-audit of that student once the transaction commits."""
+"""Any change to a student's records is announced (`hooks.student_records_changed`); audits re-audits on it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from menkan.web.records.hooks import student_records_changed
 from menkan.web.records.models import Activity, Certificate, CourseRecord, Student
 
 
@@ -14,15 +15,11 @@ from menkan.web.records.models import Activity, Certificate, CourseRecord, Stude
 @receiver([post_save, post_delete], sender=Activity)
 @receiver([post_save, post_delete], sender=Certificate)
 def _record_changed(sender: type, instance: Any, **kwargs: Any) -> None:
-    from menkan.web.audits.services import audit_schedule
-
-    audit_schedule(instance.student_id)
+    student_records_changed.send(sender=sender, student_pk=instance.student_id)
 
 
 @receiver(post_save, sender=Student)
 def _student_changed(sender: type, instance: Student, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return
-    from menkan.web.audits.services import audit_schedule
-
-    audit_schedule(instance.pk)
+    student_records_changed.send(sender=sender, student_pk=instance.pk)

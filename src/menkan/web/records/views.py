@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from menkan.web.accounts.navigation import landing_url
-from menkan.web.audits.selectors import audit_for_display
+from menkan.web.accounts.api import landing_url
 from menkan.web.exports import xlsx_response
+from menkan.web.records.hooks import audit_document_fresh
 from menkan.web.records.selectors import student_get_for, students_visible_to
 
 
@@ -61,5 +61,5 @@ def student_list_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def student_home(request: HttpRequest, institution: str, student_id: str) -> HttpResponse:
     student = student_get_for(request.user, institution, student_id)
-    audit = audit_for_display(student)
+    audit = audit_document_fresh(student)
     return render(request, "records/student_home.html", {"student": student, "audit": audit})

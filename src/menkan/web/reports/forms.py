@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from menkan.engine import Term
-from menkan.web.records.models import Institution
+from menkan.web.records.api import Institution
 
 
 class PassRateForm(forms.Form):

@@ -14,11 +14,9 @@ from django.db.models import Q, QuerySet
 from menkan.engine import InputError, PolicySet, Term, student_from_dict
 from menkan.engine import Student as EngineStudent
 from menkan.reports import PassRateReport, PassRateSpec, audit_pass_rates, pass_rate_spec
-from menkan.web.audits.models import AuditResult
-from menkan.web.audits.services import policy_current, policy_set_of
+from menkan.web.audits.api import AuditResult, policy_current, policy_set_of
 from menkan.web.errors import input_error_text
-from menkan.web.records.models import Institution, Student
-from menkan.web.records.selectors import engine_inputs, student_documents, student_study_year
+from menkan.web.records.api import Institution, Student, engine_inputs, student_documents, student_study_year
 
 # Students read per batch: engine_inputs and student_documents read a batch in a handful of queries.
 CHUNK = 500

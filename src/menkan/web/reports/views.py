@@ -17,10 +17,10 @@ from django.utils.translation import get_language
 
 from menkan.engine import InputError, Term
 from menkan.reports import PassRateReport, render_csv, render_xlsx
-from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
+from menkan.web.accounts.api import registrar_institution_get, registrar_institutions
 from menkan.web.errors import input_error_text
 from menkan.web.exports import XLSX
-from menkan.web.records.models import Institution
+from menkan.web.records.api import Institution
 from menkan.web.reports.display import report_charts, report_tables
 from menkan.web.reports.forms import PassRateForm
 from menkan.web.reports.selectors import (

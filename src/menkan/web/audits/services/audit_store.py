@@ -16,15 +16,13 @@ from django.db import connection, transaction
 from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.utils import timezone
 
-from menkan.engine import InputError, Term, latest_term
-from menkan.engine.records import Student as EngineStudent
-from menkan.engine.result import AuditResult as EngineResult
-from menkan.engine.result import RequirementResult
+from menkan.engine import AuditResult as EngineResult
+from menkan.engine import InputError, RequirementResult, Term, latest_term
+from menkan.engine import Student as EngineStudent
 from menkan.web.audits.models import AuditResult, PolicyVersion, RequirementStatus
 from menkan.web.audits.services.policy_versions import runtime_of
-from menkan.web.records.calendar import term_current
-from menkan.web.records.models import Student
-from menkan.web.records.selectors import engine_inputs
+from menkan.web.dispatch import task_delay
+from menkan.web.records.api import Student, engine_inputs, term_current
 
 log = logging.getLogger("menkan.audits")
 
@@ -271,6 +269,13 @@ def _flush_scheduled() -> None:
         return
     pks = sorted(waiting)
     waiting.clear()
-    from menkan.web.audits.tasks import audit_students_task
+    task_delay("menkan.audit_students", pks)
 
-    audit_students_task.delay(pks)
+
+def audit_refresh_if_stale(student: Student) -> None:
+    """Audit the student again if the stored audit is missing, made under an older policy or in another term
+    than today's (`selectors.audit_is_stale`); the page then reads it with `selectors.audit_document`."""
+    from menkan.web.audits.selectors import audit_is_stale  # selectors read through services' runtime
+
+    if audit_is_stale(student):
+        student_audit(student)

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from menkan.web.audits.models import BatchRun
 from menkan.web.audits.services.audit_store import PHASES, AuditedChunk, students_audit_prepare, students_audit_store
-from menkan.web.records.models import Institution, Student
+from menkan.web.dispatch import task_delay
+from menkan.web.records.api import Institution, Student
 
 log = logging.getLogger("menkan.audits")
 
@@ -59,10 +60,8 @@ def batch_dispatch(
 ) -> None:
     """Send a run's chunks to Celery (run eagerly, in turn, without a broker); `progress` sees the run
     after each chunk is sent."""
-    from menkan.web.audits.tasks import batch_chunk_task
-
     for pks in chunks:
-        batch_chunk_task.delay(run.pk, list(pks))
+        task_delay("menkan.batch_chunk", run.pk, list(pks))
         if progress is not None:
             run.refresh_from_db()
             progress(run)

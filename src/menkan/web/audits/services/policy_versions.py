@@ -14,11 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from menkan.engine import PolicySet, Runtime, compile, load_policy_dir
-from menkan.engine.policy.loader import SHIPPED_POLICIES
+from menkan.engine import SHIPPED_POLICIES, PolicySet, Runtime, compile, load_policy_dir
 from menkan.web.audits.models import PolicyVersion
-from menkan.web.records.models import Institution
-from menkan.web.records.services import institution_sync
+from menkan.web.records.api import Institution, institution_sync
 
 
 def _policy_root() -> Path:
@@ -129,3 +127,9 @@ def policy_publish_shipped(code: str, *, reaudit: bool = True) -> PolicyVersion:
 
 def policy_current(institution: Institution) -> PolicyVersion | None:
     return PolicyVersion.objects.filter(institution=institution, is_current=True).first()
+
+
+def policy_set_current_of(institution: Institution) -> PolicySet | None:
+    """The loaded policies of the institution's current version (None without one): what records reads."""
+    version = policy_current(institution)
+    return policy_set_of(version) if version is not None else None

@@ -5,13 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from menkan.engine import AuditResult as EngineResult
 from menkan.engine import InputError, student_from_dict
-from menkan.engine.result import AuditResult as EngineResult
 from menkan.web.audits.services.audit_store import audit_as_of
 from menkan.web.audits.services.policy_versions import policy_current, runtime_of
-from menkan.web.records.calendar import term_current
-from menkan.web.records.models import Student
-from menkan.web.records.selectors import student_document
+from menkan.web.records.api import Student, student_document, term_current
 
 
 class PlannedCourseError(ValueError):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from menkan.web.accounts.models import User
+from menkan.web.accounts.api import User
 from menkan.web.exports import xlsx_bytes
 from menkan.web.records.codec import block_columns, fragment
 from menkan.web.records.imports.layouts import KIND_OF_CATEGORY, KINDS, LAYOUTS, ImportKind

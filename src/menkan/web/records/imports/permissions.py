@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from menkan.web.accounts.models import Role, RoleAssignment, User
+from menkan.web.accounts.api import Role, RoleAssignment, User
 from menkan.web.records.imports.layouts import KINDS, ImportKind
 from menkan.web.records.models import (
     Institution,

@@ -138,10 +138,10 @@ def _plan_students(run: Run) -> None:
 
 def _grading(institution: Institution) -> Any | None:
     """The grading of the institution's current policy (None without one: then no grade is refused)."""
-    from menkan.web.audits.services import policy_current, policy_set_of
+    from menkan.web.records.hooks import policy_set_current
 
-    version = policy_current(institution)
-    return policy_set_of(version).institution.grading if version is not None else None
+    policy_set = policy_set_current(institution)
+    return policy_set.institution.grading if policy_set is not None else None
 
 
 def _grade_help(grading: Any | None) -> str:

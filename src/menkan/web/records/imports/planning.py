@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from menkan.engine import InputProblem
-from menkan.web.accounts.models import User
+from menkan.web.accounts.api import User
 from menkan.web.errors import problem_reason
 from menkan.web.records.codec import SCHEMA
 from menkan.web.records.imports.layouts import IGNORED, KIND_NAMES, LAYOUTS, RECORD_KIND, ImportKind, header_key

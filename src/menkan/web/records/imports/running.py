@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from menkan.web.accounts.models import User
+from menkan.web.accounts.api import User
 from menkan.web.records.imports.layouts import KIND_NAMES, KINDS, ImportKind
 from menkan.web.records.imports.permissions import import_scope
 from menkan.web.records.imports.planners import PLANNERS

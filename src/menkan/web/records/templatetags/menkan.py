@@ -60,7 +60,7 @@ def status_label(status: str) -> str:
 
 @register.filter
 def reason_label(reason: str) -> str:
-    from menkan.engine.worksheet import REASONS
+    from menkan.engine import REASONS
 
     zh, en = REASONS.get(reason, (reason, reason))
     return en if _is_english() else zh

@@ -1,0 +1,58 @@
+"""What records asks of the apps above it without importing them: set by those apps' `ready()`, sent from here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.dispatch import Signal
+
+from menkan.engine import PolicySet, Term
+from menkan.web.records.models import Institution, Student
+
+# Sent (with `student_pk`) when a student or any of their records is saved or deleted; audits re-audits on it.
+student_records_changed = Signal()
+
+PolicySource = Callable[[Institution], PolicySet | None]
+TermStartsSource = Callable[[Institution], dict[Term, dt.date]]
+AuditSource = Callable[[Student], dict[str, Any] | None]
+
+_policy_source: list[PolicySource] = []
+_term_starts_sources: list[TermStartsSource] = []
+_audit_source: list[AuditSource] = []
+
+
+def policy_source_set(source: PolicySource) -> None:
+    """Name where the institution's current policy set is read (audits keeps the published versions)."""
+    _policy_source[:] = [source]
+
+
+def policy_set_current(institution: Institution) -> PolicySet | None:
+    """The institution's current policy set, None when it has none published (or nobody keeps policies)."""
+    return _policy_source[0](institution) if _policy_source else None
+
+
+def term_starts_source_add(source: TermStartsSource) -> None:
+    """Add a calendar of semester starts kept by another app (programs: the registrar's micro-program calendar);
+    the calendars added later override the earlier ones and the policy's `workflows.calendar`."""
+    if source not in _term_starts_sources:
+        _term_starts_sources.append(source)
+
+
+def term_starts_kept(institution: Institution) -> dict[Term, dt.date]:
+    """The semester starts every added calendar keeps for the institution, later calendars overriding."""
+    starts: dict[Term, dt.date] = {}
+    for source in _term_starts_sources:
+        starts.update(source(institution))
+    return starts
+
+
+def audit_source_set(source: AuditSource) -> None:
+    """Name where a student's audit document is read, refreshed first if stale (audits keeps the audits)."""
+    _audit_source[:] = [source]
+
+
+def audit_document_fresh(student: Student) -> dict[str, Any] | None:
+    """The student's audit document for their home page (None before one can be made, or nobody audits)."""
+    return _audit_source[0](student) if _audit_source else None
