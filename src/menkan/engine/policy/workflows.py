@@ -280,11 +280,51 @@ class WeekRange(Model):
         return self
 
 
+#: the portal's roles that may review a certificate application, and the scopes each role's assignments carry
+ReviewRole = Literal["program-contact", "program-head", "department-officer", "department-head", "registrar"]
+ReviewScope = Literal["program", "department", "institution"]
+REVIEW_SCOPES: dict[str, frozenset[str]] = {
+    "program-contact": frozenset({"program"}),
+    "program-head": frozenset({"program"}),
+    "department-officer": frozenset({"department"}),
+    "department-head": frozenset({"department"}),
+    "registrar": frozenset({"institution"}),
+}
+
+
+class ReviewStep(Model):
+    """One step of the certificate review: who acts, the holders of `role` whose assignment covers the
+    application's `scope` (its program, the student's department, or the whole institution)."""
+
+    id: Identifier
+    title: Localized
+    role: ReviewRole
+    scope: ReviewScope
+    cites: str | None = None
+
+    @model_validator(mode="after")
+    def _role_has_scope(self) -> ReviewStep:
+        if self.scope not in REVIEW_SCOPES[self.role]:
+            allowed = " or ".join(sorted(REVIEW_SCOPES[self.role]))
+            raise ValueError(f"a {self.role}'s assignments have no {self.scope} scope (only {allowed})")
+        return self
+
+
 class MicroPrograms(Model):
-    """Micro-program certificates: when applications are taken (the registration deadline is the policy's)."""
+    """Micro-program certificates: when applications are taken and the review steps, in order (the registration
+    deadline is the policy's)."""
 
     application_weeks: WeekRange = Field(description="weeks of a semester certificate applications are taken in")
+    review: list[ReviewStep] = Field(min_length=1, description="the certificate review steps, in order")
     cites: str | None = None
+
+    @model_validator(mode="after")
+    def _steps_unique(self) -> MicroPrograms:
+        ids = [step.id for step in self.review]
+        repeated = sorted({step for step in ids if ids.count(step) > 1})
+        if repeated:
+            raise ValueError(f"review step ids repeat: {', '.join(repeated)}")
+        return self
 
 
 # ------------------------------------------------------------------------------------------------------------- all
