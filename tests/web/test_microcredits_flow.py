@@ -4,7 +4,9 @@ record, the student's page, certification with its credit import into the next t
 from __future__ import annotations
 
 import datetime
+import shutil
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from menkan.engine.policy.loader import SHIPPED_POLICIES
 from menkan.web.accounts.models import Role, User
 from menkan.web.accounts.services import role_assign, user_create, user_password_change
-from menkan.web.audits.services import policy_publish_shipped, student_audit
+from menkan.web.audits.services import files_of_folder, policy_publish, policy_publish_shipped, student_audit
 from menkan.web.microcredits import services
 from menkan.web.microcredits.models import Attendance, Ban, Enrollment, Offering, Review, Session
 from menkan.web.microcredits.selectors import requirement_nodes, term_current
@@ -668,3 +671,20 @@ def test_the_micro_credit_page_speaks_zh_tw_only(nk: Nkust) -> None:
     main = re.sub(r"<[^>]+>", " ", html[html.index("<main") :])
     english = set(re.findall(r"[A-Za-z]{3,}", main)) - {"NKUST", "PDF"}  # the institution's code, a file type
     assert not english, english
+
+
+def test_too_few_hours_names_the_policys_first_credit_step(nk: Nkust, tmp_path: Path) -> None:
+    """The hours of the first credit are the policy's (`credit_steps` of the hours requirement), not a figure of the
+    app: with 12 h → 1 credit, 9 hours are "fewer than 12"."""
+    folder = tmp_path / "nkust"
+    shutil.copytree(SHIPPED_POLICIES / "nkust", folder)
+    rules = folder / "micro-credits.yaml"
+    text = rules.read_text(encoding="utf-8")
+    assert "      - {hours: 18, credits: 1}\n" in text
+    rules.write_text(text.replace("      - {hours: 18, credits: 1}\n", "      - {hours: 12, credits: 1}\n"), "utf-8")
+    policy_publish(files_of_folder(folder), reaudit=False)
+    Activity.objects.create(student=nk.student, item="ge-micro", hours=9, term="113-1", title="課程A")
+    certification = services.certification_file(nk.student, "113-1", [Activity.objects.get().pk], True)
+    refused = services.certification_approve(certification, nk.staff)
+    assert refused.status == Review.REFUSED
+    assert "Fewer than 12 hours counted" in refused.reason and "18" not in refused.reason

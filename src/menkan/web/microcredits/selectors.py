@@ -13,6 +13,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from menkan.engine.policy.loader import walk
+from menkan.engine.policy.models import Hours
 from menkan.engine.policy.workflows import MicroCredits
 from menkan.web.accounts.models import Role, RoleAssignment, User
 from menkan.web.microcredits.models import (
@@ -39,6 +41,22 @@ def micro_settings(institution: Institution) -> MicroCredits | None:
     if version is None:
         return None
     return policy_set_of(version).institution.workflows.micro_credits
+
+
+def first_credit_hours(institution: Institution) -> Decimal | None:
+    """The hours that earn the first credit: the first `credit_steps` of the micro-credits' hours requirement
+    (`workflows.micro_credits.requirement`) in the current policy; None where there is no such step."""
+    from menkan.web.audits.services import policy_current, policy_set_of
+
+    version = policy_current(institution)
+    config = policy_set_of(version).institution.workflows.micro_credits if version is not None else None
+    if version is None or config is None:
+        return None
+    for policy in policy_set_of(version).policies:
+        for full_id, node in walk(policy.requirements):
+            if full_id == config.requirement and isinstance(node, Hours) and node.credit_steps:
+                return min(step.hours for step in node.credit_steps)
+    return None
 
 
 def center_unit(institution: Institution) -> str | None:

@@ -32,6 +32,7 @@ from menkan.web.microcredits.models import (
 from menkan.web.microcredits.selectors import (
     bans_active,
     bans_active_in,
+    first_credit_hours,
     micro_activities,
     micro_courses_on_record,
     micro_credits_on_record,
@@ -344,7 +345,13 @@ def certification_credits(certification: Certification) -> tuple[int, list[str]]
     node = requirement_nodes(stored.document if stored else None).get(config.requirement)
     earned = int((node or {}).get("details", {}).get("credits") or 0)
     if earned == 0:
-        problems.append(_("Fewer than 18 hours counted: keep taking micro-credit courses."))
+        hours = first_credit_hours(student.institution)
+        if hours is None:
+            problems.append(_("Too few hours counted: keep taking micro-credit courses."))
+        else:
+            problems.append(
+                _("Fewer than %(hours)s hours counted: keep taking micro-credit courses.") % {"hours": fmt(hours)}
+            )
     steps = certification_steps(student.institution)
     already = micro_courses_on_record(student).filter(code__in=[code for code, _title in steps]).count()
     due = max(0, min(earned, len(steps)) - already)
