@@ -19,7 +19,7 @@ from menkan.engine.policy.loader import SHIPPED_POLICIES
 from menkan.web.accounts.models import Role, User
 from menkan.web.accounts.services import role_assign, user_create, user_password_change
 from menkan.web.audits.services import files_of_folder, policy_publish, policy_publish_shipped, student_audit
-from menkan.web.microcredits import services
+from menkan.web.microcredits import selectors, services
 from menkan.web.microcredits.models import Attendance, Ban, Enrollment, Offering, Review, Session
 from menkan.web.microcredits.selectors import requirement_nodes, term_current
 from menkan.web.microcredits.services import MicroCreditError
@@ -688,3 +688,25 @@ def test_too_few_hours_names_the_policys_first_credit_step(nk: Nkust, tmp_path: 
     refused = services.certification_approve(certification, nk.staff)
     assert refused.status == Review.REFUSED
     assert "Fewer than 12 hours counted" in refused.reason and "18" not in refused.reason
+
+
+def test_the_imported_courses_grade_and_credits_are_the_policys(nk: Nkust, tmp_path: Path) -> None:
+    """The imported course takes the certification's `grade` and the credits its step adds (here one step of 2
+    credits at 18 h, graded 通過), not 1 credit and "P" written in the app."""
+    folder = tmp_path / "nkust"
+    shutil.copytree(SHIPPED_POLICIES / "nkust", folder)
+    settings, rules = folder / "institution.yaml", folder / "micro-credits.yaml"
+    text = settings.read_text(encoding="utf-8")
+    first = "        - {hours: 18, credits: 1, code: GEMC1,"
+    second = text[text.index("        - {hours: 36, credits: 2, code: GEMC2,") :].split("\n", 1)[0] + "\n"
+    assert first in text and "      grade: P\n" in text
+    text = text.replace(first, "        - {hours: 18, credits: 2, code: GEMC1,").replace(second, "")
+    settings.write_text(text.replace("      grade: P\n", "      grade: 通過\n"), encoding="utf-8")
+    hours = rules.read_text(encoding="utf-8")
+    rules.write_text(hours.replace("      - {hours: 18, credits: 1}\n", "      - {hours: 18, credits: 2}\n"), "utf-8")
+    policy_publish(files_of_folder(folder), reaudit=False)
+
+    services.certification_approve(certify(nk, "113-1", 18), nk.staff)
+    course = CourseRecord.objects.get(student=nk.student)
+    assert (course.code, course.credits, course.grade, course.term) == ("GEMC1", 2, "通過", "113-2")
+    assert selectors.micro_credits_on_record(nk.student) == 2

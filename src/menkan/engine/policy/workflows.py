@@ -178,7 +178,8 @@ class Attendance(Model):
 
 
 class CertificationStep(Model):
-    """After `hours` in all, the imported course `code` worth `credits`."""
+    """After `hours` in all, `credits` in all: the imported course `code` is worth what this step adds to the
+    previous one's credits."""
 
     hours: int = Field(gt=0)
     credits: int = Field(gt=0)
@@ -190,6 +191,7 @@ class Certification(Model):
     form: Localized
     steps: list[CertificationStep] = Field(min_length=1)
     category: str = Field(min_length=1, description="the category of the imported course records")
+    grade: str = Field(min_length=1, description="the grade of the imported course records (a pass mark)")
     requirement: str | None = Field(default=None, description="the requirement the imported courses count toward")
     max_counted_hours: int | None = None
     max_credits: int | None = None
@@ -201,6 +203,13 @@ class Certification(Model):
     current_semester_exception: str | None = None
     rejected_when: list[str] = Field(default_factory=list)
     cites: str | None = None
+
+    @model_validator(mode="after")
+    def _credits_grow(self) -> Certification:
+        credits = [step.credits for step in self.steps]
+        if credits != sorted(set(credits)):
+            raise ValueError("each certification step must earn more credits in all than the one before")
+        return self
 
 
 class OffsetRecord(Model):

@@ -192,7 +192,12 @@ def micro_courses_on_record(student: Student) -> QuerySet[CourseRecord]:
 
 
 def micro_credits_on_record(student: Student) -> Decimal:
-    return sum((c.credits for c in micro_courses_on_record(student).filter(grade="P")), Decimal(0))
+    """The credits of the imported micro-credit courses on the record with the certification's grade (a pass)."""
+    config = micro_settings(student.institution)
+    if config is None:
+        return Decimal(0)
+    courses = micro_courses_on_record(student).filter(grade=config.certification.grade)
+    return sum((c.credits for c in courses), Decimal(0))
 
 
 def requirement_nodes(audit: dict[str, Any] | None) -> dict[str, dict[str, Any]]:

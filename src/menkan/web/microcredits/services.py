@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -64,9 +65,25 @@ def _settings(institution: Institution) -> MicroCredits:
     return config
 
 
-def certification_steps(institution: Institution) -> list[tuple[str, str]]:
-    """(course code, title) of each certification step (the imported courses), 1 credit each, in order."""
-    return [(step.code, step.course.zh_tw) for step in _settings(institution).certification.steps]
+@dataclass(frozen=True)
+class ImportedCourse:
+    """The course a certification step imports: its code, title, the credits it is worth (what the step adds
+    to the previous one) and the credits earned in all once it is on the record."""
+
+    code: str
+    title: str
+    credits: Decimal
+    total: Decimal
+
+
+def certification_steps(institution: Institution) -> list[ImportedCourse]:
+    """The imported course of each certification step, in order (NKUST: GEMC1, GEMC2, 1 credit each)."""
+    courses, before = [], Decimal(0)
+    for step in _settings(institution).certification.steps:
+        total = Decimal(step.credits)
+        courses.append(ImportedCourse(step.code, step.course.zh_tw, total - before, total))
+        before = total
+    return courses
 
 
 def offering_create(
@@ -330,8 +347,8 @@ def certification_file(student: Student, term: str, activity_ids: Iterable[int],
 
 
 def certification_credits(certification: Certification) -> tuple[int, list[str]]:
-    """(credits to import now, reasons to refuse). The credits come from the engine's audit of the student
-    (requirement ge-micro-credits: hours counted, at most 36, titles once), less those already on record."""
+    """(courses to import now, reasons to refuse). The credits come from the engine's audit of the student
+    (the settings' hours requirement: hours counted, capped, titles once), less those already on record."""
     from menkan.web.audits.services import student_audit
 
     problems = []
@@ -353,8 +370,8 @@ def certification_credits(certification: Certification) -> tuple[int, list[str]]
                 _("Fewer than %(hours)s hours counted: keep taking micro-credit courses.") % {"hours": fmt(hours)}
             )
     steps = certification_steps(student.institution)
-    already = micro_courses_on_record(student).filter(code__in=[code for code, _title in steps]).count()
-    due = max(0, min(earned, len(steps)) - already)
+    already = micro_courses_on_record(student).filter(code__in=[step.code for step in steps]).count()
+    due = max(0, sum(1 for step in steps if step.total <= earned) - already)
     if earned and not due:
         problems.append(_("The credits these hours earn are on the record already."))
     return due, problems
@@ -377,18 +394,17 @@ def certification_approve(
         return certification_refuse(certification, by, " ".join(problems))
     term = certification.term if exception else str(Term.parse(certification.term).next_regular())
     already = set(micro_courses_on_record(certification.student).values_list("code", flat=True))
-    steps = [
-        (code, title) for code, title in certification_steps(certification.student.institution) if code not in already
-    ]
-    for code, title in steps[:due]:
+    steps = [step for step in certification_steps(certification.student.institution) if step.code not in already]
+    imported = _settings(certification.student.institution).certification
+    for step in steps[:due]:
         course = CourseRecord.objects.create(
             student=certification.student,
-            code=code,
-            title=title,
-            credits=Decimal(1),
+            code=step.code,
+            title=step.title,
+            credits=step.credits,
             term=term,
-            grade="P",
-            category=_settings(certification.student.institution).certification.category,
+            grade=imported.grade,
+            category=imported.category,
         )
         certification.imported.add(course)
     certification.status, certification.reviewed_by, certification.reviewed_at = Review.APPROVED, by, timezone.now()
