@@ -710,3 +710,23 @@ def test_the_imported_courses_grade_and_credits_are_the_policys(nk: Nkust, tmp_p
     course = CourseRecord.objects.get(student=nk.student)
     assert (course.code, course.credits, course.grade, course.term) == ("GEMC1", 2, "通過", "113-2")
     assert selectors.micro_credits_on_record(nk.student) == 2
+
+
+def test_an_offset_in_no_category_of_the_policy_names_how_many_it_has(nk: Nkust, tmp_path: Path) -> None:
+    """The offset's categories are the policy's: with three of them the refusal says three, not NKUST's five."""
+    folder = tmp_path / "nkust"
+    shutil.copytree(SHIPPED_POLICIES / "nkust", folder)
+    settings = folder / "institution.yaml"
+    text = settings.read_text(encoding="utf-8")
+    dropped = [
+        line for line in text.splitlines(keepends=True) if 'tag: "ge:technology"' in line or 'tag: "ge:life"' in line
+    ]
+    assert len(dropped) == 2
+    for line in dropped:
+        text = text.replace(line, "", 1)
+    settings.write_text(text, encoding="utf-8")
+    policy_publish(files_of_folder(folder), reaudit=False)
+    services.certification_approve(certify(nk, "113-1", 18, ("課程A", "課程B")), nk.staff)
+    with pytest.raises(MicroCreditError, match="Choose one of the 3 gen-ed categories"):
+        services.offset_file(nk.student, "114-1", "ge:life", 2)
+    assert services.offset_file(nk.student, "114-1", "ge:social", 2).credits == 2

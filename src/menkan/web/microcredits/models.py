@@ -162,13 +162,13 @@ class CertificationLine(models.Model):
 
 
 class OffsetApplication(models.Model):
-    """The Credit Transfer Application: with the 2 micro-credits on record, offset up to 2 credits of general
-    education (the category the student chose is kept and printed); approved, it becomes a course record."""
+    """The Credit Transfer Application: with the policy's micro-credits on record, offset up to its `max_credits` of
+    general education (the category the student chose is kept and printed); approved, it becomes a course record."""
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="micro_offsets")
     term = models.CharField(max_length=8)
     category = models.CharField(max_length=48)  # a gen-ed category tag of institution.yaml, e.g. ge:humanities
-    credits = models.PositiveSmallIntegerField(default=2)
+    credits = models.PositiveSmallIntegerField(help_text="the credits to offset (at most the policy's max_credits)")
     status = models.CharField(max_length=12, choices=Review.choices, default=Review.SUBMITTED)
     filed_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -466,16 +466,18 @@ def offset_problems(student: Student) -> list[str]:
 
 @transaction.atomic
 def offset_file(student: Student, term: str, category: str, credits: int) -> OffsetApplication:
-    """Apply to offset gen-ed credits: needs the 2 micro-credits on record; at most 2 credits, one category of
-    the five. A second application while one is pending or approved is refused."""
+    """Apply to offset gen-ed credits: needs the policy's micro-credits on record (NKUST: 2); at most its
+    `max_credits`, one of its gen-ed categories. A second application while one is pending or approved is
+    refused."""
     Term.parse(term)
     needs, most = _offset_limits(student.institution)
     if micro_credits_on_record(student) < needs:
         raise MicroCreditError(
             _("You need %(n)s micro-credits on your record before applying for an offset.") % {"n": needs}
         )
-    if category not in {c["tag"] for c in offset_categories(student.institution)}:
-        raise MicroCreditError(_("Choose one of the five gen-ed categories."))
+    categories = offset_categories(student.institution)
+    if category not in {c["tag"] for c in categories}:
+        raise MicroCreditError(_("Choose one of the %(n)s gen-ed categories.") % {"n": len(categories)})
     if not 1 <= credits <= most:
         raise MicroCreditError(_("At most %(n)s credits may be offset.") % {"n": most})
     if OffsetApplication.objects.filter(student=student, status__in=[Review.SUBMITTED, Review.APPROVED]).exists():
