@@ -168,7 +168,7 @@ class OffsetApplication(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="micro_offsets")
     term = models.CharField(max_length=8)
     category = models.CharField(max_length=48)  # a gen-ed category tag of institution.yaml, e.g. ge:humanities
-    credits = models.PositiveSmallIntegerField(help_text="the credits to offset (at most the policy's max_credits)")
+    credits = models.PositiveSmallIntegerField(default=2)
     status = models.CharField(max_length=12, choices=Review.choices, default=Review.SUBMITTED)
     filed_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -77,7 +77,7 @@ class ImportedCourse:
 
 
 def certification_steps(institution: Institution) -> list[ImportedCourse]:
-    """The imported course of each certification step, in order (NKUST: GEMC1, GEMC2, 1 credit each)."""
+    """The imported course of each certification step, in order."""
     courses, before = [], Decimal(0)
     for step in _settings(institution).certification.steps:
         total = Decimal(step.credits)
@@ -466,7 +466,7 @@ def offset_problems(student: Student) -> list[str]:
 
 @transaction.atomic
 def offset_file(student: Student, term: str, category: str, credits: int) -> OffsetApplication:
-    """Apply to offset gen-ed credits: needs the policy's micro-credits on record (NKUST: 2); at most its
+    """Apply to offset gen-ed credits: needs the policy's micro-credits on record; at most its
     `max_credits`, one of its gen-ed categories. A second application while one is pending or approved is
     refused."""
     Term.parse(term)
