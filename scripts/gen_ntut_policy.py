@@ -771,11 +771,32 @@ def institution_file(
             d.code: [Flow(code=code, title=title) for code, title in sorted(d.professional.items())]
             for d in departments
         },
-        # Micro-program certificates are applied for in weeks 13-18 of a semester (學期第13週-第18週).
+        # Micro-program certificates are applied for in weeks 13-18 of a semester (學期第13週-第18週) and reviewed
+        # in four steps (證書審核: 微學程聯絡人 → 微學程負責人 → 學生所屬系/班承辦人 → 學生所屬系/班主管).
         "workflows": {
-            "micro_programs": {"application_weeks": {"first": 13, "last": 18}, "cites": "NTUT 微學程證書申請"}
+            "micro_programs": {
+                "application_weeks": {"first": 13, "last": 18},
+                "review": [
+                    _review_step("program-contact", "學程聯絡人", "Program contact", "program"),
+                    _review_step("program-head", "學程負責人", "Program head", "program"),
+                    _review_step("department-officer", "系所承辦人", "Department officer", "department"),
+                    _review_step("department-head", "系所主管", "Department head", "department"),
+                ],
+                "cites": "NTUT 微學程證書申請",
+            }
         },
         "extra": {"category_rules": category_rules, "tag_rules": tag_rules},
+    }
+
+
+def _review_step(role: str, zh_tw: str, en: str, scope: str) -> dict[str, Any]:
+    """One certificate review step: the holders of `role` whose assignment covers the application's `scope`."""
+    return {
+        "id": role,
+        "title": {"zh-TW": zh_tw, "en": en},
+        "role": role,
+        "scope": scope,
+        "cites": "NTUT 微學程證書審核",
     }
 
 

@@ -419,7 +419,7 @@ def test_the_no_refund_wording_is_the_institutions_not_the_engines(tmp_path: Pat
     folder = copy_nthu(tmp_path, "withdrawn-billed:", "withdrawn-billed-unused:")
     settings = folder / "institution.yaml"
     text = settings.read_text(encoding="utf-8")
-    block = text[text.index("        explanations:\n          withdrawn-billed-unused:") : text.index("        rates:")]
+    block = text[text.index("          withdrawn-billed-unused:") : text.index("        rates:")]
     settings.write_text(text.replace(block, "", 1), encoding="utf-8")
     student = nthu(*passed(2), now("C1"), now("W2", grade="W"))
     shipped = bill(student).explanation("withdrawn-billed")
@@ -429,3 +429,15 @@ def test_the_no_refund_wording_is_the_institutions_not_the_engines(tmp_path: Pat
     assert withdrawn is not None
     assert "W2@114-1" in withdrawn.text.en and "refund" not in withdrawn.text.en
     assert "不退費" not in withdrawn.text.zh_tw
+
+
+def test_the_add_drop_basis_says_not_refunded_only_where_the_policy_says_so(tmp_path: Path) -> None:
+    """The statement's basis is the schedule's wording (`explanations.add-drop`, NTHU: not refunded); without it,
+    the engine's general sentence, which claims no refund rule."""
+    student = nthu(*passed(2), now("C1"))
+    shipped = bill(student).explanation("add-drop")
+    assert shipped is not None and "不退費" in shipped.text.zh_tw and "not refunded" in shipped.text.en
+    folder = copy_nthu(tmp_path, "          add-drop: &nthu-add-drop\n", "          add-drop-unused: &nthu-add-drop\n")
+    general = fee_statement(student, fee_policy_from(load_policy_dir(folder)), Term.parse(TERM)).explanation("add-drop")
+    assert general is not None and "after the add/drop period" in general.text.en
+    assert "refund" not in general.text.en and "退費" not in general.text.zh_tw

@@ -4,7 +4,9 @@ record, the student's page, certification with its credit import into the next t
 from __future__ import annotations
 
 import datetime
+import shutil
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +15,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from menkan.engine.policy.loader import SHIPPED_POLICIES
 from menkan.web.accounts.models import Role, User
 from menkan.web.accounts.services import role_assign, user_create, user_password_change
-from menkan.web.audits.services import policy_publish_shipped, student_audit
-from menkan.web.microcredits import services
+from menkan.web.audits.services import files_of_folder, policy_publish, policy_publish_shipped, student_audit
+from menkan.web.microcredits import selectors, services
 from menkan.web.microcredits.models import Attendance, Ban, Enrollment, Offering, Review, Session
 from menkan.web.microcredits.selectors import requirement_nodes, term_current
 from menkan.web.microcredits.services import MicroCreditError
@@ -668,3 +671,62 @@ def test_the_micro_credit_page_speaks_zh_tw_only(nk: Nkust) -> None:
     main = re.sub(r"<[^>]+>", " ", html[html.index("<main") :])
     english = set(re.findall(r"[A-Za-z]{3,}", main)) - {"NKUST", "PDF"}  # the institution's code, a file type
     assert not english, english
+
+
+def test_too_few_hours_names_the_policys_first_credit_step(nk: Nkust, tmp_path: Path) -> None:
+    """The hours of the first credit are the policy's (`credit_steps` of the hours requirement), not a figure of the
+    app: with 12 h → 1 credit, 9 hours are "fewer than 12"."""
+    folder = tmp_path / "nkust"
+    shutil.copytree(SHIPPED_POLICIES / "nkust", folder)
+    rules = folder / "micro-credits.yaml"
+    text = rules.read_text(encoding="utf-8")
+    assert "      - {hours: 18, credits: 1}\n" in text
+    rules.write_text(text.replace("      - {hours: 18, credits: 1}\n", "      - {hours: 12, credits: 1}\n"), "utf-8")
+    policy_publish(files_of_folder(folder), reaudit=False)
+    Activity.objects.create(student=nk.student, item="ge-micro", hours=9, term="113-1", title="課程A")
+    certification = services.certification_file(nk.student, "113-1", [Activity.objects.get().pk], True)
+    refused = services.certification_approve(certification, nk.staff)
+    assert refused.status == Review.REFUSED
+    assert "Fewer than 12 hours counted" in refused.reason and "18" not in refused.reason
+
+
+def test_the_imported_courses_grade_and_credits_are_the_policys(nk: Nkust, tmp_path: Path) -> None:
+    """The imported course takes the certification's `grade` and the credits its step adds (here one step of 2
+    credits at 18 h, graded 通過), not 1 credit and "P" written in the app."""
+    folder = tmp_path / "nkust"
+    shutil.copytree(SHIPPED_POLICIES / "nkust", folder)
+    settings, rules = folder / "institution.yaml", folder / "micro-credits.yaml"
+    text = settings.read_text(encoding="utf-8")
+    first = "        - {hours: 18, credits: 1, code: GEMC1,"
+    second = text[text.index("        - {hours: 36, credits: 2, code: GEMC2,") :].split("\n", 1)[0] + "\n"
+    assert first in text and "      grade: P\n" in text
+    text = text.replace(first, "        - {hours: 18, credits: 2, code: GEMC1,").replace(second, "")
+    settings.write_text(text.replace("      grade: P\n", "      grade: 通過\n"), encoding="utf-8")
+    hours = rules.read_text(encoding="utf-8")
+    rules.write_text(hours.replace("      - {hours: 18, credits: 1}\n", "      - {hours: 18, credits: 2}\n"), "utf-8")
+    policy_publish(files_of_folder(folder), reaudit=False)
+
+    services.certification_approve(certify(nk, "113-1", 18), nk.staff)
+    course = CourseRecord.objects.get(student=nk.student)
+    assert (course.code, course.credits, course.grade, course.term) == ("GEMC1", 2, "通過", "113-2")
+    assert selectors.micro_credits_on_record(nk.student) == 2
+
+
+def test_an_offset_in_no_category_of_the_policy_names_how_many_it_has(nk: Nkust, tmp_path: Path) -> None:
+    """The offset's categories are the policy's: with three of them the refusal says three, not NKUST's five."""
+    folder = tmp_path / "nkust"
+    shutil.copytree(SHIPPED_POLICIES / "nkust", folder)
+    settings = folder / "institution.yaml"
+    text = settings.read_text(encoding="utf-8")
+    dropped = [
+        line for line in text.splitlines(keepends=True) if 'tag: "ge:technology"' in line or 'tag: "ge:life"' in line
+    ]
+    assert len(dropped) == 2
+    for line in dropped:
+        text = text.replace(line, "", 1)
+    settings.write_text(text, encoding="utf-8")
+    policy_publish(files_of_folder(folder), reaudit=False)
+    services.certification_approve(certify(nk, "113-1", 18, ("課程A", "課程B")), nk.staff)
+    with pytest.raises(MicroCreditError, match="Choose one of the 3 gen-ed categories"):
+        services.offset_file(nk.student, "114-1", "ge:life", 2)
+    assert services.offset_file(nk.student, "114-1", "ge:social", 2).credits == 2

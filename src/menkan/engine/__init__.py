@@ -23,8 +23,8 @@ from menkan.engine.policy.loader import (
     shipped_institutions,
     walk,
 )
-from menkan.engine.policy.models import Institution, Policy, Tiered
-from menkan.engine.policy.workflows import MicroCredits, Offset, SelfLearning, Workflows
+from menkan.engine.policy.models import Hours, Institution, Policy, Tiered
+from menkan.engine.policy.workflows import MicroCredits, Offset, ReviewStep, SelfLearning, Workflows
 from menkan.engine.programs import program_outlook
 from menkan.engine.records import (
     RecordException,
@@ -57,6 +57,7 @@ __all__ = [
     "FeePolicy",
     "FeeStatement",
     "GradeScale",
+    "Hours",
     "InputError",
     "InputProblem",
     "Institution",
@@ -66,6 +67,7 @@ __all__ = [
     "PolicySet",
     "RecordException",
     "RequirementResult",
+    "ReviewStep",
     "Runtime",
     "SelfLearning",
     "Student",

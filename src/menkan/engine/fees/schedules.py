@@ -138,14 +138,21 @@ def _course_list(items: Sequence[tuple[CourseRecord, str | None]], lang: str) ->
 
 _NOT_EARNED = (Outcome.FAILED, Outcome.WITHDRAWN, Outcome.PENDING)
 
+#: the general sentence on what a statement is computed on (the course records after add/drop); an institution's
+#: own rules about it (e.g. that withdrawn courses are not refunded) are its schedules' `explanations.add-drop`
 BASIS = Explanation(
     "add-drop",
     bilingual(
-        "學分費依加退選結束後的選課紀錄計算：加退選期間退選的課程不在紀錄上，不收費；加退選後停修（W）的課程照收，不退費。",
+        "學分費依加退選結束後的選課紀錄計算：加退選期間退選的課程不在紀錄上，不收費；加退選後停修（W）的課程照收。",
         "Credit fees are computed on your courses after the add/drop period: a course dropped during add/drop is "
-        "not on your record and is not billed; a course withdrawn after it (W) is billed and not refunded.",
+        "not on your record and is not billed; a course withdrawn after it (W) is billed.",
     ),
 )
+
+
+def _basis(schedule: FeeSchedule) -> Explanation:
+    """What the statement is computed on, as the schedule words it (`explanations.add-drop`), else BASIS."""
+    return Explanation(BASIS.code, _worded(schedule, BASIS.code, BASIS.text))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -196,7 +203,7 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
         credits_text(exempt_total),
     )
     t, p = credits_text(transferred), credits_text(passed)
-    explanations = [BASIS]
+    explanations = [_basis(schedule)]
     if not courses:
         explanations.append(
             Explanation(
@@ -327,7 +334,7 @@ def _program(ctx: _Context, index: int, schedule: ProgramFees, courses: list[Cou
         "exempt_credits": ZERO,
         "courses": _all_billed(courses) if schedule.rates else (),
         "explanations": (
-            BASIS,
+            _basis(schedule),
             Explanation(
                 "program-schedule",
                 _worded(
@@ -380,7 +387,7 @@ def _extension(ctx: _Context, index: int, schedule: ExtensionFees, courses: list
         "billed_credits": billed,
         "exempt_credits": ZERO,
         "courses": charges,
-        "explanations": (BASIS, explanation),
+        "explanations": (_basis(schedule), explanation),
     }
 
 

@@ -83,7 +83,7 @@ class ScheduleBase(Model):
     explanations: dict[str, Localized] = Field(
         default_factory=dict,
         description="the institution's wording of an explanation, by its code (`withdrawn-billed`, "
-        "`program-schedule`); `{courses}` and `{title}` are filled in",
+        "`program-schedule`, `add-drop`); `{courses}` and `{title}` are filled in",
     )
 
 

@@ -178,7 +178,8 @@ class Attendance(Model):
 
 
 class CertificationStep(Model):
-    """After `hours` in all, the imported course `code` worth `credits`."""
+    """After `hours` in all, `credits` in all: the imported course `code` is worth what this step adds to the
+    previous one's credits."""
 
     hours: int = Field(gt=0)
     credits: int = Field(gt=0)
@@ -190,6 +191,7 @@ class Certification(Model):
     form: Localized
     steps: list[CertificationStep] = Field(min_length=1)
     category: str = Field(min_length=1, description="the category of the imported course records")
+    grade: str = Field(min_length=1, description="the grade of the imported course records (a pass mark)")
     requirement: str | None = Field(default=None, description="the requirement the imported courses count toward")
     max_counted_hours: int | None = None
     max_credits: int | None = None
@@ -201,6 +203,13 @@ class Certification(Model):
     current_semester_exception: str | None = None
     rejected_when: list[str] = Field(default_factory=list)
     cites: str | None = None
+
+    @model_validator(mode="after")
+    def _credits_grow(self) -> Certification:
+        credits = [step.credits for step in self.steps]
+        if credits != sorted(set(credits)):
+            raise ValueError("each certification step must earn more credits in all than the one before")
+        return self
 
 
 class OffsetRecord(Model):
@@ -280,11 +289,51 @@ class WeekRange(Model):
         return self
 
 
+#: the portal's roles that may review a certificate application, and the scopes each role's assignments carry
+ReviewRole = Literal["program-contact", "program-head", "department-officer", "department-head", "registrar"]
+ReviewScope = Literal["program", "department", "institution"]
+REVIEW_SCOPES: dict[str, frozenset[str]] = {
+    "program-contact": frozenset({"program"}),
+    "program-head": frozenset({"program"}),
+    "department-officer": frozenset({"department"}),
+    "department-head": frozenset({"department"}),
+    "registrar": frozenset({"institution"}),
+}
+
+
+class ReviewStep(Model):
+    """One step of the certificate review: who acts, the holders of `role` whose assignment covers the
+    application's `scope` (its program, the student's department, or the whole institution)."""
+
+    id: Identifier
+    title: Localized
+    role: ReviewRole
+    scope: ReviewScope
+    cites: str | None = None
+
+    @model_validator(mode="after")
+    def _role_has_scope(self) -> ReviewStep:
+        if self.scope not in REVIEW_SCOPES[self.role]:
+            allowed = " or ".join(sorted(REVIEW_SCOPES[self.role]))
+            raise ValueError(f"a {self.role}'s assignments have no {self.scope} scope (only {allowed})")
+        return self
+
+
 class MicroPrograms(Model):
-    """Micro-program certificates: when applications are taken (the registration deadline is the policy's)."""
+    """Micro-program certificates: when applications are taken and the review steps, in order (the registration
+    deadline is the policy's)."""
 
     application_weeks: WeekRange = Field(description="weeks of a semester certificate applications are taken in")
+    review: list[ReviewStep] = Field(min_length=1, description="the certificate review steps, in order")
     cites: str | None = None
+
+    @model_validator(mode="after")
+    def _steps_unique(self) -> MicroPrograms:
+        ids = [step.id for step in self.review]
+        repeated = sorted({step for step in ids if ids.count(step) > 1})
+        if repeated:
+            raise ValueError(f"review step ids repeat: {', '.join(repeated)}")
+        return self
 
 
 # ------------------------------------------------------------------------------------------------------------- all

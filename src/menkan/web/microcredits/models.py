@@ -160,8 +160,8 @@ class CertificationLine(models.Model):
 
 
 class OffsetApplication(models.Model):
-    """The Credit Transfer Application: with the 2 micro-credits on record, offset up to 2 credits of general
-    education (the category the student chose is kept and printed); approved, it becomes a course record."""
+    """The Credit Transfer Application: with the policy's micro-credits on record, offset up to its `max_credits` of
+    general education (the category the student chose is kept and printed); approved, it becomes a course record."""
 
     student = models.ForeignKey("records.Student", on_delete=models.CASCADE, related_name="micro_offsets")
     term = models.CharField(max_length=8)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from menkan.engine import MicroCredits
+from menkan.engine import Hours, MicroCredits, walk
 from menkan.web.accounts.api import Role, RoleAssignment, User
 from menkan.web.audits.api import policy_current, policy_set_of
 from menkan.web.microcredits.models import (
@@ -36,6 +36,20 @@ def micro_settings(institution: Institution) -> MicroCredits | None:
     if version is None:
         return None
     return policy_set_of(version).institution.workflows.micro_credits
+
+
+def first_credit_hours(institution: Institution) -> Decimal | None:
+    """The hours that earn the first credit: the first `credit_steps` of the micro-credits' hours requirement
+    (`workflows.micro_credits.requirement`) in the current policy; None where there is no such step."""
+    version = policy_current(institution)
+    config = policy_set_of(version).institution.workflows.micro_credits if version is not None else None
+    if version is None or config is None:
+        return None
+    for policy in policy_set_of(version).policies:
+        for full_id, node in walk(policy.requirements):
+            if full_id == config.requirement and isinstance(node, Hours) and node.credit_steps:
+                return min(step.hours for step in node.credit_steps)
+    return None
 
 
 def center_unit(institution: Institution) -> str | None:
@@ -171,7 +185,12 @@ def micro_courses_on_record(student: Student) -> QuerySet[CourseRecord]:
 
 
 def micro_credits_on_record(student: Student) -> Decimal:
-    return sum((c.credits for c in micro_courses_on_record(student).filter(grade="P")), Decimal(0))
+    """The credits of the imported micro-credit courses on the record with the certification's grade (a pass)."""
+    config = micro_settings(student.institution)
+    if config is None:
+        return Decimal(0)
+    courses = micro_courses_on_record(student).filter(grade=config.certification.grade)
+    return sum((c.credits for c in courses), Decimal(0))
 
 
 def requirement_nodes(audit: dict[str, Any] | None) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,7 @@ from menkan.web.microcredits.models import (
 from menkan.web.microcredits.selectors import (
     bans_active,
     bans_active_in,
+    first_credit_hours,
     micro_activities,
     micro_courses_on_record,
     micro_credits_on_record,
@@ -69,9 +71,25 @@ def _settings(institution: Institution) -> MicroCredits:
     return config
 
 
-def certification_steps(institution: Institution) -> list[tuple[str, str]]:
-    """(course code, title) of each certification step (the imported courses), 1 credit each, in order."""
-    return [(step.code, step.course.zh_tw) for step in _settings(institution).certification.steps]
+@dataclass(frozen=True)
+class ImportedCourse:
+    """The course a certification step imports: its code, title, the credits it is worth (what the step adds
+    to the previous one) and the credits earned in all once it is on the record."""
+
+    code: str
+    title: str
+    credits: Decimal
+    total: Decimal
+
+
+def certification_steps(institution: Institution) -> list[ImportedCourse]:
+    """The imported course of each certification step, in order."""
+    courses, before = [], Decimal(0)
+    for step in _settings(institution).certification.steps:
+        total = Decimal(step.credits)
+        courses.append(ImportedCourse(step.code, step.course.zh_tw, total - before, total))
+        before = total
+    return courses
 
 
 def offering_create(
@@ -335,8 +353,8 @@ def certification_file(student: Student, term: str, activity_ids: Iterable[int],
 
 
 def certification_credits(certification: Certification) -> tuple[int, list[str]]:
-    """(credits to import now, reasons to refuse). The credits come from the engine's audit of the student
-    (requirement ge-micro-credits: hours counted, at most 36, titles once), less those already on record."""
+    """(courses to import now, reasons to refuse). The credits come from the engine's audit of the student
+    (the settings' hours requirement: hours counted, capped, titles once), less those already on record."""
     problems = []
     student = certification.student
     for line in certification.lines.all():
@@ -348,10 +366,16 @@ def certification_credits(certification: Certification) -> tuple[int, list[str]]
     node = requirement_nodes(stored.document if stored else None).get(config.requirement)
     earned = int((node or {}).get("details", {}).get("credits") or 0)
     if earned == 0:
-        problems.append(_("Fewer than 18 hours counted: keep taking micro-credit courses."))
+        hours = first_credit_hours(student.institution)
+        if hours is None:
+            problems.append(_("Too few hours counted: keep taking micro-credit courses."))
+        else:
+            problems.append(
+                _("Fewer than %(hours)s hours counted: keep taking micro-credit courses.") % {"hours": fmt(hours)}
+            )
     steps = certification_steps(student.institution)
-    already = micro_courses_on_record(student).filter(code__in=[code for code, _title in steps]).count()
-    due = max(0, min(earned, len(steps)) - already)
+    already = micro_courses_on_record(student).filter(code__in=[step.code for step in steps]).count()
+    due = max(0, sum(1 for step in steps if step.total <= earned) - already)
     if earned and not due:
         problems.append(_("The credits these hours earn are on the record already."))
     return due, problems
@@ -374,18 +398,17 @@ def certification_approve(
         return certification_refuse(certification, by, " ".join(problems))
     term = certification.term if exception else str(Term.parse(certification.term).next_regular())
     already = set(micro_courses_on_record(certification.student).values_list("code", flat=True))
-    steps = [
-        (code, title) for code, title in certification_steps(certification.student.institution) if code not in already
-    ]
-    for code, title in steps[:due]:
+    steps = [step for step in certification_steps(certification.student.institution) if step.code not in already]
+    imported = _settings(certification.student.institution).certification
+    for step in steps[:due]:
         course = course_add(
             certification.student,
-            code=code,
-            title=title,
-            credits=Decimal(1),
+            code=step.code,
+            title=step.title,
+            credits=step.credits,
             term=term,
-            grade="P",
-            category=_settings(certification.student.institution).certification.category,
+            grade=imported.grade,
+            category=imported.category,
         )
         certification.imported.add(course)
     certification.status, certification.reviewed_by, certification.reviewed_at = Review.APPROVED, by, timezone.now()
@@ -447,16 +470,18 @@ def offset_problems(student: Student) -> list[str]:
 
 @transaction.atomic
 def offset_file(student: Student, term: str, category: str, credits: int) -> OffsetApplication:
-    """Apply to offset gen-ed credits: needs the 2 micro-credits on record; at most 2 credits, one category of
-    the five. A second application while one is pending or approved is refused."""
+    """Apply to offset gen-ed credits: needs the policy's micro-credits on record; at most its
+    `max_credits`, one of its gen-ed categories. A second application while one is pending or approved is
+    refused."""
     Term.parse(term)
     needs, most = _offset_limits(student.institution)
     if micro_credits_on_record(student) < needs:
         raise MicroCreditError(
             _("You need %(n)s micro-credits on your record before applying for an offset.") % {"n": needs}
         )
-    if category not in {c["tag"] for c in offset_categories(student.institution)}:
-        raise MicroCreditError(_("Choose one of the five gen-ed categories."))
+    categories = offset_categories(student.institution)
+    if category not in {c["tag"] for c in categories}:
+        raise MicroCreditError(_("Choose one of the %(n)s gen-ed categories.") % {"n": len(categories)})
     if not 1 <= credits <= most:
         raise MicroCreditError(_("At most %(n)s credits may be offset.") % {"n": most})
     if OffsetApplication.objects.filter(student=student, status__in=[Review.SUBMITTED, Review.APPROVED]).exists():

@@ -1,5 +1,6 @@
 """Micro-programs in the portal: each term's calendar (registration window, add/drop week, semester start),
-exceptions allowing late registrations, certificate applications with their four review steps, and certificates."""
+exceptions allowing late registrations, certificate applications with their review steps (the policy's), and
+certificates."""
 
 from __future__ import annotations
 
@@ -9,6 +10,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+
+def step_title(institution_id: int, number: int) -> dict[str, str]:
+    """Review step `number`'s title in the institution's current policy, or the number where it has none."""
+    from menkan.web.programs.selectors import review_step
+
+    found = review_step(institution_id, number)
+    return found.title.as_dict() if found is not None else {"zh-TW": str(number), "en": str(number)}
 
 
 class ProgramTerm(models.Model):
@@ -66,15 +75,6 @@ class RegistrationException(models.Model):
         return f"{self.student} {self.program} ({self.reason[:40]})"
 
 
-class Step(models.IntegerChoices):
-    """The four review steps, in order (the certificate review order of the micro-program rules)."""
-
-    PROGRAM_CONTACT = 1, _("Program contact")
-    PROGRAM_HEAD = 2, _("Program head")
-    DEPARTMENT_OFFICER = 3, _("Department officer")
-    DEPARTMENT_HEAD = 4, _("Department head")
-
-
 class Application(models.Model):
     """A certificate application: the audit it was filed with, where it stands, and its steps (see Event)."""
 
@@ -88,7 +88,9 @@ class Application(models.Model):
     program = models.CharField(max_length=32)
     term = models.CharField(max_length=8)
     state = models.CharField(max_length=16, choices=State.choices, default=State.REVIEW)
-    step = models.PositiveSmallIntegerField(choices=Step.choices, default=Step.PROGRAM_CONTACT)
+    step = models.PositiveSmallIntegerField(
+        default=1, help_text="the current review step: its position, from 1, in the policy's review steps"
+    )
     audit = models.JSONField(help_text="the menkan.audit/1 document the application was (re)submitted with")
     submitted_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -116,6 +118,11 @@ class Application(models.Model):
 
         return program_nodes(self.audit or {}).get(PREFIX + self.program)
 
+    @property
+    def step_title(self) -> dict[str, str]:
+        """The current step's title in the policy ({"zh-TW", "en"}), or its number where the policy has none."""
+        return step_title(self.student.institution_id, self.step)
+
     def __str__(self) -> str:
         return f"{self.student} {self.program} ({self.state}, step {self.step})"
 
@@ -132,7 +139,9 @@ class Event(models.Model):
         ISSUE = "issue", _("Certificate issued")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    step = models.PositiveSmallIntegerField(choices=Step.choices, null=True, blank=True)
+    step = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="the review step (its position, from 1, in the policy's review steps)"
+    )
     action = models.CharField(max_length=16, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
@@ -140,6 +149,13 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    @property
+    def step_title(self) -> dict[str, str] | None:
+        """The title of the step the event happened at, as the policy names it now."""
+        if self.step is None:
+            return None
+        return step_title(self.application.student.institution_id, self.step)
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.action} step {self.step}"

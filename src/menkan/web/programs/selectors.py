@@ -12,23 +12,16 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from menkan.engine import ReviewStep, Term, Tiered, latest_study_term, walk
 from menkan.engine import Student as EngineStudent
-from menkan.engine import Term, Tiered, latest_study_term, walk
 from menkan.web.accounts.api import Role, RoleAssignment, User, is_registrar
 from menkan.web.audits.api import audit_as_of, policy_current, policy_set_of, runtime_of
 from menkan.web.programs.catalogue import catalogue_of
-from menkan.web.programs.models import Application, IssuedCertificate, ProgramTerm, RegistrationException, Step
+from menkan.web.programs.models import Application, IssuedCertificate, ProgramTerm, RegistrationException
 from menkan.web.records.api import Institution, Student, student_document, students_visible_to
 from menkan.web.records.api import term_current as records_term_current
 
 PREFIX = "micro-program."
-#: who reviews each step: the role, and whether its scope is the program (else the student's department)
-STEP_ROLES: dict[int, tuple[Role, bool]] = {
-    Step.PROGRAM_CONTACT: (Role.PROGRAM_CONTACT, True),
-    Step.PROGRAM_HEAD: (Role.PROGRAM_HEAD, True),
-    Step.DEPARTMENT_OFFICER: (Role.DEPARTMENT_OFFICER, False),
-    Step.DEPARTMENT_HEAD: (Role.DEPARTMENT_HEAD, False),
-}
 
 
 # --------------------------------------------------------------------------------------------------- programs
@@ -227,29 +220,65 @@ def application_get_for(user: User, pk: int) -> Application:
     return application
 
 
+def review_steps(institution: Institution | int) -> list[ReviewStep]:
+    """The certificate review steps of the institution's current policy, in order
+    (`workflows.micro_programs.review`); an application's `step` is a position in it, from 1. None where the
+    institution takes no applications."""
+    if isinstance(institution, int):
+        institution = Institution.objects.get(pk=institution)
+    version = policy_current(institution)
+    settings = policy_set_of(version).institution.workflows.micro_programs if version is not None else None
+    return list(settings.review) if settings is not None else []
+
+
+def review_step(institution: Institution | int, number: int) -> ReviewStep | None:
+    """Step `number` (from 1) of the institution's review, if there is one."""
+    steps = review_steps(institution)
+    return steps[number - 1] if 1 <= number <= len(steps) else None
+
+
+def _step_scope(step: ReviewStep, number: int, assignment: RoleAssignment) -> Q | None:
+    """The applications waiting at step `number` that `assignment` covers, by the step's scope."""
+    if step.scope == "program" and assignment.program:
+        return Q(step=number, student__institution_id=assignment.institution_id, program=assignment.program)
+    if step.scope == "department" and assignment.department_id:
+        return Q(step=number, student__department_id=assignment.department_id)
+    if step.scope == "institution":
+        return Q(step=number, student__institution_id=assignment.institution_id)
+    return None
+
+
 def may_review(user: User, application: Application, step: int) -> bool:
-    """Does `user` hold the role of `step` for this application (its program, or its student's department)?"""
-    if not user.is_authenticated or step not in STEP_ROLES:
+    """Does `user` hold the role of `step` (of the policy's review steps) over this application, in the step's
+    scope (its program, its student's department, or the institution)?"""
+    if not user.is_authenticated:
         return False
-    role, by_program = STEP_ROLES[step]
-    assignments = RoleAssignment.objects.filter(user=user, role=role, institution_id=application.student.institution_id)
-    if by_program:
+    found = review_step(application.student.institution, step)
+    if found is None:
+        return False
+    assignments = RoleAssignment.objects.filter(
+        user=user, role=found.role, institution_id=application.student.institution_id
+    )
+    if found.scope == "program":
         return assignments.filter(program=application.program).exists()
-    return assignments.filter(department_id=application.student.department_id).exists()
+    if found.scope == "department":
+        department = application.student.department_id
+        return department is not None and assignments.filter(department_id=department).exists()
+    return assignments.exists()
 
 
 def review_queue(user: User) -> QuerySet[Application]:
-    """The applications waiting at a step `user` reviews: program contact and head their programs' applications
-    at steps 1 and 2; department officer and head their department's students' at steps 3 and 4."""
+    """The applications waiting at a step `user` reviews, by the policy's review steps: e.g. program contact and
+    head their programs' applications, department officer and head their department's students'."""
     scope = Q(pk__in=[])
+    steps_of: dict[int, list[ReviewStep]] = {}
     for assignment in RoleAssignment.objects.filter(user=user):
-        for step, (role, by_program) in STEP_ROLES.items():
-            if assignment.role != role:
-                continue
-            if by_program and assignment.program:
-                scope |= Q(step=step, student__institution_id=assignment.institution_id, program=assignment.program)
-            elif not by_program and assignment.department_id:
-                scope |= Q(step=step, student__department_id=assignment.department_id)
+        if assignment.institution_id not in steps_of:
+            steps_of[assignment.institution_id] = review_steps(assignment.institution_id)
+        for number, step in enumerate(steps_of[assignment.institution_id], start=1):
+            covered = _step_scope(step, number, assignment) if step.role == assignment.role else None
+            if covered is not None:
+                scope |= covered
     return (
         Application.objects.filter(scope, state=Application.State.REVIEW)
         .select_related("student__institution", "student__department")
@@ -258,8 +287,13 @@ def review_queue(user: User) -> QuerySet[Application]:
 
 
 def is_reviewer(user: User) -> bool:
-    roles = {role for role, _ in STEP_ROLES.values()}
-    return user.is_authenticated and RoleAssignment.objects.filter(user=user, role__in=roles).exists()
+    """Does `user` hold a role acting at some review step of their institution's policy?"""
+    if not user.is_authenticated:
+        return False
+    for institution_id, role in RoleAssignment.objects.filter(user=user).values_list("institution_id", "role"):
+        if any(step.role == role for step in review_steps(institution_id)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Writes for micro-programs: the term calendar, registrations (changes, exceptions), certificate applications, the four
-review steps (one decision per step, however many reviewers act at once) and the issued certificate."""
+"""Writes for micro-programs: the term calendar, registrations (changes, exceptions), certificate applications, the
+policy's review steps (one decision per step, however many reviewers act at once) and the issued certificate."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from menkan.engine import InputError, Term
 from menkan.web.accounts.api import User
 from menkan.web.audits.api import policy_current, runtime_of
-from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, RegistrationException, Step
+from menkan.web.programs.models import Application, Event, IssuedCertificate, ProgramTerm, RegistrationException
 from menkan.web.programs.selectors import (
     RegistrationEntry,
     application_week,
@@ -33,6 +33,7 @@ from menkan.web.programs.selectors import (
     registration_code,
     registration_deadline,
     registrations_of,
+    review_steps,
     term_current,
     window_next,
     window_open,
@@ -297,7 +298,7 @@ def application_resubmit(application: Application, *, user: User | None) -> Appl
         raise ProgramError(_("Only a returned application can be resubmitted."))
     application.audit = _met_audit(application.student, application.program, application.term)
     application.state = Application.State.REVIEW
-    application.step = Step.PROGRAM_CONTACT
+    application.step = 1
     application.save(update_fields=["audit", "state", "step", "updated_at"])
     Event.objects.create(application=application, action=Event.Action.RESUBMIT, actor=user)
     return application
@@ -309,8 +310,9 @@ DECISIONS = ("approve", "return", "reject")
 def application_decide(
     application_pk: int, *, user: User, expected_step: int, decision: str, reason: str = ""
 ) -> Application:
-    """One reviewer's decision at the application's current step: approve (on to the next step; after the
-    fourth, the certificate is issued), return to the student, or reject (final). Return and reject need a reason.
+    """One reviewer's decision at the application's current step of the policy's review steps: approve (on to the
+    next step; after the last, the certificate is issued), return to the student, or reject (final). Return and
+    reject need a reason.
 
     The application row is locked for the decision, and `expected_step` (the step the reviewer's form showed)
     must still be the current one: two reviewers acting at once make one decision, the other is told it moved
@@ -332,10 +334,12 @@ def application_decide(
                 )
                 % {"state": application.get_state_display(), "step": application.step}
             )
+        steps = review_steps(application.student.institution)
         if not may_review(user, application, application.step):
+            current = steps[application.step - 1].title if application.step <= len(steps) else None
+            label = (current.en if (get_language() or "").startswith("en") else current.zh_tw) if current else "-"
             raise PermissionDenied(
-                _("Step %(step)s (%(label)s) is not yours to decide.")
-                % {"step": application.step, "label": Step(application.step).label}
+                _("Step %(step)s (%(label)s) is not yours to decide.") % {"step": application.step, "label": label}
             )
         action = {"approve": Event.Action.APPROVE, "return": Event.Action.RETURN, "reject": Event.Action.REJECT}
         Event.objects.create(
@@ -345,7 +349,7 @@ def application_decide(
             application.state = Application.State.RETURNED
         elif decision == "reject":
             application.state = Application.State.REJECTED
-        elif application.step < Step.DEPARTMENT_HEAD:
+        elif application.step < len(steps):
             application.step += 1
         else:
             application.state = Application.State.ISSUED

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from menkan.engine import Term
 from menkan.web.accounts.api import institutions_of, registrar_institutions
 from menkan.web.programs import selectors, services
-from menkan.web.programs.models import Application, Step
+from menkan.web.programs.models import Application
 from menkan.web.records.api import Department, Institution, Student, calendar, student_get_for
 
 
@@ -62,7 +62,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "institution": institution,
         "program": program,
-        "steps": Step,
+        "steps": selectors.review_steps(institution),
         "open_to": named(eligibility.department if eligibility else None),
         "not_open_to": named(eligibility.department_not if eligibility else None),
     }
@@ -157,11 +157,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "application": application,
         "program": found,
         "node": node,
-        "events": application.events.select_related("actor"),
+        "events": application.events.select_related("actor", "application__student"),
         "may_decide": application.state == Application.State.REVIEW
         and selectors.may_review(request.user, application, application.step),
         "own": _own(request, application.student),
-        "steps": Step,
         "certificate": getattr(application, "certificate", None),
     }
     return render(request, "programs/application.html", context)
@@ -248,7 +247,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         .select_related("student__institution", "student__department")
         .order_by("submitted_at")
     )
-    return render(request, "programs/queue.html", {"waiting": waiting, "overview": overview, "steps": Step})
+    return render(request, "programs/queue.html", {"waiting": waiting, "overview": overview})
 
 
 @login_required

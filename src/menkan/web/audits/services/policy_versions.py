@@ -44,7 +44,7 @@ def _folder_of(version: PolicyVersion) -> Path:
 
 # The compiled policies of each version, once per process: by version and by the checksum of its files (a
 # version published again, or a folder validated before it was published, is not loaded twice).
-_RUNTIMES: dict[int, Runtime] = {}
+_RUNTIMES: dict[tuple[int, str], Runtime] = {}  # by (pk, checksum): a pk reused (tests roll back) is another version
 _RUNTIMES_BY_CHECKSUM: dict[str, Runtime] = {}
 
 
@@ -58,9 +58,10 @@ def _compiled(checksum: str, folder: Callable[[], Path]) -> Runtime:
 def runtime_of(version: PolicyVersion) -> Runtime:
     """The version's policies compiled for auditing (loaded and compiled once per process): every audit the
     portal makes against this version goes through it, `runtime_of(version).audit(record, as_of=term)`."""
-    cached = _RUNTIMES.get(version.pk)
+    key = (version.pk, version.checksum)
+    cached = _RUNTIMES.get(key)
     if cached is None or cached.policy_set.institution.id != version.institution.code:
-        cached = _RUNTIMES[version.pk] = _compiled(version.checksum, lambda: _folder_of(version))
+        cached = _RUNTIMES[key] = _compiled(version.checksum, lambda: _folder_of(version))
     return cached
 
 
