@@ -223,3 +223,14 @@ def test_a_new_policy_version_shows_as_drift(ready: World) -> None:
     publish_small(6)
     (drift,) = drift_of(review)
     assert drift.changes == ["policy", "result"]
+
+
+def test_the_demo_opens_ntuts_review_of_the_current_term_once(ready: World) -> None:
+    import io
+
+    from menkan.web.certification.demo import demo_load
+
+    demo_load(io.StringIO())
+    demo_load(io.StringIO())
+    (review,) = Review.objects.all()
+    assert review.institution == ready.institution and review.opened_by == ready.users["registrar"]

@@ -52,7 +52,7 @@ def may_act(user: User, candidate: Candidate, step: str) -> bool:
 
 
 def candidates_visible_to(user: User) -> QuerySet[Candidate]:
-    """Candidates `user` may see: the registrar their institution's, department staff their department's, a student theirs."""
+    """Candidates `user` may see: the registrar's institution's, department staff's department's, a student's own."""
     found = Candidate.objects.select_related("review__institution", "student__department", "student__institution")
     if not user.is_authenticated:
         return found.none()

@@ -100,12 +100,20 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 def _candidate_page(request: HttpRequest, pk: int, *, error: str = "", status: int = 200) -> HttpResponse:
     candidate = selectors.candidate_get_for(request.user, pk)
+    certification = Certification.objects.filter(candidate=candidate).first()
+    # what the person deciding sees is what their decision attaches: the audit now (the certified one, once frozen)
+    audit = (
+        certification.audit
+        if certification
+        else selectors.live_audit(candidate.student, candidate.review.term).document
+    )
     context = {
         "candidate": candidate,
         "decisions": candidate.decisions.select_related("actor"),
         "may_decide": candidate.step != Step.CERTIFIED and selectors.may_act(request.user, candidate, candidate.step),
         "is_registrar_step": candidate.step == Step.REGISTRAR,
-        "certification": Certification.objects.filter(candidate=candidate).first(),
+        "certification": certification,
+        "audit": audit,
         "error": error,
     }
     return render(request, "certification/candidate.html", context, status=status)
