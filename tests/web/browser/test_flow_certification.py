@@ -5,6 +5,8 @@ drift on the registrar's page, and the certification itself is unchanged."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,7 +75,7 @@ def test_officer_head_registrar_certify_export_the_list_and_see_the_drift(
     assert "所有已認證學生的即時審核結果與認證時一致" in registrar.inner_text("#drift")
     with registrar.expect_download() as download:
         registrar.click("#graduates a:has-text('XLSX 中文')")
-    sheet = load_workbook(download.value.path(), read_only=True).worksheets[0]
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("系所", "學號", "姓名") and [row[1] for row in rows[1:]] == [own.student_id]
     pdf = registrar.request.get(base + registrar.locator("#graduates a:has-text('PDF English')").get_attribute("href"))
