@@ -1087,6 +1087,95 @@ def _xlsx_opens(ctx: Ctx, response: Any) -> str | None:
     return None if header and header[3] == "student_id" else f"unexpected header {header}"
 
 
+# --- cases of the certification app's pages
+# Graduation certification: the index is for the registrar, department staff and students (each sees their own
+# part); a review, its closing and its graduate lists are the registrar's of its institution (others: 404); a
+# candidate is seen by whoever sees its student among the registrar, department staff and the student; a decision
+# is taken only by the role of the candidate's step (here the 340 department officer at the officer's step); the
+# others who see the candidate are refused with the reason (403), nothing written. Students apply (no review is
+# open for them here, so the page says so: a redirect back).
+CERT_INDEX = {"student", "other-student", "department-officer", "department-head", "registrar", "foreign-registrar"}
+CERT_SEES = {
+    "own": {"student", "department-officer", "department-head", "registrar"},
+    "other": {"other-student", "registrar"},
+    "foreign": {"foreign-registrar"},
+}
+CERT_DECIDES = {"own": {"department-officer"}, "other": set(), "foreign": set()}
+
+
+def _cert_objects(ctx: Ctx) -> dict[str, Any]:
+    cached = ctx.__dict__.get("certification")
+    if cached is not None:
+        return cached
+    from menkan.web.certification.models import Candidate, Decision, Review
+
+    objects: dict[str, Any] = {}
+    for code, target_students in (("ntut", ("own", "other")), ("nycu", ("foreign",))):
+        review = Review.objects.create(institution=Institution.objects.get(code=code), term="115-2")
+        objects[code] = review
+        for target in target_students:
+            candidate = Candidate.objects.create(review=review, student=ctx.student(target), source="final-year")
+            Decision.objects.create(candidate=candidate, step="officer", action="listed")
+            objects[target] = candidate
+    Review.objects.filter(institution__code="nycu").update(status="closed")  # NTUT's is the open one
+    ctx.__dict__["certification"] = objects
+    return objects
+
+
+def _cert_review_cases(ok: int, body: dict[str, Any] | None = None) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        objects = _cert_objects(ctx)
+        return [
+            Case(code, {"pk": objects[code].pk}, _may(ctx, REGISTRAR_OF[code]), ok, body=body, refused=404)
+            for code in REGISTRAR_OF
+        ]
+
+    return cases
+
+
+def _cert_no_decision(pk: int) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.certification.models import Candidate, Decision
+
+        decided = Decision.objects.filter(candidate_id=pk).exclude(action="listed").exists()
+        moved = Candidate.objects.get(pk=pk).step != "officer"
+        return "a decision was recorded anyway" if decided or moved else None
+
+    return after
+
+
+def _cert_candidate_cases(
+    ok: int, body: dict[str, Any] | None = None, decides: bool = False
+) -> Callable[[Ctx], list[Case]]:
+    def cases(ctx: Ctx) -> list[Case]:
+        objects = _cert_objects(ctx)
+        found = []
+        for target in STUDENTS:
+            sees = ctx.role in CERT_SEES[target]
+            allowed = ctx.role in (CERT_DECIDES[target] if decides else CERT_SEES[target])
+            after = _cert_no_decision(objects[target].pk) if decides else None
+            refused = None if sees and decides else 404
+            found.append(Case(target, {"pk": objects[target].pk}, allowed, ok, body=body, refused=refused, after=after))
+        return found
+
+    return cases
+
+
+def _cert_open_cases(ctx: Ctx) -> list[Case]:
+    from menkan.web.certification.models import Review
+
+    _cert_objects(ctx)
+
+    def after(ctx: Ctx) -> str | None:
+        return "a review was opened anyway" if Review.objects.filter(term="116-1").exists() else None
+
+    body = {"term": "116-1"}
+    return [
+        Case(code, {}, _may(ctx, REGISTRAR_OF[code]), 302, body={**body, "institution": code}, after=after)
+        for code in REGISTRAR_OF
+    ]
+
+
 #: Every page: URL name -> (method, cases). Pages take the session only.
 PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "home": [("GET", _signed_in_case(302, _redirects_home))],
@@ -1222,6 +1311,16 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "fees:add-drop": [("POST", _fee_add_drop_cases)],
     "fees:run": [("GET", _fee_run_cases())],
     "fees:run-export": [("GET", _fee_run_cases(_xlsx_opens))],
+    # --- certification pages
+    "certification:index": [("GET", lambda ctx: [Case("-", {}, _may(ctx, CERT_INDEX), 200)])],
+    "certification:apply": [("POST", lambda ctx: [Case("-", {}, _may(ctx, {"student", "other-student"}), 302)])],
+    "certification:review-open": [("POST", _cert_open_cases)],
+    "certification:review": [("GET", _cert_review_cases(200))],
+    "certification:graduates-xlsx": [("GET", _cert_review_cases(200))],
+    "certification:graduates-pdf": [("GET", _cert_review_cases(200))],
+    "certification:candidate": [("GET", _cert_candidate_cases(200))],
+    "certification:decide": [("POST", _cert_candidate_cases(302, {"step": "officer", "decision": "approve"}, True))],
+    "certification:review-close": [("POST", _cert_review_cases(302))],
 }
 # own checks (admin), covered above (api), public (accounts, i18n, static files: tests/web/test_static.py)
 PAGE_EXEMPT_PREFIXES = ("admin/", "api/", "accounts/", "i18n/", "static/")

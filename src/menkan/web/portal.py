@@ -16,7 +16,7 @@ import django
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 # Apps that add their own demo data and accounts: each has `demo.py` with
 # `demo_load(out) -> list[(username, role, one-time password)]`, run after the records and accounts above.
-DEMO_APPS = ("activities", "notices", "reports", "programs", "microcredits", "fees")
+DEMO_APPS = ("activities", "notices", "reports", "programs", "microcredits", "fees", "certification")
 DEMO_ACCOUNTS = [
     # username, role, scope (filled in from the demo data)
     ("student", "student"),

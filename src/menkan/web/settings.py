@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "menkan.web.programs",
     "menkan.web.microcredits",
     "menkan.web.fees",
+    "menkan.web.certification",
 ]
 
 MIDDLEWARE = [
