@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from menkan.web.accounts.models import Role, RoleAssignment
+from menkan.web.accounts.api import Role, RoleAssignment
 from menkan.web.certification import services
 from menkan.web.certification.models import Review
-from menkan.web.records.calendar import term_current
-from menkan.web.records.models import Institution
+from menkan.web.records.api import Institution, term_current
 
 
 def demo_load(out: TextIO) -> list[tuple[str, str, str]]:

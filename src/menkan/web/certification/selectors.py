@@ -12,13 +12,10 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from menkan.engine import InputError, Term, latest_term, student_from_dict
-from menkan.web.accounts.models import Role, RoleAssignment, User
-from menkan.web.accounts.selectors import is_registrar, registrar_institutions
-from menkan.web.audits.models import AuditResult, PolicyVersion
-from menkan.web.audits.services import policy_current, runtime_of
+from menkan.web.accounts.api import Role, RoleAssignment, User, is_registrar, registrar_institutions
+from menkan.web.audits.api import AuditResult, PolicyVersion, policy_current, runtime_of
 from menkan.web.certification.models import Candidate, Certification, Review, Step
-from menkan.web.records.models import Institution, Student
-from menkan.web.records.selectors import student_document, student_study_year
+from menkan.web.records.api import Institution, Student, student_document, student_study_year
 
 # The role that decides each step, and whether it is scoped to the student's department (the registrar's is the
 # institution).

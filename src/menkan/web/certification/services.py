@@ -9,11 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from menkan.engine import Term
-from menkan.web.accounts.models import User
-from menkan.web.accounts.selectors import is_registrar
+from menkan.web.accounts.api import User, is_registrar
 from menkan.web.certification.models import Candidate, Certification, Decision, Review, Step
 from menkan.web.certification.selectors import ACTING_STEP, final_year_students, live_audit, may_act
-from menkan.web.records.models import Institution, Student
+from menkan.web.records.api import Institution, Student
 
 
 class CertificationError(Exception):

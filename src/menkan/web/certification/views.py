@@ -13,12 +13,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from menkan.web.accounts.models import Role, RoleAssignment
-from menkan.web.accounts.selectors import registrar_institution_get, registrar_institutions
+from menkan.web.accounts.api import Role, RoleAssignment, registrar_institution_get, registrar_institutions
 from menkan.web.certification import selectors, services
 from menkan.web.certification.models import Certification, Review, Step
 from menkan.web.exports import xlsx_response
-from menkan.web.records.selectors import student_of
+from menkan.web.records.api import student_of
 
 DEPARTMENT_ROLES = (Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_HEAD)
 
