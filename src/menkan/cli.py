@@ -22,6 +22,7 @@ from menkan.engine import (
     shipped_institutions,
 )
 from menkan.engine.errors import InputProblem, problem
+from menkan.engine.exceptions import exception_problems
 from menkan.engine.fees import FeePolicy, fee_policy_from, fee_statement, load_shipped_fees, render_statement
 from menkan.engine.ledger import GradeScale, grade_problems
 from menkan.engine.policy.loader import INSTITUTION_FILE, SHIPPED_POLICIES
@@ -167,7 +168,17 @@ def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     institution_of = _institution_of(
         folder, lambda student: _runtime_for(student, folder, cache).policy_set.institution
     )
-    students, problems = _validated(args.file, _institution_check(institution_of))
+    institution_check = _institution_check(institution_of)
+
+    def check(student: Student) -> list[InputProblem]:
+        # Exceptions naming what the policies do not have are refused here, before anything is audited; an
+        # audit of an already-accepted record lists them as orphaned instead (docs/exceptions.md).
+        found = institution_check(student)
+        if found or not student.exceptions:
+            return found
+        return exception_problems(student, _runtime_for(student, folder, cache).nodes)
+
+    students, problems = _validated(args.file, check)
     if _refused(problems, args.keep_going, err):
         return EXIT_INPUT
     progress = Progress(len(students), err, args.progress or err.isatty())

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from menkan.engine.context import Context, Evaluator, Shared, profile_key
 from menkan.engine.errors import InputError, problem
+from menkan.engine.exceptions import Exceptions, settle_exceptions, with_granted_credits
 from menkan.engine.filters import CoursePredicate, applies, compile_filter
 from menkan.engine.ledger import CourseIdentity, GradeScale, build_ledger
 from menkan.engine.policy import models as m
@@ -72,7 +73,10 @@ class Runtime:
                 result = ctx.evaluate(requirement, requirement.id)
                 if result is not None:
                     results.append(result)
-        return AuditResult(student.student_id, self.policy_set.institution.id, as_of, results, applied_policies)
+        audited = AuditResult(student.student_id, self.policy_set.institution.id, as_of, results, applied_policies)
+        if ctx.exceptions is not None:
+            return settle_exceptions(audited, ctx.exceptions)
+        return audited
 
     def context(self, student: Student, *, as_of: Term) -> Context:
         """The working state of one audit of `student` as of `as_of` (ledger built), for evaluating parts of it."""
@@ -90,6 +94,11 @@ class Runtime:
         ledger = build_ledger(
             student, institution, as_of, scale=self.scale, identity=self.identity, repeatable=repeatable
         )
+        exceptions = None
+        if student.exceptions:
+            # What the profile shares is derived from the policy alone; a student's exceptions change it.
+            exceptions = Exceptions.of(student, self.nodes)
+            ledger = with_granted_credits(ledger, student)
         return Context(
             student,
             as_of,
@@ -100,7 +109,8 @@ class Runtime:
             EVALUATORS,
             nodes=self.nodes,
             predicates=self.predicates,
-            shared=self._shared(student, as_of),
+            shared=self._shared(student, as_of) if exceptions is None else Shared(),
+            exceptions=exceptions,
         )
 
     def _shared(self, student: Student, as_of: Term) -> Shared:

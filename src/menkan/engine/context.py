@@ -23,6 +23,7 @@ from menkan.engine.study import StudyPosition, enrolled_semesters, study_positio
 from menkan.engine.terms import Term
 
 if TYPE_CHECKING:
+    from menkan.engine.exceptions import Exceptions
     from menkan.engine.result import RequirementResult
 
 R = TypeVar("R", bound=RequirementBase)
@@ -87,6 +88,7 @@ class Context:
     precomputed: dict[str, RequirementResult] = field(default_factory=dict)
     predicates: dict[tuple[int, int, str], CoursePredicate] = field(default_factory=dict)
     shared: Shared = field(default_factory=Shared)
+    exceptions: Exceptions | None = None  # the record's approved exceptions (None: it has none)
     _columns: Columns | None = None
     _enrolled: list[Term] | None = None
 
@@ -99,6 +101,8 @@ class Context:
         result = self.precomputed.get(full_id)
         if result is None:
             result = self.evaluators[type(node)](self, node, full_id)
+        if self.exceptions is not None:
+            result = self.exceptions.waive(full_id, result)
         self.results[full_id] = result
         return result
 
@@ -127,6 +131,8 @@ class Context:
 
     def resolve(self, node: R) -> R:
         """The node with the overrides that apply to this student folded in (`add_min` adds to `min`)."""
+        if self.exceptions is not None and id(node) in self.exceptions.lowered:
+            return self.exceptions.lowered_node(node, self._resolve(node) if node.overrides else node)
         if not node.overrides:
             return node
         return self.shared.memo(node, "resolved", lambda: self._resolve(node))

@@ -103,6 +103,13 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
         "no policies for institution {institution!r} (have: {known})",
         "沒有學校 {institution} 的規章（現有：{known}）",
     ),
+    "exception-needs": ("required for an exception of kind {kind!r}", "{kind} 類例外必填"),
+    "exception-id-repeated": ("exception id {id!r} is used twice", "例外編號 {id} 重複"),
+    "exception-unknown-requirement": (
+        'no requirement "{requirement}" in the policies that apply',
+        "所適用的規章中沒有「{requirement}」這項要求",
+    ),
+    "exception-unknown-course": ('no course "{course}" in the record', "紀錄中沒有課程「{course}」"),
 }
 
 

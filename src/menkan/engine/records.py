@@ -160,6 +160,47 @@ class Rank:
     size: Annotated[int, Field(ge=1)]
 
 
+ExceptionKind = Literal["substitute", "assign", "exclude", "recognise", "waive", "credit"]
+
+# What each kind needs besides the common fields (docs/exceptions.md).
+EXCEPTION_NEEDS: Final[dict[str, tuple[str, ...]]] = {
+    "substitute": ("course", "replaces"),
+    "assign": ("course",),
+    "exclude": ("course",),
+    "recognise": ("course", "as_"),
+    "waive": (),
+    "credit": ("credits",),
+}
+
+
+@with_config(ConfigDict(extra="forbid", frozen=True, populate_by_name=False))
+@dataclass(frozen=True, slots=True)
+class RecordException:
+    """An approved human decision the audit must honour for one requirement (`exceptions` of the record).
+
+    `course` names a course of the record by code (every attempt of it) or by `code@term` (that attempt)."""
+
+    id: Text
+    kind: ExceptionKind
+    requirement: Text
+    reason: Text
+    approved_by: Text
+    approved_on: Date
+    course: str | None = None
+    replaces: str | None = None
+    as_: Annotated[str | None, Field(alias="as")] = None
+    amount: Annotated[Decimal | None, Field(gt=0), PlainSerializer(decimal_number, when_used="json")] = None
+    credits: Annotated[Decimal | None, Field(gt=0), PlainSerializer(decimal_number, when_used="json")] = None
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    title: str | None = None
+    term: Term | None = None
+
+    def names(self, course: CourseRecord) -> bool:
+        """Whether `course` is the record this exception is about (by code, or by `code@term`)."""
+        return self.course is not None and (self.course == course.code or self.course == course.ref)
+
+
 @with_config(_STRICT)
 @dataclass(frozen=True, slots=True)
 class Student:
@@ -184,6 +225,7 @@ class Student:
     degree_exams: tuple[DegreeExam, ...] = ()
     extensions: tuple[Extension, ...] = ()
     ranks: tuple[Rank, ...] = ()
+    exceptions: tuple[RecordException, ...] = ()
     schema: Literal["menkan.student/1"] = STUDENT_SCHEMA
 
 
@@ -200,12 +242,34 @@ def student_problems(
     if "schema" not in data:
         return None, [problem(("schema",), "schema-missing", source=source, line=line, schema=STUDENT_SCHEMA)]
     try:
-        return _STUDENT_ADAPTER.validate_python(data), []
+        student = _STUDENT_ADAPTER.validate_python(data)
     except ValidationError as exc:
         return None, [
             pydantic_problem(err, data_location(err["loc"], data), source=source, line=line)
             for err in exc.errors(include_url=False)
         ]
+    if student.exceptions:
+        found = exception_shape_problems(student.exceptions)
+        if found:
+            return None, [item.located(source, line) for item in found]
+    return student, []
+
+
+def exception_shape_problems(exceptions: Sequence[RecordException]) -> list[InputProblem]:
+    """What the exceptions lack for their kind (a `substitute` without `replaces`...), and repeated ids."""
+    found: list[InputProblem] = []
+    seen: set[str] = set()
+    for index, exception in enumerate(exceptions):
+        if exception.id in seen:
+            found.append(problem(("exceptions", index, "id"), "exception-id-repeated", id=exception.id))
+        seen.add(exception.id)
+        for name in EXCEPTION_NEEDS[exception.kind]:
+            if getattr(exception, name) is None:
+                field_name = name.rstrip("_")
+                found.append(
+                    problem(("exceptions", index, field_name), "exception-needs", kind=exception.kind, field=field_name)
+                )
+    return found
 
 
 def student_from_dict(data: Any, *, source: str | None = None, line: int | None = None) -> Student:
@@ -218,7 +282,7 @@ def student_from_dict(data: Any, *, source: str | None = None, line: int | None 
 
 def student_to_dict(student: Student) -> dict[str, Any]:
     """The student as `menkan.student/1` JSON data (round-trips through student_from_dict)."""
-    data: dict[str, Any] = _STUDENT_ADAPTER.dump_python(student, mode="json", exclude_defaults=True)
+    data: dict[str, Any] = _STUDENT_ADAPTER.dump_python(student, mode="json", exclude_defaults=True, by_alias=True)
     return {**data, "schema": STUDENT_SCHEMA}
 
 

@@ -100,6 +100,8 @@ class RequirementResult:
     details: dict[str, Any] = field(default_factory=dict)
     # what the student should know whatever the status (e.g. a registration flagged as late), {zh-TW, en} each
     notes: list[dict[str, str]] = field(default_factory=list)
+    # the approved exceptions applied here (kind, reason, approver, date, explanation): engine/exceptions.py
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.display:
@@ -131,6 +133,8 @@ class RequirementResult:
             data["details"] = self.details
         if self.notes:
             data["notes"] = self.notes
+        if self.exceptions:
+            data["exceptions"] = self.exceptions
         return data
 
     def find(self, requirement_id: str) -> RequirementResult | None:
@@ -161,6 +165,8 @@ class AuditResult:
     as_of: Term
     requirements: list[RequirementResult]
     policies: list[str] = field(default_factory=list)
+    # every exception of the record: applied, or not_applied with its reason (orphaned, not-applicable)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def status(self) -> Status:
@@ -174,7 +180,7 @@ class AuditResult:
         return None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "schema": AUDIT_SCHEMA,
             "student_id": self.student_id,
             "institution": self.institution,
@@ -183,3 +189,6 @@ class AuditResult:
             "policies": self.policies,
             "requirements": [r.as_dict() for r in self.requirements],
         }
+        if self.exceptions:
+            data["exceptions"] = self.exceptions
+        return data

@@ -20,7 +20,11 @@ REASONS = {
     "own-department": ("本系課程", "own department"),
     "not-on-list": ("不在清單", "not on the list"),
     "condition-not-met": ("未符合計入條件", "condition not met"),
+    "exception": ("依例外不計入", "excluded by an exception"),
+    "orphaned": ("例外無從適用", "exception orphaned"),
+    "not-applicable": ("例外不適用", "exception not applicable"),
 }
+EXCEPTION_MARK = "※"  # a requirement decided in part by an approved exception
 
 
 def _title(result: RequirementResult, lang: str) -> str:
@@ -46,10 +50,15 @@ def _missing(result: RequirementResult, lang: str) -> str:
 def _lines(result: RequirementResult, depth: int, lang: str, detail: bool) -> Iterable[str]:
     indent = "  " * depth
     advisory = " (advisory)" if result.advisory else ""
+    marked = f" {EXCEPTION_MARK}" if result.exceptions else ""
     yield (
         f"{indent}{MARKS[result.status]} {_title(result, lang)}  {result.display} {_unit(result, lang)}"
-        f"{advisory}  [{result.cites}]"
+        f"{advisory}{marked}  [{result.cites}]"
     )
+    for exception in result.exceptions:
+        said = exception["explanation"]
+        parts = [said["zh-TW"], said["en"]] if lang == "both" else [said[lang]]
+        yield f"{indent}    {EXCEPTION_MARK} " + " / ".join(parts)
     missing = _missing(result, lang)
     if missing and result.status != "met":
         yield f"{indent}    → {missing}"
@@ -77,6 +86,13 @@ def render(result: AuditResult, lang: str = "both", detail: bool = True) -> str:
     lines = [head, "─" * min(len(head) + 8, 100)]
     for requirement in result.requirements:
         lines.extend(_lines(requirement, 0, lang, detail))
+    for exception in result.exceptions:
+        if exception["status"] != "applied":
+            zh, en = REASONS.get(exception["reason"], (exception["reason"], exception["reason"]))
+            label = zh if lang == "zh-TW" else en if lang == "en" else f"{zh} {en}"
+            lines.append(
+                f"{EXCEPTION_MARK} {exception['id']} ({exception['kind']} {exception['requirement']}): {label}"
+            )
     return "\n".join(lines)
 
 

@@ -69,12 +69,53 @@ def slot_candidates(
     return candidates
 
 
+def slots_of(refs: Sequence[CourseRef], named: str | None) -> tuple[int, ...]:
+    """The listed courses that `named` (a code or a title) is one of."""
+    if named is None:
+        return ()
+    title = normalize_title(named)
+    return tuple(
+        slot
+        for slot, ref in enumerate(refs)
+        if any(named == code or (t is not None and normalize_title(t) == title) for code, t in listed(ref))
+    )
+
+
+def _with_exceptions(
+    ctx: Context, full_id: str, refs: Sequence[CourseRef], found: list[tuple[Entry, tuple[int, ...]]]
+) -> list[tuple[Entry, tuple[int, ...]]]:
+    """The listed entries with the exceptions that name the list: `exclude` drops a course; `substitute` (in
+    place of `replaces`) and `recognise` (as `as`, a listed code or title) make a course stand for that one."""
+    assert ctx.exceptions is not None
+    entries = ctx.ledger.entries
+    slots_by_entry = {entry.position: slots for entry, slots in found}
+    for exception in ctx.exceptions.on(full_id, "exclude", "substitute", "recognise"):
+        positions = [entries[j].position for j in ctx.exceptions.positions(exception, entries)]
+        if not positions:
+            continue
+        if exception.kind == "exclude":
+            ctx.exceptions.use(exception)
+            for position in positions:
+                slots_by_entry.pop(position, None)
+            continue
+        target = slots_of(refs, exception.replaces if exception.kind == "substitute" else exception.as_)
+        if not target:
+            continue  # the replaced course is no longer on the list: listed as not applicable
+        ctx.exceptions.use(exception)
+        for position in positions:
+            slots_by_entry[position] = target
+    by_position = {entry.position: entry for entry in entries}
+    return [(by_position[position], slots) for position, slots in sorted(slots_by_entry.items())]
+
+
 def evaluate(ctx: Context, node: Courses, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     refs = node.courses
     needed = node.min if node.min is not None else len(refs)
     # Only entries that can stand for a listed course matter; one pass finds them, matchings use just those.
     found = listed_entries(ctx, node.courses, refs, ctx.ledger.entries)
+    if ctx.exceptions is not None and ctx.exceptions.on(full_id):
+        found = _with_exceptions(ctx, full_id, refs, found)
     countable = [listing for listing in found if listing[0].countable]
     match = max_matching(_candidates(len(refs), countable), len(countable))
     applied = []

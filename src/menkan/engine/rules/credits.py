@@ -201,6 +201,10 @@ def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None
                 if withheld:
                     selected, excluded = selections[b]
                     selections[b] = ([j for j in selected if j not in withheld], excluded)
+    pinned: dict[int, int] = {}
+    waived_out: dict[int, list[tuple[int, str]]] = {}
+    if ctx.exceptions is not None:
+        pinned, waived_out = _apply_exceptions(ctx, shape, selections)
     candidates: dict[int, tuple[int, ...]] = {}
     for b, (selected, _) in enumerate(selections):
         alone = (b,)  # one tuple for every entry that only this leaf selects
@@ -210,6 +214,8 @@ def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None
         for j in selected:
             have = candidates.get(j)
             candidates[j] = alone if have is None else (*have, b)
+    for j, b in pinned.items():  # an `assign`: a constraint of the allocation, which stays exact
+        candidates[j] = (b,)
     order = sorted(candidates)
     countable = [j for j in order if entries[j].countable]
     pending = [j for j in order if entries[j].pending]
@@ -227,11 +233,52 @@ def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None
         leaf.full_id: _explain(ctx, shape, b, selections[b], slot_of, settlement, potential, conditions.get(b, []))
         for b, leaf in enumerate(shape.leaves)
     }
+    for b, removed in waived_out.items():
+        result = results[shape.leaves[b].full_id]
+        for j, exception_id in removed:
+            course = entries[j].course
+            result.not_applied.append(
+                NotApplied(entries[j].ref, "exception", course.title, course.credits, exception_id)
+            )
     retained = sum((to_decimal(v) for v in settlement.retained), Decimal(0))
     potential_retained = (
         sum((to_decimal(v) for v in potential.retained), Decimal(0)) if potential is not None else retained
     )
     return GroupOutcome(results, retained, potential_retained)
+
+
+def _apply_exceptions(
+    ctx: Context, shape: Shape, selections: list[tuple[list[int], list[int]]]
+) -> tuple[dict[int, int], dict[int, list[tuple[int, str]]]]:
+    """The exceptions that name the leaves: `exclude` takes a course out of a leaf's selection; `recognise`,
+    `assign` and `credit` put it in; `assign` and `credit` also pin it to that leaf (in a group, only there).
+    Returns the pins (entry -> leaf) and, per leaf, the entries excluded with the exception's id."""
+    assert ctx.exceptions is not None
+    entries = ctx.ledger.entries
+    pinned: dict[int, int] = {}
+    removed: dict[int, list[tuple[int, str]]] = {}
+    for b, leaf in enumerate(shape.leaves):
+        named = ctx.exceptions.on(leaf.full_id, "exclude", "recognise", "assign", "credit")
+        if not named:
+            continue
+        selected, excluded = list(selections[b][0]), list(selections[b][1])
+        for exception in named:
+            positions = [
+                j for j in ctx.exceptions.positions(exception, entries) if entries[j].countable or entries[j].pending
+            ]
+            if not positions:
+                continue
+            ctx.exceptions.use(exception)
+            if exception.kind == "exclude":
+                selected = [j for j in selected if j not in positions]
+                removed.setdefault(b, []).extend((j, exception.id) for j in positions)
+                continue
+            selected = sorted({*selected, *positions})
+            excluded = [j for j in excluded if j not in positions]
+            if exception.kind in ("assign", "credit"):
+                pinned.update(dict.fromkeys(positions, b))
+        selections[b] = (selected, excluded)
+    return pinned, removed
 
 
 def _explain(

@@ -10,10 +10,10 @@ from menkan.engine.allocation import Aggregate, Bucket, Item, allocate
 from menkan.engine.context import Context
 from menkan.engine.ledger import Entry, normalize_title
 from menkan.engine.messages import short, text
-from menkan.engine.policy.models import OutsideRule, Tiered
+from menkan.engine.policy.models import CourseRef, OutsideRule, Tiered
 from menkan.engine.records import ProgramRegistration
 from menkan.engine.result import Applied, NotApplied, RequirementResult, Status, combine, fmt
-from menkan.engine.rules.courses import slot_candidates
+from menkan.engine.rules.courses import slot_candidates, slots_of
 from menkan.engine.rules.credits import to_decimal
 from menkan.engine.study import latest_study_term
 
@@ -77,10 +77,95 @@ def _exclusion(ctx: Context, node: Tiered) -> tuple[Status, list[str]]:
     return ("not-met" if blocking else "met"), blocking
 
 
+def _listing_tier(slots: list[tuple[int, CourseRef]], named: str | None) -> int | None:
+    """The first tier that lists the course `named` (a code or title, or one of its alternatives)."""
+    found = slots_of([ref for _, ref in slots], named)
+    return slots[found[0]][0] if found else None
+
+
+def _waive_parts(
+    ctx: Context, node: Tiered, full_id: str, rules: list[OutsideRule], tier_min: list[int]
+) -> tuple[Decimal, set[int]]:
+    """The `waive` exceptions that name a part of the program (a tier, `credits`, a rule): with an amount they
+    lower its minimum (in `tier_min`, `rules`, and the credit minimum returned); without one it counts as met
+    (its flag index in the set returned)."""
+    assert ctx.exceptions is not None
+    min_credits = node.min_credits
+    waived: set[int] = set()
+    tier_count = len(node.tiers)
+    parts = [
+        *((tier.id, t) for t, tier in enumerate(node.tiers)),
+        ("credits", tier_count),
+        *((rule.id, tier_count + 1 + r) for r, rule in enumerate(rules)),
+    ]
+    for part, index in parts:
+        for exception in ctx.exceptions.on(f"{full_id}.{part}", "waive"):
+            ctx.exceptions.use(exception)
+            amount = exception.amount
+            if amount is None:
+                waived.add(index)
+            elif index < tier_count:
+                tier_min[index] = max(0, tier_min[index] - int(amount))
+            elif index == tier_count:
+                min_credits = max(Decimal(0), min_credits - amount)
+            else:
+                r = index - tier_count - 1
+                rules[r] = rules[r].model_copy(update={"min": max(Decimal(0), rules[r].min - amount)})
+    return min_credits, waived
+
+
+def _apply_exceptions(
+    ctx: Context, node: Tiered, full_id: str, rules: list[OutsideRule], entries: list[Entry], options: list[set[int]]
+) -> dict[tuple[int, int], bool]:
+    """The exceptions that name the program or one of its parts, applied to the courses' tier options (`assign`
+    pins a course to a tier, `exclude` takes it out of the program or a tier, `substitute` and `recognise` as a
+    tier make it count there) and to the rules (`recognise` as a rule: it passes; `exclude` from a rule: it does
+    not). Returns the rule tests decided by exceptions."""
+    assert ctx.exceptions is not None
+    tier_index = {tier.id: t for t, tier in enumerate(node.tiers)}
+    rule_index = {rule.id: r for r, rule in enumerate(rules)}
+    slots = [(t, ref) for t, tier in enumerate(node.tiers) for ref in tier.courses]
+    decided: dict[tuple[int, int], bool] = {}
+    parts = [(full_id, None), *((f"{full_id}.{part}", part) for part in (*tier_index, *rule_index))]
+    for requirement, part in parts:
+        for exception in ctx.exceptions.on(requirement, "assign", "exclude", "substitute", "recognise"):
+            positions = ctx.exceptions.positions(exception, entries)
+            if not positions:
+                continue
+            tier = tier_index.get(part) if part is not None else None
+            rule = rule_index.get(part) if part is not None else None
+            if exception.kind == "recognise" and rule is None and tier is None:
+                rule, tier = rule_index.get(exception.as_ or ""), tier_index.get(exception.as_ or "")
+                if rule is None and tier is None:  # `as` a listed course: same-title identity for one student
+                    tier = _listing_tier(slots, exception.as_)
+            if exception.kind == "substitute":
+                tier = _listing_tier(slots, exception.replaces)
+            if rule is not None and exception.kind in ("recognise", "exclude"):
+                decided.update({(rule, i): exception.kind == "recognise" for i in positions})
+            elif tier is not None and exception.kind == "assign":
+                for i in positions:
+                    options[i] = {tier}
+            elif tier is not None and exception.kind in ("recognise", "substitute"):
+                for i in positions:
+                    options[i].add(tier)
+            elif exception.kind == "exclude":
+                for i in positions:
+                    options[i] = options[i] - {tier} if tier is not None else set()
+            else:
+                continue
+            ctx.exceptions.use(exception)
+    return decided
+
+
 def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
     tiers = node.tiers
     rules = [rule for rule in node.outside_rules if rule.when is None or ctx.applicable_to(rule.when)]
+    tier_min = [tier.min_courses for tier in tiers]
+    min_credits = node.min_credits
+    waived: set[int] = set()  # flags (tiers, then the credits, then the rules) a `waive` sets
+    if ctx.exceptions is not None:
+        min_credits, waived = _waive_parts(ctx, node, full_id, rules, tier_min)
     # Titles a tier does not take from this student (e.g. a department's own courses of that tier).
     excluded = [
         {
@@ -106,6 +191,9 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             options[position].add(t)
             if slots[slot].online or entries[position].course.delivery == "remote":
                 remote.add((position, t))
+    recognised: dict[tuple[int, int], bool] = {}  # (rule, entry) -> whether it passes, by an exception
+    if ctx.exceptions is not None:
+        recognised = _apply_exceptions(ctx, node, full_id, rules, entries, options)
     candidates = [tuple(sorted(found)) for found in options]
     listed = [i for i, found in enumerate(candidates) if found]
     eligible = ctx.applicable_to(node.eligibility)
@@ -120,15 +208,15 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
     def passes(r: int, i: int) -> bool:
         key = (r, i)
         if key not in tested:
-            tested[key] = is_outside(ctx, rules[r], entries[i])
+            tested[key] = recognised[key] if key in recognised else is_outside(ctx, rules[r], entries[i])
         return tested[key]
 
     def solve(include_pending: bool) -> tuple[list[int], list[int | None], list[float], list[bool]]:
         chosen = [i for i in listed if entries[i].countable or include_pending]
         items = [Item(1.0, candidates[i]) for i in chosen]
-        buckets = [Bucket(required=0.0 if tier.in_person else float(tier.min_courses)) for tier in tiers]
+        buckets = [Bucket(required=0.0 if tier.in_person else float(tier_min[t])) for t, tier in enumerate(tiers)]
         credit_weights = {(k, t): float(entries[i].course.credits) for k, i in enumerate(chosen) for t in candidates[i]}
-        aggregates = [Aggregate(float(node.min_credits), credit_weights)]
+        aggregates = [Aggregate(float(min_credits), credit_weights)]
         for r, rule in enumerate(rules):
             weights = {
                 (k, t): (credit if rule.unit == "credits" else 1.0)
@@ -138,7 +226,7 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             aggregates.append(Aggregate(float(rule.min), weights))
         for t in in_person:
             weights = {(k, t): 1.0 for k, i in enumerate(chosen) if t in candidates[i] and (i, t) not in remote}
-            aggregates.append(Aggregate(float(tiers[t].min_courses), weights))
+            aggregates.append(Aggregate(float(tier_min[t]), weights))
         settlement = allocate(items, buckets, aggregates)
         flags = list(settlement.met) + list(settlement.aggregate_met)
         # An in-person tier is met by its aggregate (its bucket asks for nothing).
@@ -149,6 +237,8 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
     chosen, assignment, totals, met_flags = solve(include_pending=False)
     has_pending = any(entries[i].pending for i in listed)
     potential_flags = solve(include_pending=True)[3] if has_pending and not all(met_flags) else met_flags
+    for index in waived:
+        met_flags[index] = potential_flags[index] = True
 
     def status_of(index: int) -> Status:
         if met_flags[index]:
@@ -182,12 +272,12 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
                 kind="tier",
                 status=status,
                 unit="courses",
-                required=Decimal(tier.min_courses),
+                required=Decimal(tier_min[t]),
                 earned=earned,
                 cites=node.cites,
                 applied=applied,
                 not_applied=not_applied,
-                missing=short(Decimal(tier.min_courses) - earned, "courses") if status != "met" else _NO_MESSAGE,
+                missing=short(Decimal(tier_min[t]) - earned, "courses") if status != "met" else _NO_MESSAGE,
                 details={"in_person": True} if tier.in_person else {},
             )
         )
@@ -200,10 +290,10 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             kind="program-credits",
             status=status,
             unit="credits",
-            required=node.min_credits,
+            required=min_credits,
             earned=credit_total,
             cites=node.cites,
-            missing=short(node.min_credits - credit_total, "credits") if status != "met" else _NO_MESSAGE,
+            missing=short(min_credits - credit_total, "credits") if status != "met" else _NO_MESSAGE,
         )
     )
     for r, rule in enumerate(rules):
@@ -265,10 +355,10 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
         kind=node.kind,
         status=overall,
         unit="credits",
-        required=node.min_credits,
+        required=min_credits,
         earned=credit_total,
         cites=node.cites,
-        display=f"{fmt(credit_total)} / {fmt(node.min_credits)}",
+        display=f"{fmt(credit_total)} / {fmt(min_credits)}",
         missing=missing,
         children=children,
         advisory=advisory,
