@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from menkan.web.records.models import Activity, Certificate, CourseRecord, Student
+from menkan.web.records.models import Activity, Certificate, CourseRecord, RecordException, Student
 
 
 @receiver([post_save, post_delete], sender=CourseRecord)
@@ -26,3 +26,12 @@ def _student_changed(sender: type, instance: Student, raw: bool = False, **kwarg
     from menkan.web.audits.services import audit_schedule
 
     audit_schedule(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=RecordException)
+def _exception_changed(sender: type, instance: RecordException, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    from menkan.web.audits.services import audit_schedule
+
+    audit_schedule(instance.student_id)
