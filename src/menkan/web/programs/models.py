@@ -130,6 +130,7 @@ class Event(models.Model):
         RETURN = "return", _("Returned")
         REJECT = "reject", _("Not approved")
         ISSUE = "issue", _("Certificate issued")
+        JUDGE = "judge", _("Judgement recorded")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     step = models.PositiveSmallIntegerField(choices=Step.choices, null=True, blank=True)

@@ -56,6 +56,14 @@ class Program:
         return str(self.entry.get("contact", ""))
 
 
+def program_parts(program: Program) -> list[str]:
+    """The requirement ids a judgement on the program may name: the program, then its tiers, rules and credits."""
+    from menkan.engine.exceptions import tiered_parts
+
+    parts = tiered_parts(program.node) if program.node is not None else []
+    return [program.full_id, *(f"{program.full_id}.{part}" for part in parts)]
+
+
 def _review_steps(node: Tiered) -> list[dict[str, str]]:
     """What the policy leaves to the reviewers' judgement (its `review_steps`), as {"zh-TW", "en"} texts."""
     return [_localized(item) for item in getattr(node, "review_steps", None) or []]
@@ -413,6 +421,16 @@ def program_nodes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             visit(node.get("children", []))
 
     visit(document.get("requirements", []))
+    return found
+
+
+def program_exceptions(node: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The exceptions applied to a program node of an audit document and its parts (each with its explanation)."""
+    if not node:
+        return []
+    found = list(node.get("exceptions", []))
+    for child in node.get("children", []):
+        found.extend(program_exceptions(child))
     return found
 
 
