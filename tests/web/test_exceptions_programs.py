@@ -23,7 +23,8 @@ from .test_programs_workflow import reviewers
 
 pytestmark = pytest.mark.django_db
 
-# 建築節能設計 (建築系, cross-domain for 土木系) swapped for 水文學, a core course of 土木系's own: 4 cross-domain credits
+# 建築節能設計 (建築系, cross-domain for 土木系) swapped for 水文學, a core course of 土木系's own: 4 cross-domain
+# credits
 HYDROLOGY = course("3403008", "水文學", 2, "112-2", "professional-required")
 CROSS = {
     "kind": "recognise",

@@ -285,6 +285,14 @@ def may_decide_exception(user: User, student: Student) -> bool:
     )
 
 
+def decides_exceptions(user: User) -> bool:
+    """Does `user` decide exceptions anywhere (a department head, a registrar)?"""
+    roles = (Role.DEPARTMENT_HEAD, Role.REGISTRAR)
+    return user.is_authenticated and (
+        user.is_superuser or RoleAssignment.objects.filter(user=user, role__in=roles).exists()
+    )
+
+
 def exceptions_of(student: Student) -> QuerySet[RecordException]:
     """Every exception of the student, whatever its status (oldest first)."""
     return RecordException.objects.filter(student=student).select_related("proposed_by", "decided_by")
