@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -225,13 +225,17 @@ EXCEPTION_FIELDS: dict[str, str] = {
 }
 
 
-def _exception_row(fields: dict[str, Any]) -> dict[str, Any]:
-    """The model fields of an exception from the record's field names (blank ones left empty)."""
+def exception_row(fields: dict[str, Any]) -> dict[str, Any]:
+    """The model fields of an exception from the record's field names (blank ones left empty); ExceptionRefused
+    for a number that is none."""
     row: dict[str, Any] = {}
     for name, column in EXCEPTION_FIELDS.items():
         value = fields.get(name)
         if column in ("amount", "credits"):
-            row[column] = Decimal(str(value)) if value not in (None, "") else None
+            try:
+                row[column] = Decimal(str(value).strip()) if value not in (None, "") else None
+            except InvalidOperation:
+                raise ExceptionRefused([(name, gettext("must be a number"))]) from None
         elif column == "tags":
             row[column] = [t for t in (value.split(",") if isinstance(value, str) else value or []) if str(t).strip()]
             row[column] = [str(t).strip() for t in row[column]]
@@ -277,7 +281,7 @@ def _field_of(path: Any, index: int) -> str:
 
 
 def _exception_checked(student: Student, fields: dict[str, Any]) -> dict[str, Any]:
-    row = _exception_row(fields)
+    row = exception_row(fields)
     problems = exception_problems_of(student, row)
     if problems:
         raise ExceptionRefused(problems)
