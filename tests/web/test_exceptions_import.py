@@ -59,3 +59,12 @@ def test_only_the_registrar_imports_exceptions(world: World) -> None:
         with pytest.raises(PermissionDenied):
             run(world, "exceptions", csv_bytes(GOOD), role=role)
     assert not RecordException.objects.exists()
+
+
+def test_the_export_reimports_unchanged(world: World) -> None:
+    from menkan.web.records.imports import records_export
+
+    run(world, "exceptions", csv_bytes(GOOD))
+    exported = records_export(kind="exceptions", user=world.users["registrar"], institution=world.institution)
+    again = run(world, "exceptions", exported, filename="exceptions.xlsx")
+    assert again.ok and again.unchanged == 2 and again.created == again.updated == 0, again.problems

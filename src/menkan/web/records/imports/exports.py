@@ -15,6 +15,7 @@ from menkan.web.records.imports.layouts import KIND_OF_CATEGORY, KINDS, LAYOUTS,
 from menkan.web.records.models import (
     CourseRecord,
     Institution,
+    RecordException,
     Student,
 )
 from menkan.web.records.selectors import (
