@@ -245,6 +245,8 @@ def import_upload(
 # ------------------------------------------------------------------------------------------ exceptions (issue 13)
 # Kept in one block of their own (routers are being split per app): the exceptions of a student's record.
 
+from pydantic import ValidationError as PydanticValidationError  # noqa: E402
+
 from menkan.web.accounts.api import input_error  # noqa: E402
 from menkan.web.records import selectors as record_selectors  # noqa: E402
 from menkan.web.records import services as record_services  # noqa: E402
@@ -340,13 +342,18 @@ def exception_list(request: HttpRequest, institution: str, student_id: str) -> l
     tags=["exceptions"],
 )
 def exception_create(
-    request: HttpRequest, institution: str, student_id: str, payload: ExceptionIn
+    request: HttpRequest, institution: str, student_id: str, payload: Body[dict[str, Any]]
 ) -> Status[dict[str, Any]]:
-    """Propose an exception; the department head (or the registrar) decides it. Refused with 422 naming the field
-    (an unknown requirement or course, a field its kind needs), with 403 when it is not yours to propose."""
+    """Propose an exception (the fields of `ExceptionIn`); the department head (or the registrar) decides it.
+    Refused with 422 naming the field (an unknown requirement or course, a field its kind needs), with 403 when it
+    is not yours to propose. The student is looked up before the body is read: a student you may not see is
+    answered 404 whatever the body, as a missing one."""
     user = user_of(request)
     student = student_get_for(user, institution, student_id)
-    fields = payload.model_dump(by_alias=True)
+    try:
+        fields = ExceptionIn.model_validate(payload).model_dump(by_alias=True)
+    except PydanticValidationError as invalid:
+        raise input_error([(["body", *error["loc"]], error["msg"]) for error in invalid.errors()]) from None
     try:
         row = record_services.exception_propose(user, student, fields)
     except record_services.ExceptionRefused as refused:
