@@ -298,7 +298,14 @@ def exception_propose(user: User, student: Student, fields: dict[str, Any]) -> R
     if not may_propose_exception(user, student, requirement):
         raise PermissionDenied(gettext("You may not propose exceptions for this student."))
     row = _exception_checked(student, fields)
-    return RecordException.objects.create(student=student, proposed_by=user, **row)
+    return _created(user, student, row)
+
+
+def _created(user: User, student: Student, row: dict[str, Any]) -> RecordException:
+    exception = RecordException(student=student, proposed_by=user, **row)
+    exception._history_user = user  # type: ignore[attr-defined]  # django-simple-history: who proposed it
+    exception.save()
+    return exception
 
 
 def _locked_exception(pk: int) -> RecordException:
@@ -307,6 +314,7 @@ def _locked_exception(pk: int) -> RecordException:
 
 def _decided(exception: RecordException, user: User, status: str, reason: str) -> RecordException:
     exception.status = status
+    exception._history_user = user  # type: ignore[attr-defined]  # django-simple-history: who changed it
     exception.decided_by = user
     exception.decided_at = timezone.now()
     exception.decision_reason = reason
@@ -371,5 +379,5 @@ def exception_record_judgement(user: User, student: Student, fields: dict[str, A
     """A reviewer's judgement at a review step (the caller checked the step is theirs): the exception is
     proposed and approved by them at once, and is in the record from now on."""
     row = _exception_checked(student, fields)
-    exception = RecordException.objects.create(student=student, proposed_by=user, **row)
+    exception = _created(user, student, row)
     return _decided(exception, user, RecordException.Status.APPROVED, "")
