@@ -63,3 +63,24 @@ def test_bad_input_and_wrong_roles_are_refused_and_nothing_written(world: World)
     no_reason = send(api(world, "department-head"), "POST", decision, {"decision": "reject"})
     assert no_reason.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "reason"]
     assert RecordException.objects.get().status == "proposed"
+
+
+def test_a_program_contact_proposes_for_a_student_registered_in_their_program(world: World) -> None:
+    from .test_programs_support import publish_programs, register
+
+    publish_programs()
+    url = student_url(world.own, "/exceptions")
+    waiver = {"kind": "waive", "requirement": "micro-program.AVM.credits", "amount": 1, "reason": "學程同意"}
+    assert send(api(world, "program-contact"), "POST", url, waiver).status_code == 404  # not registered: unknown
+    register(world.own, "AVM")
+    created = send(api(world, "program-contact"), "POST", url, waiver)
+    assert created.status_code == 201, created.content
+    graduation = send(api(world, "program-contact"), "POST", url, EXCLUDE)
+    assert graduation.status_code == 403  # not a program requirement: not theirs
+    assert [e["requirement"] for e in send(api(world, "program-contact"), "GET", url).json()] == [
+        "micro-program.AVM.credits"
+    ]
+    send(api(world, "department-officer"), "POST", url, EXCLUDE)  # the student's other exceptions stay unseen
+    assert RecordException.objects.count() == 2
+    listed = send(api(world, "program-contact"), "GET", url).json()
+    assert [e["requirement"] for e in listed] == ["micro-program.AVM.credits"]

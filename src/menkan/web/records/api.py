@@ -327,11 +327,13 @@ def exception_list(request: HttpRequest, institution: str, student_id: str) -> l
     """The approved exceptions of the student (those the audit honours); for the staff who propose or decide
     them, every one whatever its status (proposed, approved, rejected, revoked)."""
     user = user_of(request)
-    student = student_get_for(user, institution, student_id)
+    student = record_selectors.student_for_exceptions(user, institution, student_id)
     staff = record_selectors.may_propose_exception(user, student) or record_selectors.may_decide_exception(
         user, student
     )
     rows = record_selectors.exceptions_of(student) if staff else record_selectors.exceptions_approved_of(student)
+    if not students_visible_to(user).filter(pk=student.pk).exists():  # a program contact: their programs' only
+        rows = [row for row in rows if record_selectors.may_propose_exception(user, student, row.requirement)]
     return [_exception_out(row) for row in rows]
 
 
@@ -349,7 +351,7 @@ def exception_create(
     is not yours to propose. The student is looked up before the body is read: a student you may not see is
     answered 404 whatever the body, as a missing one."""
     user = user_of(request)
-    student = student_get_for(user, institution, student_id)
+    student = record_selectors.student_for_exceptions(user, institution, student_id)
     try:
         fields = ExceptionIn.model_validate(payload).model_dump(by_alias=True)
     except PydanticValidationError as invalid:

@@ -273,6 +273,29 @@ def may_propose_exception(user: User, student: Student, requirement: str = "") -
     return user.is_superuser or assignments.filter(scope).exists()
 
 
+def student_for_exceptions(user: User, institution: str, student_id: str) -> Student:
+    """The student whose exceptions `user` addresses: one they may see (student_get_for), or, for a program
+    contact, a student registered in their program (whose requirements they propose exceptions to). 404 alike
+    otherwise."""
+    try:
+        return student_get_for(user, institution, student_id)
+    except StudentNotFound:
+        student = (
+            Student.objects.select_related("institution", "department", "school_class")
+            .filter(institution__code=institution, student_id=student_id)
+            .first()
+        )
+        if student is None or not user.is_authenticated:
+            raise
+        programs = RoleAssignment.objects.filter(
+            user=user, role=Role.PROGRAM_CONTACT, institution_id=student.institution_id
+        ).values_list("program", flat=True)
+        registered = {str(entry.get("program")) for entry in (student.standing or {}).get("programs", [])}
+        if not registered & set(programs):
+            raise
+        return student
+
+
 def may_decide_exception(user: User, student: Student) -> bool:
     """May `user` approve, reject or revoke the exceptions of `student`? The head of the student's department, or
     the registrar of the institution (any department)."""

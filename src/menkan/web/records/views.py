@@ -96,7 +96,7 @@ def _student_page(student: Student) -> HttpResponse:
 @login_required
 @require_POST
 def exception_propose(request: HttpRequest, institution: str, student_id: str) -> HttpResponse:
-    student = student_get_for(request.user, institution, student_id)
+    student = selectors.student_for_exceptions(request.user, institution, student_id)
     fields = {name: request.POST.get(name, "") for name in services.EXCEPTION_FIELDS}
     try:
         services.exception_propose(request.user, student, fields)
@@ -104,6 +104,8 @@ def exception_propose(request: HttpRequest, institution: str, student_id: str) -
         messages.error(request, _("The exception was not proposed: %(why)s") % {"why": refused})
     else:
         messages.success(request, _("Exception proposed; the department head decides it."))
+    if not students_visible_to(request.user).filter(pk=student.pk).exists():
+        return redirect("programs:queue")  # a program contact, who has no student page to go back to
     return _student_page(student)
 
 
