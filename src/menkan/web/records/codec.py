@@ -1,4 +1,4 @@
-"""The one mapping between the record rows (students, course records, activities, certificates) and `menkan.student/1`.
+"""The one mapping between the record rows (students, courses, activities, certificates, exceptions) and the record.
 
 Reading has two paths over the same field mapping (`course_fragment`, `activity_fragment`, `certificate_fragment`,
 `student_head`): `student_documents` (plain JSON values: the API, what-if, programs) and `engine_inputs` (many
