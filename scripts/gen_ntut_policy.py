@@ -777,9 +777,11 @@ def institution_file(
             "micro_programs": {
                 "application_weeks": {"first": 13, "last": 18},
                 "review": [
-                    _review_step("program-contact", "學程聯絡人", "Program contact", "program"),
+                    # the contact judges the program's own review rules, the department the cross-domain courses
+                    # (若仍有學生修習跨領域專業課程認定疑慮，則轉由學生所屬系/班之教學單位審核)
+                    _review_step("program-contact", "學程聯絡人", "Program contact", "program", judges=True),
                     _review_step("program-head", "學程負責人", "Program head", "program"),
-                    _review_step("department-officer", "系所承辦人", "Department officer", "department"),
+                    _review_step("department-officer", "系所承辦人", "Department officer", "department", judges=True),
                     _review_step("department-head", "系所主管", "Department head", "department"),
                 ],
                 "cites": "NTUT 微學程證書申請",
@@ -789,15 +791,19 @@ def institution_file(
     }
 
 
-def _review_step(role: str, zh_tw: str, en: str, scope: str) -> dict[str, Any]:
-    """One certificate review step: the holders of `role` whose assignment covers the application's `scope`."""
-    return {
+def _review_step(role: str, zh_tw: str, en: str, scope: str, *, judges: bool = False) -> dict[str, Any]:
+    """One certificate review step: the holders of `role` whose assignment covers the application's `scope`
+    (`judges`: the step may record a judgement on a course, as an exception of the student's record)."""
+    step: dict[str, Any] = {
         "id": role,
         "title": {"zh-TW": zh_tw, "en": en},
         "role": role,
         "scope": scope,
         "cites": "NTUT 微學程證書審核",
     }
+    if judges:
+        step["judges"] = True
+    return step
 
 
 # --- writing ----------------------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ def test_a_chunk_reads_and_writes_in_a_fixed_number_of_queries(world: World) -> 
     assert counts[0] == counts[1], counts
     with CaptureQueriesContext(connection) as queries:
         engine_inputs(many)
-    assert len(queries) == 4  # students, courses, activities, certificates
+    assert len(queries) == 5  # students, courses, activities, certificates, approved exceptions
 
 
 def test_engine_records_from_the_database_equal_those_validated_from_the_json_document(world: World) -> None:

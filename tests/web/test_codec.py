@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -113,3 +114,42 @@ def test_a_record_with_every_block_is_read_alike_by_both_paths_and_reads_back_as
     assert read["activities"][0]["id"].startswith("activity-")
     # written again, the same document changes nothing
     assert student_import_document(institution, student_document(student))[1] is False
+
+
+@pytest.mark.django_db
+def test_approved_exceptions_are_read_alike_by_both_paths_and_only_approved_ones() -> None:
+    from django.utils import timezone
+
+    from menkan.web.accounts.models import User
+    from menkan.web.records.models import RecordException
+
+    institution = Institution.objects.create(code="ntut", name_zh="臺北科大")
+    student, _ = student_import_document(institution, EVERY_BLOCK)
+    plain, _ = student_import_document(institution, {**EVERY_BLOCK, "student_id": "B112990002"})
+    head = User.objects.create(username="head340", first_name="系主任")
+    common = {"student": student, "decided_by": head, "decided_at": timezone.now(), "status": "approved"}
+    recognised = RecordException.objects.create(
+        kind="recognise",
+        requirement="micro-program.AVM.cross-domain",
+        course="1401032",
+        recognised_as="cross-domain",
+        reason="系認定",
+        **common,
+    )
+    granted = RecordException.objects.create(
+        kind="credit",
+        requirement="graduation.credits",
+        credits=Decimal("2.5"),
+        category="free",
+        tags=["a"],
+        reason="抵免",
+        term="111-2",
+        **common,
+    )
+    RecordException.objects.create(kind="waive", requirement="x", reason="未核", student=student, amount=1)
+    _assert_paths_agree([student, plain])
+    exceptions = student_document(student)["exceptions"]
+    assert [e["id"] for e in exceptions] == [recognised.record_id, granted.record_id]
+    assert exceptions[0]["as"] == "cross-domain" and exceptions[0]["approved_by"] == "系主任"
+    assert exceptions[1]["credits"] == 2.5 and exceptions[1]["tags"] == ["a"]
+    assert "exceptions" not in student_document(plain)

@@ -331,6 +331,81 @@ def _signed_in_case(ok: int, check: Check | None = None) -> Callable[[Ctx], list
 
 WHAT_IF = {"planned": [{"code": "3401004", "title": "工程靜力學", "credits": 3}]}
 
+# --- cases of the exceptions (records) pages and endpoints
+# Who proposes: the officer of the student's department and the registrar (a program contact only for a program's
+# requirements: tests/web/test_exceptions_records.py); who decides: the head of the department and the registrar.
+EXCEPTION_PROPOSERS = {
+    "own": {"department-officer", "registrar"},
+    "other": {"registrar"},
+    "foreign": {"foreign-registrar"},
+}
+EXCEPTION_DECIDERS = {"department-head", "registrar"}
+EXCEPTION = {"kind": "exclude", "requirement": "graduation.credits.common-required.school-common", "course": "1404006"}
+
+
+def _no_exception(target: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.records.models import RecordException
+
+        written = RecordException.objects.filter(student=ctx.student(target), reason=f"matrix {ctx.role}")
+        return "an exception was proposed anyway" if written.exists() else None
+
+    return after
+
+
+def _exception_propose_cases(ctx: Ctx, ok: int) -> list[Case]:
+    return [
+        Case(
+            target,
+            ctx.student_kwargs(target),
+            _may(ctx, EXCEPTION_PROPOSERS[target]),
+            # the requirement is NTUT's: NYCU's registrar gets as far as its validation (422; the page says why)
+            422 if target == "foreign" and ok == 201 else ok,
+            body={**EXCEPTION, "reason": f"matrix {ctx.role}"},
+            refused=_hidden_student_refusal(ctx, target),
+            after=_no_exception(target),
+        )
+        for target in STUDENTS
+    ]
+
+
+def _exception_proposed(ctx: Ctx) -> Any:
+    from menkan.web.records.models import RecordException
+
+    cached = ctx.__dict__.get("exception")
+    if cached is None:
+        cached = RecordException.objects.create(student=ctx.world.own, reason="matrix", **EXCEPTION)
+        ctx.__dict__["exception"] = cached
+    return cached
+
+
+def _exception_undecided(pk: int) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.records.models import RecordException
+
+        return "the exception was decided anyway" if RecordException.objects.get(pk=pk).status != "proposed" else None
+
+    return after
+
+
+def _exception_decide_cases(ctx: Ctx, ok: int) -> list[Case]:
+    """The own student's proposal: decided by the head and the registrar; refused (403) to the others who see the
+    student, unknown (404) to those who do not."""
+    exception = _exception_proposed(ctx)
+    sees = SEES["own"]
+    return [
+        Case(
+            "own proposal",
+            {"pk": exception.pk},
+            _may(ctx, EXCEPTION_DECIDERS),
+            ok,
+            body={"decision": "reject", "reason": "matrix"},
+            refused=None if ctx.role in sees else 404,
+            after=_exception_undecided(exception.pk),
+        )
+    ]
+
+
 #: Every API route: (METHOD, path as in the OpenAPI document) -> its cases.
 API_ROUTES: dict[tuple[str, str], Callable[[Ctx], list[Case]]] = {
     ("GET", "/api/v1/me"): _signed_in_case(200),
@@ -346,6 +421,10 @@ API_ROUTES: dict[tuple[str, str], Callable[[Ctx], list[Case]]] = {
     ("POST", "/api/v1/imports"): _import_cases,
     ("POST", "/api/v1/batch-audits"): _batch_start_cases,
     ("GET", "/api/v1/batch-audits/{run_id}"): _batch_get_cases,
+    # --- exceptions (records) API endpoints
+    ("GET", "/api/v1/students/{institution}/{student_id}/exceptions"): _student_cases(200),
+    ("POST", "/api/v1/students/{institution}/{student_id}/exceptions"): lambda ctx: _exception_propose_cases(ctx, 201),
+    ("POST", "/api/v1/exceptions/{pk}/decision"): lambda ctx: _exception_decide_cases(ctx, 200),
     # --- activities API endpoints
     # --- notices API endpoints
     # --- reports API endpoints
@@ -1182,6 +1261,11 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "records:student-list": [("GET", _signed_in_case(200, _page_listing))],
     "records:student-list-export": [("GET", _signed_in_case(200, _xlsx_listing))],
     "records:student-home": [("GET", _student_cases(200))],
+    "records:exception-propose": [("POST", lambda ctx: _exception_propose_cases(ctx, 302))],
+    "records:exception-decide": [("POST", lambda ctx: _exception_decide_cases(ctx, 302))],
+    "records:exception-queue": [
+        ("GET", lambda ctx: [Case("-", {}, _may(ctx, EXCEPTION_DECIDERS | {"foreign-registrar"}), 200)])
+    ],
     "audits:what-if": [
         ("GET", _student_cases(200)),
         ("POST", _student_cases(200, lambda ctx, t: {"planned": "3401004, 工程靜力學, 3"})),
@@ -1264,6 +1348,17 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
             "POST",
             _programs_application_cases(
                 302, {"step": "1", "decision": "approve"}, {"own-AVM": {"program-contact"}, "other-AV2": set()}
+            ),
+        )
+    ],
+    # a judgement at step 1: the program contact of the application's program only (steps: test_exceptions_programs)
+    "programs:judge": [
+        (
+            "POST",
+            _programs_application_cases(
+                302,
+                {"step": "1", "kind": "recognise", "requirement": "micro-program.AVM", "course": "1404006", "as": "x"},
+                {"own-AVM": {"program-contact"}, "other-AV2": set()},
             ),
         )
     ],

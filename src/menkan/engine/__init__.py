@@ -3,7 +3,7 @@
 from menkan.engine.audit import Runtime, audit, compile, latest_term
 from menkan.engine.calendar import term_on
 from menkan.engine.errors import InputError, InputProblem, problem
-from menkan.engine.exceptions import exception_problems
+from menkan.engine.exceptions import exception_problems, tiered_parts
 from menkan.engine.fees import (
     FeePolicy,
     FeeStatement,
@@ -107,5 +107,6 @@ __all__ = [
     "study_year",
     "summary_line",
     "term_on",
+    "tiered_parts",
     "walk",
 ]

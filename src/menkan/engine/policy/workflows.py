@@ -309,6 +309,10 @@ class ReviewStep(Model):
     title: Localized
     role: ReviewRole
     scope: ReviewScope
+    judges: bool = Field(
+        False,
+        description="the step may record a judgement on a course (recognise or exclude, an exception of the record)",
+    )
     cites: str | None = None
 
     @model_validator(mode="after")

@@ -137,6 +137,7 @@ class Event(models.Model):
         RETURN = "return", _("Returned")
         REJECT = "reject", _("Not approved")
         ISSUE = "issue", _("Certificate issued")
+        JUDGE = "judge", _("Judgement recorded")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     step = models.PositiveSmallIntegerField(

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from menkan.engine import ReviewStep, Term, Tiered, latest_study_term, walk
+from menkan.engine import ReviewStep, Term, Tiered, latest_study_term, tiered_parts, walk
 from menkan.engine import Student as EngineStudent
 from menkan.web.accounts.api import Role, RoleAssignment, User, is_registrar
 from menkan.web.audits.api import audit_as_of, policy_current, policy_set_of, runtime_of
@@ -45,6 +45,12 @@ class Program:
     @property
     def contact(self) -> str:
         return str(self.entry.get("contact", ""))
+
+
+def program_parts(program: Program) -> list[str]:
+    """The requirement ids a judgement on the program may name: the program, then its tiers, rules and credits."""
+    parts = tiered_parts(program.node) if program.node is not None else []
+    return [program.full_id, *(f"{program.full_id}.{part}" for part in parts)]
 
 
 def _review_steps(node: Tiered) -> list[dict[str, str]]:
@@ -235,6 +241,12 @@ def review_step(institution: Institution | int, number: int) -> ReviewStep | Non
     """Step `number` (from 1) of the institution's review, if there is one."""
     steps = review_steps(institution)
     return steps[number - 1] if 1 <= number <= len(steps) else None
+
+
+def step_judges(application: Application) -> bool:
+    """Does the application's current step record judgements on courses (the policy's `judges`)?"""
+    step = review_step(application.student.institution_id, application.step)
+    return step is not None and step.judges
 
 
 def _step_scope(step: ReviewStep, number: int, assignment: RoleAssignment) -> Q | None:
@@ -440,6 +452,16 @@ def program_nodes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             visit(node.get("children", []))
 
     visit(document.get("requirements", []))
+    return found
+
+
+def program_exceptions(node: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The exceptions applied to a program node of an audit document and its parts (each with its explanation)."""
+    if not node:
+        return []
+    found = list(node.get("exceptions", []))
+    for child in node.get("children", []):
+        found.extend(program_exceptions(child))
     return found
 
 

@@ -34,11 +34,20 @@ from menkan.web.programs.selectors import (
     registration_deadline,
     registrations_of,
     review_steps,
+    step_judges,
     term_current,
     window_next,
     window_open,
 )
-from menkan.web.records.api import Institution, Student, calendar, student_document, student_programs_save
+from menkan.web.records.api import (
+    ExceptionRefused,
+    Institution,
+    Student,
+    calendar,
+    exception_record_judgement,
+    student_document,
+    student_programs_save,
+)
 
 
 class ProgramError(Exception):
@@ -254,14 +263,28 @@ def audit_as_of(student: Student, term: str) -> dict[str, Any]:
     return runtime_of(version).audit(record, as_of=as_of).as_dict()
 
 
+# The parts of a program a review step judges rather than the audit: the cross-domain rule (若仍有學生修習跨領域
+# 專業課程認定疑慮，則轉由學生所屬系/班之教學單位審核). An application unmet only there is taken, for the judgement.
+JUDGED_PARTS = ("cross-domain",)
+JUDGEMENT_KINDS = ("recognise", "exclude")
+
+
+def awaits_judgement(node: dict[str, Any]) -> bool:
+    """Is the program node not met only in parts a review step judges (JUDGED_PARTS)?"""
+    unmet = {str(child.get("id", "")) for child in node.get("children", []) if child.get("status") != "met"}
+    judged = {f"{node.get('id')}.{part}" for part in JUDGED_PARTS}
+    return bool(unmet) and unmet <= judged
+
+
 def _met_audit(student: Student, program: str, term: str) -> dict[str, Any]:
-    """The student's audit, which must show the program met; ProgramError says what is missing."""
+    """The student's audit, which must show the program met (or met but for the parts a review step judges);
+    ProgramError says what is missing."""
     document = audit_as_of(student, term)
     found = program_get(student.institution, program)
     node = program_nodes(document).get(found.full_id) if found is not None else None
     if node is None:
         raise ProgramError(_("Your audit has no result for %(code)s.") % {"code": program})
-    if node.get("status") != "met":
+    if node.get("status") != "met" and not awaits_judgement(node):
         missing = node.get("missing") or {}
         lang_missing = missing.get("en") if (get_language() or "").startswith("en") else missing.get("zh-TW")
         raise ProgramError(
@@ -352,9 +375,54 @@ def application_decide(
         elif application.step < len(steps):
             application.step += 1
         else:
+            node = application.program_result  # filed with it (submit checks); a judgement may still be awaited
+            if node is not None and node.get("status") != "met":
+                raise ProgramError(
+                    _("The attached audit does not show %(code)s met: record the judgement it awaits first.")
+                    % {"code": application.program}
+                )
             application.state = Application.State.ISSUED
             _certificate_issue(application, user)
         application.save(update_fields=["state", "step", "updated_at"])
+        return application
+
+
+def application_judgement_record(
+    application_pk: int, *, user: User, expected_step: int, fields: dict[str, Any]
+) -> Application:
+    """The reviewer at a judging step (the program contact at step 1, the student's department officer at step 3)
+    records a judgement on a course as an exception of the student's record: `recognise` (e.g. `as: cross-domain`)
+    or `exclude`, for the program or one of its parts. It is approved as it is recorded (the step is the
+    decision), so the audit, the certificate and every later audit reflect it; the attached audit is refreshed.
+    Under the application's row lock, at the step the reviewer's form showed (StaleStep otherwise)."""
+    if fields.get("kind") not in JUDGEMENT_KINDS:
+        raise ProgramError(_("A review step records a recognition or an exclusion."))
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update().select_related("student__institution").get(pk=application_pk)
+        )
+        if application.state != Application.State.REVIEW or application.step != expected_step:
+            raise StaleStep(_("This application has moved on since your page was shown; nothing was changed."))
+        if not step_judges(application) or not may_review(user, application, application.step):
+            raise PermissionDenied(_("Step %(step)s records no judgement of yours.") % {"step": application.step})
+        found = program_get(application.student.institution, application.program)
+        requirement = str(fields.get("requirement") or "")
+        if found is None or not (requirement == found.full_id or requirement.startswith(found.full_id + ".")):
+            raise ProgramError(_("A judgement here is about %(code)s only.") % {"code": application.program})
+        try:
+            exception = exception_record_judgement(user, application.student, fields)
+        except ExceptionRefused as refused:
+            raise ProgramError(str(refused)) from refused
+        application.audit = audit_as_of(application.student, application.term)
+        application.save(update_fields=["audit", "updated_at"])
+        said = f"{exception.record_id} {exception.get_kind_display()} {exception.course} {exception.recognised_as}"
+        Event.objects.create(
+            application=application,
+            step=application.step,
+            action=Event.Action.JUDGE,
+            actor=user,
+            reason=f"{' '.join(said.split())}: {exception.reason}",
+        )
         return application
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application"),
     path("applications/<int:pk>/decide/", views.decide, name="decide"),
     path("applications/<int:pk>/resubmit/", views.resubmit, name="resubmit"),
+    path("applications/<int:pk>/judge/", views.judge, name="judge"),
     path("applications/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate-pdf"),
     path("reviews/", views.queue, name="queue"),
     path("exceptions/", views.exceptions, name="exceptions"),

@@ -162,8 +162,34 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and selectors.may_review(request.user, application, application.step),
         "own": _own(request, application.student),
         "certificate": getattr(application, "certificate", None),
+        "may_judge": application.state == Application.State.REVIEW
+        and selectors.step_judges(application)
+        and selectors.may_review(request.user, application, application.step),
+        "judged_parts": selectors.program_parts(found) if found else [],
+        "exceptions": selectors.program_exceptions(node),
     }
     return render(request, "programs/application.html", context)
+
+
+@login_required
+@require_POST
+def judge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reviewer at a judging step records a recognition or an exclusion of a course (an exception)."""
+    application = selectors.application_get_for(request.user, pk)
+    try:
+        expected = int(request.POST.get("step", ""))
+    except ValueError:
+        expected = 0
+    if not any(selectors.may_review(request.user, application, step) for step in {application.step, expected}):
+        raise PermissionDenied(_("This step is not yours to decide."))
+    fields = {name: request.POST.get(name, "") for name in ("kind", "requirement", "course", "as", "reason")}
+    try:
+        services.application_judgement_record(application.pk, user=request.user, expected_step=expected, fields=fields)
+    except services.ProgramError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your judgement is recorded; the attached audit reflects it."))
+    return redirect("programs:application", pk=application.pk)
 
 
 @login_required
@@ -261,7 +287,12 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     verify_url = request.build_absolute_uri(f"/programs/verify/{certificate.code}/")
     html = render_to_string(
         "programs/certificate_pdf.html",
-        {"application": application, "certificate": certificate, "verify_url": verify_url},
+        {
+            "application": application,
+            "certificate": certificate,
+            "verify_url": verify_url,
+            "exceptions": selectors.program_exceptions(application.program_result),
+        },
         request=request,
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()

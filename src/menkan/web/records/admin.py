@@ -12,6 +12,7 @@ from menkan.web.records.models import (
     CourseRecord,
     Department,
     Institution,
+    RecordException,
     SchoolClass,
     Student,
 )
@@ -44,6 +45,21 @@ class ActivityAdmin(SimpleHistoryAdmin):
 @admin.register(Certificate)
 class CertificateAdmin(SimpleHistoryAdmin):
     list_display = ("student", "code", "title", "term")
+
+
+@admin.register(RecordException)
+class RecordExceptionAdmin(SimpleHistoryAdmin):
+    """Read-only: exceptions are proposed and decided in the portal (services check who may), never edited here."""
+
+    list_display = ("student", "kind", "requirement", "course", "status", "decided_by", "decided_at")
+    list_filter = ("status", "kind")
+    search_fields = ("student__student_id", "requirement", "course")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 admin.site.register([Institution, College, Department, SchoolClass])

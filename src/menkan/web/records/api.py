@@ -13,6 +13,7 @@ from menkan.web.records.calendar import term_current
 from menkan.web.records.hooks import (
     audit_source_set,
     policy_source_set,
+    runtime_source_set,
     student_records_changed,
     term_starts_source_add,
 )
@@ -25,10 +26,20 @@ from menkan.web.records.imports import (
     parse_term,
     table_read,
 )
-from menkan.web.records.models import Activity, Certificate, CourseRecord, Department, Institution, SchoolClass, Student
+from menkan.web.records.models import (
+    Activity,
+    Certificate,
+    CourseRecord,
+    Department,
+    Institution,
+    RecordException,
+    SchoolClass,
+    Student,
+)
 from menkan.web.records.selectors import (
     engine_inputs,
     engine_students,
+    exceptions_approved_of,
     item_owners,
     record_write_permission,
     student_document,
@@ -39,12 +50,14 @@ from menkan.web.records.selectors import (
     students_visible_to,
 )
 from menkan.web.records.services import (
+    ExceptionRefused,
     activity_add,
     activity_ensure,
     activity_set,
     certificate_ensure,
     course_add,
     course_set,
+    exception_record_judgement,
     institution_sync,
     student_import_document,
     student_programs_save,
@@ -59,8 +72,10 @@ __all__ = [
     "Certificate",
     "CourseRecord",
     "Department",
+    "ExceptionRefused",
     "ImportFileError",
     "Institution",
+    "RecordException",
     "SchoolClass",
     "Student",
     "UploadRefused",
@@ -75,6 +90,8 @@ __all__ = [
     "course_set",
     "engine_inputs",
     "engine_students",
+    "exception_record_judgement",
+    "exceptions_approved_of",
     "header_key",
     "institution_sync",
     "item_owners",
@@ -82,6 +99,7 @@ __all__ = [
     "parse_term",
     "policy_source_set",
     "record_write_permission",
+    "runtime_source_set",
     "student_document",
     "student_documents",
     "student_get_for",

@@ -1,8 +1,8 @@
-"""The one mapping between the record rows (students, course records, activities, certificates) and `menkan.student/1`.
+"""The one mapping between the record rows (students, courses, activities, certificates, exceptions) and the record.
 
 Reading has two paths over the same field mapping (`course_fragment`, `activity_fragment`, `certificate_fragment`,
 `student_head`): `student_documents` (plain JSON values: the API, what-if, programs) and `engine_inputs` (many
-students in four queries, values already converted the way validation converts them: batch audits, reports).
+students in five queries, values already converted the way validation converts them: batch audits, reports).
 Writing is the inverse: `course_row`, `activity_row`, `certificate_row` and `student_row` turn a validated
 document's parts into the rows' natural keys and fields (imports and the API's PUT write through them).
 """
@@ -21,10 +21,11 @@ from django.db import connections
 from django.db.models import FloatField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from menkan.engine import Student as EngineStudent
 from menkan.engine import Term, student_from_dict
-from menkan.web.records.models import Activity, Certificate, CourseRecord, Student
+from menkan.web.records.models import Activity, Certificate, CourseRecord, RecordException, Student
 
 SCHEMA = "menkan.student/1"
 # Blocks of the record kept as JSON in `Student.standing`, in the shape of `menkan.student/1`.
@@ -152,6 +153,53 @@ def student_head(
     return document
 
 
+def exception_fragment(exception: RecordException) -> dict[str, Any]:
+    """One approved exception as the `exceptions` entry (only what its kind needs; empty fields left out). Its
+    `approved_by` is the decider's name (their username when they have none), `approved_on` the day of the decision."""
+    decider = exception.decided_by
+    entry: dict[str, Any] = {
+        "id": exception.record_id,
+        "kind": exception.kind,
+        "requirement": exception.requirement,
+        "reason": exception.reason,
+        "approved_by": (decider.get_full_name() or decider.username) if decider is not None else "?",
+        "approved_on": timezone.localtime(exception.decided_at).date().isoformat() if exception.decided_at else "",
+    }
+    optional = {
+        "course": exception.course,
+        "replaces": exception.replaces,
+        "as": exception.recognised_as,
+        "category": exception.category,
+        "title": exception.title,
+        "term": exception.term,
+    }
+    entry.update({name: value for name, value in optional.items() if value})
+    for name in ("amount", "credits"):
+        value = getattr(exception, name)
+        if value is not None:
+            entry[name] = json_number(value)
+    if exception.tags:
+        entry["tags"] = list(exception.tags)
+    return entry
+
+
+def approved_exceptions(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The approved exceptions of these students as their `exceptions` entries, in one query (both paths read
+    them here: they are few, and a record without any has no `exceptions` block at all)."""
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not ids:
+        return found
+    approved = RecordException.objects.filter(status=RecordException.Status.APPROVED)
+    rows = (
+        approved.filter(student_id__in=_ids_parameter(approved.db, ids))
+        .select_related("decided_by")
+        .order_by("student_id", "pk")
+    )
+    for exception in rows:
+        found[exception.student_id].append(exception_fragment(exception))
+    return found
+
+
 def json_number(value: Decimal) -> int | float:
     """A stored decimal as the JSON number of the document (3, 2.5)."""
     return int(value) if value == int(value) else float(value)
@@ -165,7 +213,7 @@ def json_value(value: Any) -> Any:
 
 
 def student_documents(students: Iterable[Student]) -> Iterator[tuple[Student, dict[str, Any]]]:
-    """Each student with their record as a `menkan.student/1` document (plain JSON values), in three queries per
+    """Each student with their record as a `menkan.student/1` document (plain JSON values), in four queries per
     batch."""
     batch = list(students)
     ids = [s.pk for s in batch]
@@ -174,6 +222,7 @@ def student_documents(students: Iterable[Student]) -> Iterator[tuple[Student, di
         rows = model.objects.filter(student_id__in=ids).order_by(*_ORDER).values_list("student_id", *columns)
         for student_pk, *values in rows:
             records[name][student_pk].append(build(*_plain(columns, values)))
+    exceptions = approved_exceptions(ids)
     for student in batch:
         document = student_head(
             student.student_id,
@@ -190,6 +239,8 @@ def student_documents(students: Iterable[Student]) -> Iterator[tuple[Student, di
         )
         for name in _BLOCKS:
             document[name] = records[name].get(student.pk, [])
+        if student.pk in exceptions:
+            document["exceptions"] = exceptions[student.pk]
         yield student, document
 
 
@@ -272,20 +323,23 @@ def _engine_tags(text: Any) -> Any:
     return tags
 
 
+def _ids_parameter(db: str, ids: list[int]) -> Any:
+    """The students as one parameter of an `__in` lookup (a PostgreSQL array; a JSON list for SQLite's json_each)."""
+    vendor = connections[db].vendor
+    if vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    if vendor == "sqlite":
+        return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
+    return ids  # pragma: no cover - other databases: plain placeholders
+
+
 def _raw_rows(queryset: QuerySet[Any], ids: list[int]) -> list[tuple[Any, ...]]:
     """The rows of a values_list() query over these students, as the database driver returns them.
 
     The students are passed as one parameter (a PostgreSQL array; a JSON list for SQLite's json_each)
     rather than one placeholder each."""
-    vendor = connections[queryset.db].vendor
-    if vendor == "postgresql":
-        subquery = RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    elif vendor == "sqlite":
-        subquery = RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
-    else:  # pragma: no cover - other databases: plain placeholders
-        subquery = ids
     field = "pk" if queryset.model is Student else "student_id"
-    sql, params = queryset.filter(**{f"{field}__in": subquery}).query.sql_with_params()
+    sql, params = queryset.filter(**{f"{field}__in": _ids_parameter(queryset.db, ids)}).query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -319,7 +373,7 @@ class EngineInput:
 
 
 def engine_inputs(pks: Iterable[int]) -> list[EngineInput]:
-    """The students with these primary keys (in key order), read in four queries whatever their number,
+    """The students with these primary keys (in key order), read in five queries whatever their number,
     with documents ready for validation (see above)."""
     ids = sorted(set(pks))
     if not ids:
@@ -376,6 +430,7 @@ def engine_inputs(pks: Iterable[int]) -> list[EngineInput]:
             certificate_fragment(pk, code, title, terms.get(term) or _engine_term(term), level)
             for _, pk, code, title, term, level in rows
         ]
+    exceptions = approved_exceptions(ids)
     inputs = []
     for pk, institution_id, student_id, institution, department, *rest in students:
         division, degree, admission_term, admitted_into_year, name, class_code, flags, standing = rest
@@ -395,6 +450,8 @@ def engine_inputs(pks: Iterable[int]) -> list[EngineInput]:
         document["courses"] = courses.get(pk, [])
         document["activities"] = activities.get(pk, [])
         document["certificates"] = certificates.get(pk, [])
+        if pk in exceptions:
+            document["exceptions"] = exceptions[pk]
         inputs.append(EngineInput(pk, student_id, institution_id, document))
     return inputs
 

@@ -8,17 +8,19 @@ from typing import Any
 
 from django.dispatch import Signal
 
-from menkan.engine import PolicySet, Term
+from menkan.engine import PolicySet, Runtime, Term
 from menkan.web.records.models import Institution, Student
 
 # Sent (with `student_pk`) when a student or any of their records is saved or deleted; audits re-audits on it.
 student_records_changed = Signal()
 
 PolicySource = Callable[[Institution], PolicySet | None]
+RuntimeSource = Callable[[Institution], Runtime | None]
 TermStartsSource = Callable[[Institution], dict[Term, dt.date]]
 AuditSource = Callable[[Student], dict[str, Any] | None]
 
 _policy_source: list[PolicySource] = []
+_runtime_source: list[RuntimeSource] = []
 _term_starts_sources: list[TermStartsSource] = []
 _audit_source: list[AuditSource] = []
 
@@ -31,6 +33,16 @@ def policy_source_set(source: PolicySource) -> None:
 def policy_set_current(institution: Institution) -> PolicySet | None:
     """The institution's current policy set, None when it has none published (or nobody keeps policies)."""
     return _policy_source[0](institution) if _policy_source else None
+
+
+def runtime_source_set(source: RuntimeSource) -> None:
+    """Name where the institution's current policies are read compiled (audits compiles each version once)."""
+    _runtime_source[:] = [source]
+
+
+def runtime_current(institution: Institution) -> Runtime | None:
+    """The institution's current policies compiled for auditing, None when it has none published."""
+    return _runtime_source[0](institution) if _runtime_source else None
 
 
 def term_starts_source_add(source: TermStartsSource) -> None:

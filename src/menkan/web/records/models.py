@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -150,3 +151,58 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}@{self.term}"
+
+
+class RecordException(models.Model):
+    """A human decision the audit honours (`exceptions` of `menkan.student/1`): proposed by a department officer
+    (or a program contact, for a program's requirements), approved or rejected by the department head (or the
+    registrar). Only approved ones are in the student's record; revoking one keeps it, and its history, here."""
+
+    class Kind(models.TextChoices):
+        SUBSTITUTE = "substitute", _("Substitute")
+        ASSIGN = "assign", _("Assign")
+        EXCLUDE = "exclude", _("Exclude")
+        RECOGNISE = "recognise", _("Recognise")
+        WAIVE = "waive", _("Waive")
+        CREDIT = "credit", _("Credit")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        REVOKED = "revoked", _("Revoked")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="record_exceptions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    requirement = models.CharField(max_length=128)
+    course = models.CharField(max_length=48, blank=True, help_text="a course code, or code@term for one attempt")
+    replaces = models.CharField(max_length=256, blank=True)
+    recognised_as = models.CharField(max_length=128, blank=True, help_text="`as` of the record")
+    amount = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    credits = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    category = models.CharField(max_length=48, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    title = models.CharField(max_length=256, blank=True)
+    term = models.CharField(max_length=8, blank=True)
+    reason = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["student", "proposed_at", "pk"]
+        indexes = [models.Index(fields=["student", "status"])]
+
+    @property
+    def record_id(self) -> str:
+        """Its `id` in the student's record (unique there: the row's)."""
+        return f"EX-{self.pk}"
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.kind} {self.requirement} ({self.status})"

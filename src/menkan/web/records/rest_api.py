@@ -15,8 +15,11 @@ from ninja import Body, Field, File, Form, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import ValidationError as PydanticValidationError
 
-from menkan.web.accounts.rest_api import Detail, FieldError, ValidationDetail, user_of, validation_error
+from menkan.web.accounts.rest_api import Detail, FieldError, ValidationDetail, input_error, user_of, validation_error
+from menkan.web.records import selectors as record_selectors
+from menkan.web.records import services as record_services
 from menkan.web.records.imports import (
     KIND_NAMES,
     MAX_IMPORT_BYTES,
@@ -25,7 +28,7 @@ from menkan.web.records.imports import (
     import_run,
     import_scope,
 )
-from menkan.web.records.models import Institution, Student
+from menkan.web.records.models import Institution, RecordException, Student
 from menkan.web.records.selectors import (
     record_write_permission,
     student_document,
@@ -240,3 +243,140 @@ def import_upload(
     if not report.ok:
         return Status(422, {"detail": _("the file has problems; nothing was stored"), **body})
     return Status(200, body)
+
+
+# ------------------------------------------------------------------------------------------ exceptions (issue 13)
+# The exceptions of a student's record: proposed, listed and decided.
+
+
+class ExceptionIn(Schema):
+    kind: Literal["substitute", "assign", "exclude", "recognise", "waive", "credit"]
+    requirement: str = Field(max_length=128, description="a requirement id as in docs/policies.md")
+    reason: str = Field(max_length=2000)
+    course: str = Field("", max_length=48, description="a course code of the record, or code@term")
+    replaces: str = Field("", max_length=256)
+    as_: str = Field("", alias="as", max_length=128)
+    amount: float | None = None
+    credits: float | None = None
+    category: str = Field("", max_length=48)
+    tags: list[str] = []
+    title: str = Field("", max_length=256)
+    term: str = Field("", max_length=8)
+
+
+class ExceptionOut(Schema):
+    id: str = Field(description="its id in the record (`exceptions[].id`)")
+    pk: int
+    kind: str
+    requirement: str
+    course: str
+    replaces: str
+    as_: str = Field(alias="as")
+    reason: str
+    status: str
+    proposed_by: str | None
+    proposed_at: str
+    decided_by: str | None
+    decided_at: str | None
+    decision_reason: str
+
+
+class ExceptionDecisionIn(Schema):
+    decision: Literal["approve", "reject", "revoke"]
+    reason: str = Field("", max_length=2000)
+
+
+def _person(user: Any) -> str | None:
+    return (user.get_full_name() or user.username) if user is not None else None
+
+
+def _exception_out(row: RecordException) -> dict[str, Any]:
+    return {
+        "id": row.record_id,
+        "pk": row.pk,
+        "kind": row.kind,
+        "requirement": row.requirement,
+        "course": row.course,
+        "replaces": row.replaces,
+        "as": row.recognised_as,
+        "reason": row.reason,
+        "status": row.status,
+        "proposed_by": _person(row.proposed_by),
+        "proposed_at": row.proposed_at.isoformat(),
+        "decided_by": _person(row.decided_by),
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+        "decision_reason": row.decision_reason,
+    }
+
+
+def _refused(refused: record_services.ExceptionRefused) -> Exception:
+    return input_error([(["body", field] if field else ["body"], text) for field, text in refused.problems])
+
+
+@router.get(
+    "/students/{institution}/{student_id}/exceptions",
+    response={200: list[ExceptionOut], **STUDENT_NOT_FOUND},
+    summary="A student's exceptions",
+    tags=["exceptions"],
+)
+def exception_list(request: HttpRequest, institution: str, student_id: str) -> list[dict[str, Any]]:
+    """The approved exceptions of the student (those the audit honours); for the staff who propose or decide
+    them, every one whatever its status (proposed, approved, rejected, revoked)."""
+    user = user_of(request)
+    student = record_selectors.student_for_exceptions(user, institution, student_id)
+    staff = record_selectors.may_propose_exception(user, student) or record_selectors.may_decide_exception(
+        user, student
+    )
+    rows = record_selectors.exceptions_of(student) if staff else record_selectors.exceptions_approved_of(student)
+    if not students_visible_to(user).filter(pk=student.pk).exists():  # a program contact: their programs' only
+        rows = [row for row in rows if record_selectors.may_propose_exception(user, student, row.requirement)]
+    return [_exception_out(row) for row in rows]
+
+
+@router.post(
+    "/students/{institution}/{student_id}/exceptions",
+    response={201: ExceptionOut, 422: ValidationDetail, **STUDENT_NOT_FOUND},
+    summary="Propose an exception (department officer, program contact, registrar)",
+    tags=["exceptions"],
+)
+def exception_create(
+    request: HttpRequest, institution: str, student_id: str, payload: Body[dict[str, Any]]
+) -> Status[dict[str, Any]]:
+    """Propose an exception (the fields of `ExceptionIn`); the department head (or the registrar) decides it.
+    Refused with 422 naming the field (an unknown requirement or course, a field its kind needs), with 403 when it
+    is not yours to propose. The student is looked up before the body is read: a student you may not see is
+    answered 404 whatever the body, as a missing one."""
+    user = user_of(request)
+    student = record_selectors.student_for_exceptions(user, institution, student_id)
+    try:
+        fields = ExceptionIn.model_validate(payload).model_dump(by_alias=True)
+    except PydanticValidationError as invalid:
+        raise input_error([(["body", *error["loc"]], error["msg"]) for error in invalid.errors()]) from None
+    try:
+        row = record_services.exception_propose(user, student, fields)
+    except record_services.ExceptionRefused as refused:
+        raise _refused(refused) from refused
+    return Status(201, _exception_out(row))
+
+
+@router.post(
+    "/exceptions/{pk}/decision",
+    response={200: ExceptionOut, 422: ValidationDetail, 401: Detail, 403: Detail, 404: Detail},
+    summary="Approve, reject or revoke an exception (department head, registrar)",
+    tags=["exceptions"],
+)
+def exception_decision(request: HttpRequest, pk: int, payload: ExceptionDecisionIn) -> dict[str, Any]:
+    """Decide a proposed exception (approve, reject with a reason) or revoke an approved one (with a reason);
+    only the head of the student's department or the registrar may (403 otherwise, nothing changed)."""
+    user = user_of(request)
+    row = record_selectors.exception_get_for(user, pk)
+    try:
+        if payload.decision == "approve":
+            row = record_services.exception_approve(user, row.pk)
+        elif payload.decision == "reject":
+            row = record_services.exception_reject(user, row.pk, payload.reason)
+        else:
+            row = record_services.exception_revoke(user, row.pk, payload.reason)
+    except record_services.ExceptionRefused as refused:
+        raise _refused(refused) from refused
+    return _exception_out(row)

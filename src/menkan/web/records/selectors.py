@@ -22,7 +22,7 @@ from menkan.web.records.codec import json_value
 from menkan.web.records.codec import student_document as student_document
 from menkan.web.records.codec import student_documents as student_documents
 from menkan.web.records.hooks import policy_set_current
-from menkan.web.records.models import Activity, Certificate, Institution, Student
+from menkan.web.records.models import Activity, Certificate, Institution, RecordException, Student
 
 
 def students_visible_to(user: User) -> QuerySet[Student]:
@@ -240,3 +240,121 @@ def student_study_year(student: Student, term: Term) -> int | None:
     enrolled semesters from the admission, leave not counted); None when the stored record does not validate."""
     record = student_study_record(student)
     return study_year(record, term) if record is not None else None
+
+
+# --------------------------------------------------------------------------------------------------- exceptions
+
+PROGRAM_PREFIX = "micro-program."
+
+
+def _program_of(requirement: str) -> str | None:
+    """The program code of a program's requirement (`micro-program.AVM`, `micro-program.AVM.cross-domain`)."""
+    if not requirement.startswith(PROGRAM_PREFIX):
+        return None
+    code = requirement[len(PROGRAM_PREFIX) :].split(".", 1)[0]
+    return code or None
+
+
+def may_propose_exception(user: User, student: Student, requirement: str = "") -> bool:
+    """May `user` propose an exception to `requirement` for `student`? The registrar of the student's institution;
+    an officer of the student's department; for a program's requirement (`micro-program.<CODE>…`), its contact.
+    With no requirement: may they propose any (to show the form)."""
+    if not user.is_authenticated:
+        return False
+    assignments = RoleAssignment.objects.filter(user=user, institution_id=student.institution_id)
+    scope = Q(role=Role.REGISTRAR) | Q(role=Role.DEPARTMENT_OFFICER, department_id=student.department_id)
+    program = _program_of(requirement)
+    if program is not None:
+        scope |= Q(role=Role.PROGRAM_CONTACT, program=program)
+    elif not requirement:
+        scope |= Q(role=Role.PROGRAM_CONTACT)
+    return user.is_superuser or assignments.filter(scope).exists()
+
+
+def student_for_exceptions(user: User, institution: str, student_id: str) -> Student:
+    """The student whose exceptions `user` addresses: one they may see (student_get_for), or, for a program
+    contact, a student registered in their program (whose requirements they propose exceptions to). 404 alike
+    otherwise."""
+    try:
+        return student_get_for(user, institution, student_id)
+    except StudentNotFound:
+        student = (
+            Student.objects.select_related("institution", "department", "school_class")
+            .filter(institution__code=institution, student_id=student_id)
+            .first()
+        )
+        if student is None or not user.is_authenticated:
+            raise
+        programs = RoleAssignment.objects.filter(
+            user=user, role=Role.PROGRAM_CONTACT, institution_id=student.institution_id
+        ).values_list("program", flat=True)
+        registered = {str(entry.get("program")) for entry in (student.standing or {}).get("programs", [])}
+        if not registered & set(programs):
+            raise
+        return student
+
+
+def may_decide_exception(user: User, student: Student) -> bool:
+    """May `user` approve, reject or revoke the exceptions of `student`? The head of the student's department, or
+    the registrar of the institution (any department)."""
+    if not user.is_authenticated:
+        return False
+    scope = Q(role=Role.REGISTRAR) | Q(role=Role.DEPARTMENT_HEAD, department_id=student.department_id)
+    return (
+        user.is_superuser
+        or RoleAssignment.objects.filter(scope, user=user, institution_id=student.institution_id).exists()
+    )
+
+
+def decides_exceptions(user: User) -> bool:
+    """Does `user` decide exceptions anywhere (a department head, a registrar)?"""
+    roles = (Role.DEPARTMENT_HEAD, Role.REGISTRAR)
+    return user.is_authenticated and (
+        user.is_superuser or RoleAssignment.objects.filter(user=user, role__in=roles).exists()
+    )
+
+
+def exceptions_of(student: Student) -> QuerySet[RecordException]:
+    """Every exception of the student, whatever its status (oldest first)."""
+    return RecordException.objects.filter(student=student).select_related("proposed_by", "decided_by")
+
+
+def exceptions_approved_of(student: Student) -> QuerySet[RecordException]:
+    """The approved exceptions of the student: those in their record, which every audit honours."""
+    return exceptions_of(student).filter(status=RecordException.Status.APPROVED)
+
+
+def exceptions_to_decide(user: User) -> QuerySet[RecordException]:
+    """The proposed exceptions `user` decides: a department head their department's, the registrar their
+    institution's."""
+    if not user.is_authenticated:
+        return RecordException.objects.none()
+    scope = Q(pk__in=[])
+    if user.is_superuser:
+        scope = Q()
+    for assignment in RoleAssignment.objects.filter(user=user, role__in=(Role.REGISTRAR, Role.DEPARTMENT_HEAD)):
+        if assignment.role == Role.REGISTRAR:
+            scope |= Q(student__institution_id=assignment.institution_id)
+        elif assignment.department_id:
+            scope |= Q(student__department_id=assignment.department_id)
+    return (
+        RecordException.objects.filter(scope, status=RecordException.Status.PROPOSED)
+        .select_related("student__institution", "student__department", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def exception_get_for(user: User, pk: int) -> RecordException:
+    """One exception, if `user` may see its student or decide it (404 otherwise, alike)."""
+    exception = (
+        RecordException.objects.select_related("student__institution", "student__department", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if exception is None or not (
+        students_visible_to(user).filter(pk=exception.student_id).exists()
+        or may_decide_exception(user, exception.student)
+        or may_propose_exception(user, exception.student, exception.requirement)
+    ):
+        raise Http404("no such exception")
+    return exception

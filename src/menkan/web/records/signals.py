@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from menkan.web.records.hooks import student_records_changed
-from menkan.web.records.models import Activity, Certificate, CourseRecord, Student
+from menkan.web.records.models import Activity, Certificate, CourseRecord, RecordException, Student
 
 
 @receiver([post_save, post_delete], sender=CourseRecord)
@@ -23,3 +23,10 @@ def _student_changed(sender: type, instance: Student, raw: bool = False, **kwarg
     if raw:
         return
     student_records_changed.send(sender=sender, student_pk=instance.pk)
+
+
+@receiver([post_save, post_delete], sender=RecordException)
+def _exception_changed(sender: type, instance: RecordException, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    student_records_changed.send(sender=sender, student_pk=instance.student_id)

@@ -82,7 +82,7 @@ def _summary_rows(student_pk: int, result: EngineResult) -> list[tuple[Any, ...]
 
 
 def students_audit_prepare(pks: Sequence[int]) -> AuditedChunk:
-    """Read these students' records (four queries), validate and audit each against the current policies of
+    """Read these students' records (five queries), validate and audit each against the current policies of
     their institution. A student whose record is invalid or cannot be audited becomes a failure with its
     reason; the others are unaffected. Nothing is written."""
     chunk = AuditedChunk()

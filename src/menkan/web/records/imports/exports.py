@@ -15,6 +15,7 @@ from menkan.web.records.imports.layouts import KIND_OF_CATEGORY, KINDS, LAYOUTS,
 from menkan.web.records.models import (
     CourseRecord,
     Institution,
+    RecordException,
     Student,
 )
 from menkan.web.records.selectors import (
@@ -83,6 +84,27 @@ def _export_rows(kind: str, user: User, institution: Institution | None) -> Iter
                 a.get("unit", ""),
                 dt.date.fromisoformat(a["date"]) if "date" in a else None,
                 "Y" if a.get("passed", True) else "N",
+            ]
+    elif kind == "exceptions":
+        approved = RecordException.objects.filter(status=RecordException.Status.APPROVED)
+        approved = approved.filter(student__in=students_visible_to(user)).select_related("student")
+        if institution is not None:
+            approved = approved.filter(student__institution=institution)
+        for e in approved.order_by("student__student_id", "pk"):
+            yield [
+                e.student.student_id,
+                e.kind,
+                e.requirement,
+                e.course,
+                e.replaces,
+                e.recognised_as,
+                e.amount,
+                e.credits,
+                e.category,
+                ",".join(e.tags or []),
+                e.title,
+                e.term,
+                e.reason,
             ]
     else:
         certificates = certificates_visible_to(user)

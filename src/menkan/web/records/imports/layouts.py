@@ -13,7 +13,7 @@ from menkan.web.records.selectors import (
     RecordKind,
 )
 
-ImportKind = Literal["students", "courses", "activities", "certificates"]
+ImportKind = Literal["students", "courses", "activities", "certificates", "exceptions"]
 
 
 KINDS: tuple[ImportKind, ...] = get_args(ImportKind)
@@ -24,6 +24,7 @@ KIND_LABELS = {
     "courses": gettext_lazy("Course records"),
     "activities": gettext_lazy("Activities"),
     "certificates": gettext_lazy("Certificates"),
+    "exceptions": gettext_lazy("Exceptions"),
 }
 
 
@@ -33,6 +34,7 @@ KIND_NAMES = {
     "courses": gettext_lazy("course records"),
     "activities": gettext_lazy("activity hours"),
     "certificates": gettext_lazy("certificates"),
+    "exceptions": gettext_lazy("exceptions"),
 }
 
 
@@ -110,6 +112,22 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         Column("unit", ("單位", "unit", "登錄單位")),
         _YEAR,
     ),
+    # approved decisions (the registrar's import): the fields of `exceptions` in menkan.student/1 (docs/exceptions.md)
+    "exceptions": (
+        STUDENT_ID_COLUMN,
+        Column("kind", ("類型", "kind", "例外類型"), required=True),
+        Column("requirement", ("要求", "requirement", "要求代碼"), required=True),
+        Column("course", ("課號", "course", "永久課號", "code")),
+        Column("replaces", ("替代課程", "replaces")),
+        Column("as", ("認定為", "as")),
+        Column("amount", ("降低數", "amount")),
+        Column("credits", ("學分數", "credits", "學分")),
+        Column("category", ("類別", "category")),
+        Column("tags", ("標籤", "tags")),
+        Column("title", ("名稱", "title")),
+        Column("term", ("學期", "term")),
+        Column("reason", ("理由", "reason", "原因"), required=True),
+    ),
 }
 
 
@@ -134,6 +152,7 @@ IGNORED: dict[str, tuple[str, ...]] = {
     ),
     "activities": ("姓名", "name", "班級", "系所", *_NOTE),
     "certificates": ("姓名", "name", "班級", "系所", "發證日期", "發證單位", "證號", "證照字號", *_NOTE),
+    "exceptions": ("姓名", "name", "班級", "系所", *_NOTE),
 }
 
 

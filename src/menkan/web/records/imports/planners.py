@@ -6,6 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from menkan.web.records.codec import activity_fragment, certificate_fragment, course_fragment, student_head
@@ -44,9 +45,11 @@ from menkan.web.records.models import (
     CourseRecord,
     Department,
     Institution,
+    RecordException,
     SchoolClass,
     Student,
 )
+from menkan.web.records.services import EXCEPTION_FIELDS, ExceptionRefused, exception_problems_of, exception_row
 
 
 def _file_permitted(run: Run) -> bool:
@@ -339,9 +342,53 @@ def _plan_certificates(run: Run) -> None:
         change_plan(row, Certificate, {"student": student, "code": code, "term": term}, fields, current)
 
 
+# An exception's natural key: the same student, kind, requirement, course, replaced course and `as` is the same one.
+_EXCEPTION_KEY = ("kind", "requirement", "course", "replaces", "recognised_as")
+
+
+def _plan_exceptions(run: Run) -> None:
+    """Approved exceptions (the registrar's import of decisions made): each row validated as the portal validates a
+    proposal (the record with it, its requirement and course), a row equal to an exception in force is unchanged,
+    one equal to a proposal approves it."""
+    students = students_of(run)
+    in_force = (RecordException.Status.PROPOSED, RecordException.Status.APPROVED)
+    existing = {
+        (e.student_id, *(getattr(e, name) for name in _EXCEPTION_KEY)): e
+        for e in RecordException.objects.filter(student__in=list(students.values()), status__in=in_force)
+    }
+    for number, cells in run.table.rows:
+        row = Row(run, number, cells)
+        student = row_student(row, students)
+        if student is None:
+            continue
+        try:
+            fields = exception_row({name: row.raw(name) for name in EXCEPTION_FIELDS if row.has(name)})
+        except ExceptionRefused as refused:
+            for name, reason in refused.problems:
+                row.fail(name, reason)
+            continue
+        for name, reason in exception_problems_of(student, fields):
+            row.fail(name if name in EXCEPTION_FIELDS else "requirement", reason)
+        if row.bad:
+            continue
+        key = (student.pk, *(fields[name] for name in _EXCEPTION_KEY))
+        if row.duplicate(key, "requirement", _("the same exception as row %(row)s")):
+            continue
+        current = existing.get(key)
+        compared = {name: value for name, value in fields.items() if name not in _EXCEPTION_KEY}
+        compared["status"] = RecordException.Status.APPROVED
+        changed = current is None or any(getattr(current, name) != value for name, value in compared.items())
+        decision = {"decided_by": run.user, "decided_at": timezone.now()} if changed else {}
+        if current is None:
+            decision["proposed_by"] = run.user
+        identity = {"student": student, **{name: fields[name] for name in _EXCEPTION_KEY}}
+        run.changes.append(Change(row.number, RecordException, identity, {**compared, **decision}, current, changed))
+
+
 PLANNERS: dict[str, Callable[[Run], None]] = {
     "students": _plan_students,
     "courses": _plan_courses,
     "activities": _plan_activities,
     "certificates": _plan_certificates,
+    "exceptions": _plan_exceptions,
 }
