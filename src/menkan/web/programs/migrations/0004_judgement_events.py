@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0002_registrations_in_the_record_and_exceptions'),
+        ('programs', '0003_review_steps_from_the_policy'),
     ]
 
     operations = [
