@@ -110,7 +110,7 @@ def test_a_modular_course_from_seat_to_certified_credit(
     student.wait_for_selector("#hours")
     assert student.inner_text("#hours-counted") == "18" and student.inner_text("#credits-earned") == "1"
     shot(student, "microcredits-student-page")
-    student.click("a[href$='/certification/']")
+    student.click("a[href*='/microcredits/'][href$='/certification/']")
     student.wait_for_selector("input[name=declare]")
     assert "感知美學：攝影" in student.inner_text(".card form")
     student.check("input[name=declare]")
