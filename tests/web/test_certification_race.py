@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from menkan.web.accounts.models import Role
 from menkan.web.accounts.services import role_assign, user_create
@@ -16,30 +13,17 @@ from menkan.web.certification.models import Certification, Decision
 
 from .certification_support import candidate_of, decide, opened, publish_small
 from .conftest import World
+from .races import decide_at_once
 
 POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
 def _race(candidate_pk: int, users: list, step: str) -> list[str]:  # type: ignore[type-arg]
-    barrier = threading.Barrier(len(users))
-    outcomes: list[str] = []
-
-    def work(user) -> None:  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait(timeout=30)
-            services.candidate_decide(candidate_pk, user=user, expected_step=step, decision="approve")
-            outcomes.append("decided")
-        except services.StaleStep:
-            outcomes.append("stale")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return decide_at_once(
+        users,
+        lambda user: services.candidate_decide(candidate_pk, user=user, expected_step=step, decision="approve"),
+        services.StaleStep,
+    )
 
 
 @pytest.mark.skipif(

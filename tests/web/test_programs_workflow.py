@@ -4,13 +4,12 @@ queues and scopes, and two reviewers acting at once (one decision)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import OperationalError, connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -20,6 +19,7 @@ from menkan.web.programs.models import Application, Event, IssuedCertificate
 from menkan.web.programs.selectors import review_queue
 
 from .conftest import World
+from .races import decide_at_once
 from .test_programs_support import (
     Reviewers,
     add_courses,
@@ -279,27 +279,11 @@ def test_a_student_sees_only_their_own_applications(ready: World) -> None:
 
 def _race(app_pk: int, users: list, step: int) -> list[str]:  # type: ignore[type-arg]
     """Each user approves `step` at once (threads released together); returns what each got."""
-    barrier = threading.Barrier(len(users))
-    outcomes: list[str] = []
-
-    def work(user) -> None:  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait(timeout=30)
-            services.application_decide(app_pk, user=user, expected_step=step, decision="approve")
-            outcomes.append("decided")
-        except services.StaleStep:
-            outcomes.append("stale")
-        except OperationalError as exc:  # SQLite: the other writer held the lock past the busy timeout
-            outcomes.append(f"locked: {exc}")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return decide_at_once(
+        users,
+        lambda user: services.application_decide(app_pk, user=user, expected_step=step, decision="approve"),
+        services.StaleStep,
+    )
 
 
 def assert_one_decision(outcomes: list[str]) -> None:
