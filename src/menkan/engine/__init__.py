@@ -45,6 +45,7 @@ from menkan.engine.study import (
     study_position,
     study_term,
     study_year,
+    term_credit_max,
 )
 from menkan.engine.terms import Term
 from menkan.engine.worksheet import REASONS, render, summary_line
@@ -106,6 +107,7 @@ __all__ = [
     "study_term",
     "study_year",
     "summary_line",
+    "term_credit_max",
     "term_on",
     "tiered_parts",
     "walk",

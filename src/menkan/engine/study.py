@@ -16,6 +16,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal
 
+from menkan.engine.filters import applies
+from menkan.engine.policy.models import Institution
 from menkan.engine.records import Student
 from menkan.engine.terms import Term
 
@@ -132,3 +134,24 @@ def latest_study_term(student: Student, year: int, semester: int) -> Term:
 def study_year(student: Student, term: Term) -> int:
     """The student's study year (年級) in `term`: see the module docstring."""
     return study_position(student, term).year
+
+
+def term_credit_max(institution: Institution, student: Student, term: Term) -> Decimal | None:
+    """The most credits `student` may take in `term` under the institution's `study_load` (None: no maximum is
+    stated for this student and kind of term)."""
+    load = institution.study_load
+    if load is None:
+        return None
+    semester_max: Decimal | None = load.semester_max
+    summer_max = load.summer_max
+    for override in load.overrides:
+        if not applies(override.when, student, term):
+            continue
+        if override.unlimited:
+            semester_max = summer_max = None
+            continue
+        if override.semester_max is not None:
+            semester_max = override.semester_max
+        if override.summer_max is not None:
+            summer_max = override.summer_max
+    return summer_max if term.is_summer else semester_max

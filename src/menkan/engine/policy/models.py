@@ -594,6 +594,7 @@ class College(Model):
 
 # The workflow settings build on the models above (texts, identifiers, applicability), so they are imported here,
 # once those exist; `menkan.engine.policy` imports this module first.
+from menkan.engine.policy.study_load import StudyLoad  # noqa: E402
 from menkan.engine.policy.workflows import Workflows  # noqa: E402
 
 
@@ -613,6 +614,9 @@ class Institution(Model):
         default_factory=dict,
         description="per department id, its professional (required and elective) courses: what an `own-list` "
         "outside rule counts as the department's own",
+    )
+    study_load: StudyLoad | None = Field(
+        default=None, description="the most credits a student may take in a semester or summer (none: no maximum)"
     )
     workflows: Workflows = Field(default_factory=Workflows, description="typed settings of the portal's workflows")
     extra: dict[str, Any] = Field(
