@@ -1,1 +1,1 @@
-"""Foresight over audits: what a policy change would do (impact), who can still finish in time (forecast), a plan's terms."""
+"""Foresight over audits: what a policy change would do, who can still finish in time, a plan term by term."""
