@@ -22,6 +22,8 @@ import requests
 from menkan.web.accounts import oidc
 from menkan.web.accounts.oidc_settings import BACKEND, oidc_settings
 
+from .processes import process_stop
+
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc"
 CLIENT_ID = "menkan-portal"
 CLIENT_SECRET = "test-secret-of-the-menkan-client"
@@ -75,12 +77,7 @@ def campus_provider(live_server: Any) -> Iterator[str]:
                 pytest.fail(f"the OIDC provider did not start within {READY_SECONDS} s: {log.read()[-2000:]}")
             yield json.loads(line)["issuer"]
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            process_stop(process, timeout=10)
 
 
 def campus_environment(issuer: str, **extra: str) -> dict[str, str]:

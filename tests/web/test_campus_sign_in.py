@@ -89,7 +89,9 @@ def test_two_accounts_matching_one_claim_sign_in_neither(campus: str, live_world
 def test_the_student_id_can_come_from_its_own_claim(
     settings: Any, campus_provider: str, live_server: Any, live_world: World
 ) -> None:
-    campus_configure(settings, campus_provider, MENKAN_OIDC_USERNAME_CLAIM="student_id", MENKAN_OIDC_SCOPES="openid student")
+    campus_configure(
+        settings, campus_provider, MENKAN_OIDC_USERNAME_CLAIM="student_id", MENKAN_OIDC_SCOPES="openid student"
+    )
     session = requests.Session()
     page = campus_sign_in(live_server.url, "alice", session)  # the campus login is alice; her student_id claim counts
     assert urlsplit(page.url).path == f"/students/ntut/{live_world.own.student_id}/"

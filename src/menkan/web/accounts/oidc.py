@@ -167,11 +167,7 @@ REFUSAL_STATUS = {"failed": 400, "invalid": 400, "unavailable": 503}
 
 
 def refusal_page(request: HttpRequest, refusal: Refusal) -> HttpResponse:
-    context = {
-        "refusal": refusal,
-        "claim": getattr(settings, "MENKAN_OIDC_USERNAME_CLAIM", ""),
-        "provider_name": getattr(settings, "MENKAN_OIDC_PROVIDER_NAME", ""),
-    }
+    context = {"refusal": refusal, "claim": getattr(settings, "MENKAN_OIDC_USERNAME_CLAIM", "")}
     return render(request, "accounts/campus_refused.html", context, status=REFUSAL_STATUS.get(refusal.reason, 403))
 
 
