@@ -51,6 +51,18 @@ def test_a_student_signs_in_with_the_campus_account_and_sees_their_own_page(camp
     assert session.get(f"{campus}/students/ntut/{live_world.other.student_id}/", timeout=30).status_code == 404
 
 
+def test_a_callback_replayed_signs_nobody_in(campus: str, live_world: World) -> None:
+    session = requests.Session()
+    page = campus_sign_in(campus, "B112340001", session)
+    callback = next(step.url for step in page.history if "/accounts/oidc/callback/" in step.url)
+    assert "code=" in callback and "state=" in callback
+    elsewhere = requests.get(callback, timeout=30)  # another browser, with the code and state seen in a log
+    assert elsewhere.status_code == 400 and 'data-reason="failed"' in elsewhere.text
+    assert elsewhere.url == callback  # refused there: not signed in and sent on
+    again = session.get(callback, timeout=30)  # the same browser: that state was used up
+    assert again.status_code == 400 and 'data-reason="invalid"' in again.text
+
+
 def test_staff_sign_in_by_username(campus: str, live_world: World) -> None:
     session = requests.Session()
     page = campus_sign_in(campus, "registrar", session)
@@ -74,8 +86,12 @@ def test_an_unknown_subject_is_refused_and_nothing_is_created(campus: str, live_
     assert campus_sign_in(campus, "B112340001").status_code == 200
 
 
-def test_an_inactive_account_is_refused(campus: str, live_world: World) -> None:
+def test_an_inactive_account_is_refused_and_its_open_session_ends(campus: str, live_world: World) -> None:
+    session = requests.Session()
+    campus_sign_in(campus, "B112340001", session)
+    assert _me(campus, session).status_code == 200
     User.objects.filter(username="student").update(is_active=False)
+    assert _me(campus, session).status_code == 401  # the campus session ends at its next request
     page = campus_sign_in(campus, "B112340001")
     assert page.status_code == 403 and 'data-reason="inactive"' in page.text
 

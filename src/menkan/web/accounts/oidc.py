@@ -205,6 +205,9 @@ class CampusCallbackView(OIDCAuthenticationCallbackView):
             raise Http404("campus sign-in is not configured")
         try:
             return super().get(request)
+        except requests.HTTPError as exc:  # the provider refused the code (expired, used twice): start again
+            logger.warning("campus sign-in: the provider refused the exchange: %s", exc)
+            return refusal_page(request, Refusal("failed"))
         except (ProviderUnavailable, requests.RequestException) as exc:
             logger.error("campus sign-in: provider unavailable: %s", exc)
             return refusal_page(request, Refusal("unavailable"))
