@@ -34,6 +34,7 @@ from menkan.web.records.services import student_import_document
 
 from .conftest import World, course
 from .conftest import student_document as make_document
+from .processes import process_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -448,12 +449,7 @@ def test_a_batch_completes_through_a_celery_worker_on_redis(world: World, tmp_pa
             log.flush()
             pytest.fail("the batch did not complete in 120 s; worker log:\n" + (tmp_path / "worker.log").read_text())
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        process_stop(worker)
         log.close()
         with kombu.Connection(env["CELERY_BROKER_URL"]) as broker:  # Redis would keep the queue's bindings
             bound = kombu.Queue(queue, kombu.Exchange(queue, type="direct"), routing_key=queue)(broker.default_channel)
