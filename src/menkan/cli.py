@@ -442,6 +442,14 @@ def command_demo_print(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return 0
 
 
+def _keep_going(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help=f"{verb} the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="menkan", description="Graduation-requirements audits (門檻).")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -455,11 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_parser.add_argument(
         "--progress", action="store_true", help="show progress on stderr even when not a terminal"
     )
-    audit_parser.add_argument(
-        "--keep-going",
-        action="store_true",
-        help="audit the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
-    )
+    _keep_going(audit_parser, "audit")
     audit_parser.set_defaults(handler=command_audit)
 
     fees_parser = commands.add_parser("fees", help="credit-fee statements of students for one term")
@@ -468,11 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     fees_parser.add_argument("--format", choices=["text", "json"], default="text")
     fees_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
     fees_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
-    fees_parser.add_argument(
-        "--keep-going",
-        action="store_true",
-        help="bill the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
-    )
+    _keep_going(fees_parser, "bill")
     fees_parser.set_defaults(handler=command_fees)
 
     policy_parser = commands.add_parser("policy", help="policy files: check, publish, preview their impact, schema")
@@ -503,11 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     impact_parser.add_argument(
         "--progress", action="store_true", help="show progress on stderr even when not a terminal"
     )
-    impact_parser.add_argument(
-        "--keep-going",
-        action="store_true",
-        help="compare the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
-    )
+    _keep_going(impact_parser, "compare")
     impact_parser.set_defaults(handler=command_policy_impact)
     schema_parser = policy_commands.add_parser("schema", help="print the JSON Schema of the policy language")
     schema_parser.add_argument("--institution", action="store_true", help="the schema of institution.yaml instead")
@@ -528,11 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     rates_parser.add_argument("--lang", choices=["zh-TW", "en"], default="zh-TW", help="labels of text and xlsx")
     rates_parser.add_argument("--output", "-o", help="write to this file instead of standard output")
     rates_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
-    rates_parser.add_argument(
-        "--keep-going",
-        action="store_true",
-        help="report on the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
-    )
+    _keep_going(rates_parser, "report on")
     rates_parser.set_defaults(handler=command_report_pass_rates)
 
     demo_parser = commands.add_parser("demo", help="the portal on its embedded database with the demo cohort")

@@ -283,19 +283,28 @@ def _batch_page_start_cases(ctx: Ctx) -> list[Case]:
     ]
 
 
-def _batch_page_run_cases(ctx: Ctx) -> list[Case]:
-    """A run of the registrar's institution; another registrar is not told it exists (404), the rest are refused."""
+def _registrar_object_cases(
+    ctx: Ctx, what: str, objects: dict[str, Any], ok: int = 200, body: Callable[[Any], Any] | None = None, **extra: Any
+) -> list[Case]:
+    """An object of each institution (a batch run, a policy draft), addressed by pk: its registrar may use it;
+    another registrar is not told it exists (404), the rest are refused. `extra(code)` gives more Case fields."""
     registrars = {"registrar", "foreign-registrar"}
     return [
         Case(
-            f"{code} run",
-            {"pk": ctx.runs[code].pk},
+            f"{code} {what}",
+            {"pk": objects[code].pk},
             _may(ctx, REGISTRAR_OF[code]),
-            200,
+            ok,
+            body=body(objects[code]) if body else None,
             refused=404 if ctx.role in registrars else None,
+            **{name: make(code) for name, make in extra.items()},
         )
         for code in REGISTRAR_OF
     ]
+
+
+def _batch_page_run_cases(ctx: Ctx) -> list[Case]:
+    return _registrar_object_cases(ctx, "run", ctx.runs)
 
 
 def _no_policy_draft(code: str) -> Callable[[Ctx], str | None]:
@@ -315,18 +324,7 @@ def _policy_upload_cases(ctx: Ctx) -> list[Case]:
 
 
 def _policy_draft_cases(ctx: Ctx) -> list[Case]:
-    """A draft of the registrar's institution; another registrar is not told it exists (404), the rest are refused."""
-    registrars = {"registrar", "foreign-registrar"}
-    return [
-        Case(
-            f"{code} draft",
-            {"pk": ctx.drafts[code].pk},
-            _may(ctx, REGISTRAR_OF[code]),
-            200,
-            refused=404 if ctx.role in registrars else None,
-        )
-        for code in REGISTRAR_OF
-    ]
+    return _registrar_object_cases(ctx, "draft", ctx.drafts)
 
 
 def _not_published(code: str) -> Callable[[Ctx], str | None]:
@@ -339,19 +337,10 @@ def _not_published(code: str) -> Callable[[Ctx], str | None]:
 
 
 def _policy_publish_cases(ctx: Ctx) -> list[Case]:
-    registrars = {"registrar", "foreign-registrar"}
-    return [
-        Case(
-            f"{code} draft",
-            {"pk": ctx.drafts[code].pk},
-            _may(ctx, REGISTRAR_OF[code]),
-            302,
-            body={"checksum": ctx.drafts[code].checksum},
-            refused=404 if ctx.role in registrars else None,
-            after=_not_published(code),
-        )
-        for code in REGISTRAR_OF
-    ]
+    def confirmation(draft: PolicyDraft) -> dict[str, str]:
+        return {"checksum": draft.checksum}
+
+    return _registrar_object_cases(ctx, "draft", ctx.drafts, 302, confirmation, after=_not_published)
 
 
 def _token_revoke_cases(ctx: Ctx) -> list[Case]:

@@ -12,13 +12,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from test_policy_impact import CHANGED, STUDENTS, assert_expected_changes, elective_document, lowered_folder
 
 from menkan.engine import SHIPPED_POLICIES
 from menkan.web.audits.models import PolicyDraft, PolicyVersion
 from menkan.web.audits.services import files_of_folder, policy_publish
 from menkan.web.records.models import Institution
 from menkan.web.records.services import student_import_document
+from test_policy_impact import CHANGED, STUDENTS, assert_expected_changes, elective_document, lowered_folder
 
 from .conftest import World
 

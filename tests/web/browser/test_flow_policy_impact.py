@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_policy_impact import CHANGED, STUDENTS, elective_document, lowered_folder
 
 from menkan.web.audits.models import PolicyVersion
 from menkan.web.records.services import student_import_document
+from test_policy_impact import CHANGED, STUDENTS, elective_document, lowered_folder
 
 from ..conftest import PASSWORD, World
 from .conftest import shot

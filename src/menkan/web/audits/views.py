@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from menkan.engine import InputError, Term
 from menkan.web.accounts.api import registrar_institution_get, registrar_institutions
+from menkan.web.audits.models import PolicyDraft
 from menkan.web.audits.selectors import (
     audit_document,
     batch_run_get_for,
@@ -156,9 +157,12 @@ def policy_index(request: HttpRequest) -> HttpResponse:
     return render(request, "audits/policy_index.html", context)
 
 
-def _policy_draft_page(request: HttpRequest, pk: int, template: str) -> HttpResponse:
+def _policy_draft_of(request: HttpRequest, pk: int) -> PolicyDraft:
     _registrar_only(request)
-    draft = policy_draft_get_for(request.user, pk)
+    return policy_draft_get_for(request.user, pk)
+
+
+def _policy_draft_page(request: HttpRequest, draft: PolicyDraft, template: str) -> HttpResponse:
     report = draft.report or {}
     students = report.get("students", [])
     context = {
@@ -175,15 +179,16 @@ def _policy_draft_page(request: HttpRequest, pk: int, template: str) -> HttpResp
 @require_GET
 def policy_draft(request: HttpRequest, pk: int) -> HttpResponse:
     """A draft's impact preview (its progress while it is computed) and the confirmation that publishes it."""
-    return _policy_draft_page(request, pk, "audits/policy_draft.html")
+    return _policy_draft_page(request, _policy_draft_of(request, pk), "audits/policy_draft.html")
 
 
 @login_required
 @require_GET
 def policy_draft_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview's progress as a fragment (htmx polls it; once the preview is ready the page is reloaded)."""
-    response = _policy_draft_page(request, pk, "audits/_policy_draft_progress.html")
-    if request.headers.get("HX-Request") and policy_draft_get_for(request.user, pk).state != "running":
+    draft = _policy_draft_of(request, pk)
+    response = _policy_draft_page(request, draft, "audits/_policy_draft_progress.html")
+    if request.headers.get("HX-Request") and draft.state != PolicyDraft.State.RUNNING:
         response["HX-Refresh"] = "true"  # the preview is ready (or failed): show the whole page
     return response
 
@@ -192,8 +197,7 @@ def policy_draft_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def policy_draft_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish exactly the previewed files, if the version they were compared with is still current."""
-    _registrar_only(request)
-    draft = policy_draft_get_for(request.user, pk)
+    draft = _policy_draft_of(request, pk)
     try:
         version = policy_draft_publish(draft, user=request.user, checksum=request.POST.get("checksum", ""))
     except DraftRefused as exc:
