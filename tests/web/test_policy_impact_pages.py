@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from menkan.engine import SHIPPED_POLICIES
 from menkan.web.audits.models import PolicyDraft, PolicyVersion
@@ -233,3 +234,35 @@ def test_the_progress_fragment_polls_while_running_and_reloads_the_page_when_rea
     PolicyDraft.objects.filter(pk=draft.pk).update(state=PolicyDraft.State.READY)
     ready = client.get(url, HTTP_HX_REQUEST="true")
     assert ready["HX-Refresh"] == "true" and "hx-trigger" not in ready.content.decode()
+
+
+def test_the_preview_applies_approved_exceptions_as_the_batch_does(
+    cohort: World, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """8 elective credits change nothing (short of 9 and of 11), but with 2 credits granted by an approved
+    exception the student has 10: short of 11 now, enough for 9: listed. A proposed one is not applied."""
+    from menkan.web.records.models import RecordException
+
+    granted, _ = student_import_document(cohort.institution, elective_document("B112340008", "340", 8))
+    proposed, _ = student_import_document(cohort.institution, elective_document("B112340108", "340", 8))
+    for student, status in ((granted, RecordException.Status.APPROVED), (proposed, RecordException.Status.PROPOSED)):
+        RecordException.objects.create(
+            student=student,
+            kind=RecordException.Kind.CREDIT,
+            requirement="graduation.credits.professional-elective",
+            credits=2,
+            category="professional-elective",
+            title="校外實習抵免",
+            reason="internship",
+            status=status,
+            decided_by=cohort.users["department-head"],
+            decided_at=timezone.now(),
+        )
+    _upload(cohort.client("registrar"), _uploads(lowered_folder(tmp_path)), django_capture_on_commit_callbacks)
+    report = PolicyDraft.objects.get().report
+    assert report["failures"] == [] and report["totals"]["audited"] == 9
+    students = {s["student_id"]: s for s in report["students"]}
+    assert set(students) == {*CHANGED, "B112340008"}
+    elective = {c["id"]: c for c in students["B112340008"]["changes"]}["graduation.credits.professional-elective"]
+    assert (elective["old"]["status"], elective["old"]["earned"]) == ("not-met", 10)
+    assert (elective["new"]["status"], elective["new"]["earned"], elective["new"]["required"]) == ("met", 10, 9)
