@@ -24,6 +24,11 @@ def batch_chunk_task(run_pk: int, pks: list[int]) -> None:
     services.batch_chunk(run_pk, pks)
 
 
+@shared_task(name="menkan.policy_impact")
+def policy_impact_task(draft_pk: int) -> None:
+    services.policy_draft_preview(draft_pk)
+
+
 @worker_init.connect
 def _warm_policies(**_: Any) -> None:
     """Load the current policies once in the worker's main process, before it forks its pool: every

@@ -71,7 +71,7 @@ MAX_ERRORS = 200
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for one chunk. Auditing a chunk allocates millions of objects,
     nearly all freed by reference counting as they go; the collector's passes over those still alive (and
     over the long-lived objects they get promoted among) took a third of a chunk's time. The few cycles a
@@ -94,7 +94,7 @@ def batch_chunk(run_pk: int, pks: Sequence[int]) -> None:
     is invalid is counted as failed with its reason; a chunk that cannot be stored at all is counted as
     failed as a whole (the run still finishes, and says why)."""
     try:
-        with _collector_paused():
+        with collector_paused():
             chunk = students_audit_prepare(pks)
             with transaction.atomic():
                 students_audit_store(chunk)
