@@ -34,7 +34,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 PG_SERVER = os.environ.get("MENKAN_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-PG_DATABASE = "menkan_bench"
+PG_DATABASE = os.environ.get("MENKAN_BENCH_PG_DATABASE", "menkan_bench")  # --pg-database
 REDIS_URL = os.environ.get("MENKAN_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 QUEUE = f"menkan-bench-{os.getpid()}"  # (in the child) a queue of its own: nothing else takes its chunks
 RESULT = "RESULT "
@@ -51,6 +51,7 @@ _CHUNK_LINE = re.compile(
 
 
 def main() -> int:
+    global PG_DATABASE
     parser = argparse.ArgumentParser(description="Batch audits of a database student body (SQLite, PostgreSQL).")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--students", type=int, default=20000)
@@ -59,12 +60,19 @@ def main() -> int:
     parser.add_argument("--chunk", type=int, default=None, help="students per task (default: MENKAN_BATCH_CHUNK)")
     parser.add_argument("--seed", type=int, default=115)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON lines only")
+    parser.add_argument(
+        "--pg-database", default=PG_DATABASE, help="PostgreSQL database to create, use and drop (default: %(default)s)"
+    )
+    parser.add_argument("--profile", help="eager runs: write a cProfile of the timed run to this file (.prof)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cohort", help=argparse.SUPPRESS)
     args = parser.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if unknown := set(modes) - {"eager", "celery"}:
         parser.error(f"unknown mode(s): {', '.join(sorted(unknown))}")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.pg_database):
+        parser.error(f"--pg-database {args.pg_database!r}: lower-case letters, digits and _ only")
+    PG_DATABASE = args.pg_database
     if args.child:
         return child(args, modes)
 
@@ -143,6 +151,8 @@ def run_child(database: str, args: argparse.Namespace, modes: list[str], work: P
     command += ["--cohort", str(work / "cohort.jsonl")]
     if args.chunk:
         command += ["--chunk", str(args.chunk)]
+    if args.profile:
+        command += ["--profile", f"{args.profile}.{database}"]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None
         for line in process.stdout:
@@ -390,9 +400,18 @@ def run_mode(database: str, mode: str, args: argparse.Namespace) -> dict[str, An
         out = _Tee()
         tree = os.getpid() if workers is None else workers.pid
         machine, own = _cpu_busy(), _process_tree_cpu(tree) + time.process_time()
+        profiler = None
+        if args.profile and mode == "eager":
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         started = time.perf_counter()
         code = batch_audit(None, out, sys.stderr, chunk=args.chunk)
         seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         machine_busy = _cpu_busy() - machine
         own_busy = _process_tree_cpu(tree) + time.process_time() - own
     finally:
