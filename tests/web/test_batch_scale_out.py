@@ -54,7 +54,9 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing_and_counts_nothi
     world: World, tmp_path: Path
 ) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL=postgresql://…): worker processes cannot see the SQLite test database")
+        pytest.skip(
+            "needs PostgreSQL (DATABASE_URL=postgresql://…): worker processes cannot see the SQLite test database"
+        )
     if problem := _redis_problem():
         pytest.skip(problem)
     for index in range(STUDENTS - Student.objects.count()):
@@ -77,10 +79,10 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing_and_counts_nothi
     queue = f"menkan-test-kill-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     log_path = tmp_path / "worker.log"
     log = log_path.open("wb")
+    celery = [sys.executable, "-m", "celery", "-A", "menkan.web", "worker", "-Q", queue, "-n", queue]
+    celery += ["--concurrency=2", "--pool=prefork", "--prefetch-multiplier=1", "--loglevel=INFO"]
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "menkan.web", "worker", "-Q", queue, "--concurrency=2"]
-        + ["--pool=prefork", "--prefetch-multiplier=1", "--loglevel=INFO", "--without-mingle", "--without-gossip"]
-        + ["-n", queue],
+        [*celery, "--without-mingle", "--without-gossip"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
