@@ -600,14 +600,14 @@ def _start_workers(concurrency: int, log_path: Path) -> subprocess.Popen[bytes]:
     command += ["-Q", QUEUE, "--loglevel=WARNING", "-n", name]
     log = log_path.open("wb")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine takes its time to set Django up and load the policies
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the Celery worker exited at start-up:\n{log_path.read_text(errors='replace')}")
         if celery_app.control.ping(destination=[name], timeout=0.5):
             return process
     process.kill()
-    raise SystemExit("the Celery worker did not answer within 60 s")
+    raise SystemExit("the Celery worker did not answer within 180 s")
 
 
 def _stop_workers(process: subprocess.Popen[bytes]) -> None:
