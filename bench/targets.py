@@ -54,10 +54,15 @@ def main() -> int:
     print()
     print("Targets (issue #15)")
     width = max(len(row[0]) for row in rows)
+    measured_width = max(len(row[2]) for row in rows)
+    print(f"  {'target':<{width}}  {'limit':<22} {'measured':<{measured_width}}  verdict")
     for name, target, measured, verdict in rows:
-        print(f"  {name:<{width}}  {target:<22} {measured:<34} {verdict}")
-    short = [row[0] for row in rows if row[3] != "met"]
-    print(f"  {'short: ' + ', '.join(short) if short else 'every target met'}")
+        print(f"  {name:<{width}}  {target:<22} {measured:<{measured_width}}  {verdict}")
+    short = [row[0] for row in rows if row[3] == "SHORT"]
+    missing = [row[0] for row in rows if row[3] == "not measured"]
+    print(f"  short: {'; '.join(short) or 'none'}")
+    if missing:
+        print(f"  not measured: {'; '.join(missing)}")
     return 0
 
 
@@ -152,7 +157,7 @@ def _seconds_row(record: dict[str, Any] | None, name: str, allowed: float) -> tu
     scaled = seconds * TARGET_STUDENTS / students
     measured = f"{seconds:.1f} s for {students:,.0f}"
     if students != TARGET_STUDENTS:
-        measured += f" (≈ {scaled:.1f} s for 30,000)"
+        measured += f" (≈ {scaled:,.1f} s for 30,000)"
     return name, f"<= {allowed:g} s", measured, "met" if scaled <= allowed else "SHORT"
 
 
