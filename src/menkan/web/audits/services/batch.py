@@ -57,7 +57,8 @@ def batch_audit_create(
 def batch_audit_start(
     *, institution: Institution | None = None, user: Any = None, chunk: int | None = None, full: bool = False
 ) -> BatchRun:
-    """Re-audit the whole student body (or one institution's) in chunks, through Celery tasks.
+    """Re-audit the whole student body (or one institution's) in chunks, through Celery tasks: the students
+    whose input changed since their stored audit, or (`full`) every one.
 
     Without a broker the tasks run here, one after the other, and the run is finished on return; with one,
     workers pick the chunks up and the run's counters show their progress."""
