@@ -407,7 +407,7 @@ def command_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def command_batch_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from menkan.web import portal
 
-    return portal.batch_audit(args.institution, out, err, chunk=args.chunk)
+    return portal.batch_audit(args.institution, out, err, chunk=args.chunk, full=args.all)
 
 
 def command_notices_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -538,6 +538,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch_parser = commands.add_parser("batch-audit", help="re-audit the student body in the database")
     batch_parser.add_argument("--institution", help="only this institution's students")
     batch_parser.add_argument("--chunk", type=int, help="students per task (default: MENKAN_BATCH_CHUNK or 500)")
+    batch_parser.add_argument(
+        "--all",
+        action="store_true",
+        help="audit everyone again, also students whose records, exceptions, "
+        "policy and term are unchanged since their stored audit (who are otherwise skipped)",
+    )
     batch_parser.set_defaults(handler=command_batch_audit)
 
     notices_parser = commands.add_parser("notices", help="scheduled notices to seniors, mentors and department heads")

@@ -417,7 +417,7 @@ def test_a_batch_completes_through_a_celery_worker_on_redis(world: World, tmp_pa
     env = dict(
         os.environ,
         DATABASE_URL=f"{database_url}/{settings['NAME']}",
-        CELERY_BROKER_URL=f"redis://{REDIS[0]}:{REDIS[1]}/15",
+        CELERY_BROKER_URL=os.environ.get("MENKAN_TEST_REDIS_URL", f"redis://{REDIS[0]}:{REDIS[1]}/15"),
         MENKAN_VAR=str(tmp_path),
         MENKAN_SECRET_KEY="test",
     )
@@ -439,7 +439,7 @@ def test_a_batch_completes_through_a_celery_worker_on_redis(world: World, tmp_pa
     try:
         try:
             command = subprocess.run(
-                [sys.executable, "-c", cli, queue, "batch-audit", "--chunk", "2"],
+                [sys.executable, "-c", cli, queue, "batch-audit", "--all", "--chunk", "2"],
                 env=env,
                 capture_output=True,
                 text=True,

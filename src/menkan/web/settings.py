@@ -159,6 +159,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Audit tasks are acknowledged once they have run (tasks.py): one whose worker machine vanished goes back to the
+# queue after this many seconds (Redis re-delivers unacknowledged messages then). A chunk takes about a second;
+# an audit task still running after this long would be delivered twice, which audits tolerate.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("MENKAN_CELERY_VISIBILITY_TIMEOUT", "300"))}
 # Celery beat (`celery -A menkan.web beat`): the notices due each day go out at 08:00 local time (docs/notices.md).
 CELERY_BEAT_SCHEDULE = {
     "notices-send-due": {"task": "menkan.notices_send_due", "schedule": crontab(hour=8, minute=0)},

@@ -99,7 +99,8 @@ def batch_index(request: HttpRequest) -> HttpResponse:
     institutions = _registrar_only(request)
     if request.method == "POST":
         institution = registrar_institution_get(request.user, request.POST.get("institution", ""))
-        run = batch_audit_start(institution=institution, user=request.user)
+        full = request.POST.get("all") == "1"
+        run = batch_audit_start(institution=institution, user=request.user, full=full)
         messages.success(
             request,
             _("Batch audit %(run)s of %(institution)s started for %(total)d students.")
