@@ -15,8 +15,8 @@ from menkan.web.plans.models import StudyPlan, StudyPlanCourse, StudyPlanTerm
 from menkan.web.records.api import student_records_changed, term_current
 from menkan.web.records.models import Student
 from menkan.web.records.services import student_import_document
-
 from test_plans import DEPT, ENVIRONMENT, STEEL, civil_student_document
+
 from .conftest import World
 
 pytestmark = pytest.mark.django_db
