@@ -105,6 +105,11 @@ def plan_problem(path: Sequence[str | int], reason: str, /, **params: Any) -> In
     return InputProblem(None, tuple(path), en.format(**params), None, reason, zh.format(**params))
 
 
+def course_problem(path: Sequence[str | int], reason: str, course: CatalogCourse, /, **params: Any) -> InputProblem:
+    """A problem about one planned course of the catalogue (its code and title in the text)."""
+    return plan_problem(path, reason, code=course.code, title=course.title, **params)
+
+
 @dataclass(frozen=True, slots=True)
 class PlannedCourse:
     """One planned course: its catalogue code, and the category of the student's curriculum it is taken as
@@ -349,16 +354,14 @@ def _check_courses(
                 review.problems.append(plan_problem(where, "unknown-course", code=entry.code, institution=name))
                 blocking = True
                 continue
-            title = course.title
             if entry.code in planned_in:
-                term = planned_in[entry.code]
-                review.problems.append(plan_problem(where, "planned-twice", code=entry.code, title=title, term=term))
+                review.problems.append(course_problem(where, "planned-twice", course, term=planned_in[entry.code]))
                 blocking = True
                 continue
             planned_in[entry.code] = planned.term
             if entry.code in in_progress:
                 term = in_progress[entry.code].term
-                review.problems.append(plan_problem(where, "in-progress", code=entry.code, title=title, term=term))
+                review.problems.append(course_problem(where, "in-progress", course, term=term))
                 blocking = True
                 continue
             if planned.term.semester not in course.semesters:
@@ -385,11 +388,10 @@ def _check_courses(
 
 def _offered_warning(where: tuple[str | int, ...], course: CatalogCourse, term: Term) -> InputProblem:
     offered = sorted(course.semesters)
-    return plan_problem(
+    return course_problem(
         where,
         "other-semester",
-        code=course.code,
-        title=course.title,
+        course,
         offered=" and ".join(_SEMESTER_NAMES[s][0] for s in offered),
         offered_zh="、".join(_SEMESTER_NAMES[s][1] for s in offered),
         term=term,
@@ -433,15 +435,8 @@ def _check_repeats(
             continue
         if entry.repeated and entry.identity in passed:
             (index, position), record = records[entry.position - existing]
-            review.problems.append(
-                plan_problem(
-                    ("terms", index, "courses", position),
-                    "already-passed",
-                    code=record.course.code,
-                    title=record.course.title,
-                    ref=passed[entry.identity],
-                )
-            )
+            where = ("terms", index, "courses", position)
+            review.problems.append(course_problem(where, "already-passed", record.course, ref=passed[entry.identity]))
             blocking = True
     return blocking
 
@@ -491,11 +486,5 @@ def _audit(
         counted = {item.ref for node, _ in _walk(review.terms[-1].result.requirements) for item in node.applied}
         for (index, position), record in records:
             if f"{record.course.code}@{record.term}" not in counted:
-                review.warnings.append(
-                    plan_problem(
-                        ("terms", index, "courses", position),
-                        "counts-nowhere",
-                        code=record.course.code,
-                        title=record.course.title,
-                    )
-                )
+                where = ("terms", index, "courses", position)
+                review.warnings.append(course_problem(where, "counts-nowhere", record.course))
