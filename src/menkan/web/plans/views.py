@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from menkan.engine import InputError, InputProblem, Term
 from menkan.foresight.plans import MAX_TERMS, Plan, PlanReview, plan_from_dict
@@ -21,6 +22,7 @@ from menkan.web.errors import engine_language
 from menkan.web.plans import selectors, services
 from menkan.web.records.api import Student, student_get_for, term_current
 
+SEMESTER_LABELS = {"1": gettext_lazy("fall"), "2": gettext_lazy("spring"), "S": gettext_lazy("summer")}
 # Requirement rows shown: the top of the tree, and deeper ones only where the plan changes something.
 SHOWN_DEPTH = 1
 
@@ -167,7 +169,9 @@ def _page(
     if review is not None:
         by_term = {str(outcome.term): outcome for outcome in review.terms}
         for block in blocks:
-            block["outcome"] = by_term.get(block["term"])
+            outcome = block["outcome"] = by_term.get(block["term"])
+            if outcome is not None:
+                block["newly"] = [outcome.result.find(found) for found in outcome.newly_met]
     context = {
         "student": student,
         "current": str(current),
@@ -180,7 +184,7 @@ def _page(
         "rows": _rows(review) if review is not None and review.terms else [],
         "query": query,
         "found": [
-            {"course": course, "semesters": " ".join(sorted(course.semesters))}
+            {"course": course, "semesters": " · ".join(str(SEMESTER_LABELS[s]) for s in sorted(course.semesters))}
             for course in (selectors.catalogue_search(student.institution.code, query) if may_edit else [])
         ],
         "saved": selectors.plan_saved_of(student),
