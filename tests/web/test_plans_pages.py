@@ -87,6 +87,7 @@ def test_saving_a_plan_keeps_it_and_changes_nothing_else(civil: World) -> None:
 
     student_records_changed.connect(heard)
     try:
+        assert client.post(url(civil.own), {**TWO_TERMS, "action": "review"}).status_code == 200
         saved = client.post(url(civil.own), TWO_TERMS)
         assert saved.status_code == 302
         shown = client.get(url(civil.own))

@@ -13,7 +13,7 @@ from menkan.foresight.plans import Plan, PlannedCourse, PlannedTerm, PlanReview,
 from menkan.web.accounts.api import Role, RoleAssignment, User, is_registrar
 from menkan.web.audits.api import policy_current, runtime_of
 from menkan.web.plans.models import StudyPlan
-from menkan.web.records.api import Student, student_document, students_visible_to, term_current
+from menkan.web.records.api import Student, student_document, term_current
 
 SEARCH_LIMIT = 30
 
@@ -51,8 +51,9 @@ def plan_edit_allowed(user: User, student: Student) -> bool:
 
 
 def student_page_link(student: Student, user: Any) -> tuple[str, str, str] | None:
-    """The link on the student's page (records.hooks): where the institution has a course catalogue."""
-    if catalog_of(student.institution.code) is None or not students_visible_to(user).filter(pk=student.pk).exists():
+    """The link on the student's page (records.hooks), which only those who may see the student are shown: where
+    the institution has a course catalogue."""
+    if catalog_of(student.institution.code) is None:
         return None
     url = reverse("plans:student", kwargs={"institution": student.institution.code, "student_id": student.student_id})
     return url, _("Study plan"), "plan-link"
