@@ -1112,6 +1112,49 @@ def _mc_own_form_cases(body: dict[str, Any] | None) -> Callable[[Ctx], list[Case
     return cases
 
 
+# --- cases of the plans app's page: who sees the student sees the plan; the student, the class mentor and the
+# registrar change it (department staff see it only: 403); a student the role may not see is not found (404)
+PLAN_EDITORS = {
+    "own": {"student", "mentor", "registrar"},
+    "other": {"other-student", "registrar"},
+    "foreign": {"foreign-registrar"},
+}
+
+
+def _plan_body(ctx: Ctx, target: str) -> dict[str, str]:
+    from menkan.foresight.catalog import catalog_of
+
+    catalog = catalog_of(INSTITUTION_OF[target])
+    assert catalog is not None
+    taken = set(ctx.student(target).courses.values_list("code", flat=True))
+    code = next(code for code in sorted(catalog.courses) if code not in taken)
+    return {"count": "1", "term-0": "130-1", "courses-0": code, "action": "save"}
+
+
+def _no_plan(target: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.plans.models import StudyPlan
+
+        return "a plan was saved anyway" if StudyPlan.objects.filter(student=ctx.student(target)).exists() else None
+
+    return after
+
+
+def _plan_save_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(
+            t,
+            ctx.student_kwargs(t),
+            _may(ctx, PLAN_EDITORS[t]),
+            302,
+            body=_plan_body(ctx, t),
+            refused=_hidden_student_refusal(ctx, t),
+            after=_no_plan(t),
+        )
+        for t in STUDENTS
+    ]
+
+
 # --- cases of the fees app's pages and endpoints
 FEE_TERM = "112-1"  # the term of the world's courses
 
@@ -1456,6 +1499,8 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "fees:add-drop": [("POST", _fee_add_drop_cases)],
     "fees:run": [("GET", _fee_run_cases())],
     "fees:run-export": [("GET", _fee_run_cases(_xlsx_opens))],
+    # --- plans pages
+    "plans:student": [("GET", _student_cases(200)), ("POST", _plan_save_cases)],
     # --- certification pages
     "certification:index": [("GET", lambda ctx: [Case("-", {}, _may(ctx, CERT_INDEX), 200)])],
     "certification:apply": [("POST", lambda ctx: [Case("-", {}, _may(ctx, {"student", "other-student"}), 302)])],

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "menkan.web.microcredits",
     "menkan.web.fees",
     "menkan.web.certification",
+    "menkan.web.plans",
 ]
 
 MIDDLEWARE = [
