@@ -24,6 +24,14 @@ def batch_chunk_task(run_pk: int, pks: list[int]) -> None:
     services.batch_chunk(run_pk, pks)
 
 
+@shared_task(name="menkan.batch_audit_all")
+def batch_audit_all_task() -> int:
+    """Re-audit every student (Celery beat runs it nightly): the run's chunks go to the workers. Returns its id."""
+    run = services.batch_audit_start()
+    log.info("nightly batch %d: %d students queued", run.pk, run.total)
+    return run.pk
+
+
 @worker_init.connect
 def _warm_policies(**_: Any) -> None:
     """Load the current policies once in the worker's main process, before it forks its pool: every
