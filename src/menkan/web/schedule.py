@@ -1,4 +1,4 @@
-"""What Celery beat sends by itself: the schedule as settings data (crontab lines or seconds), changed by MENKAN_SCHEDULE."""
+"""What Celery beat sends by itself: the schedule as settings data (crontab lines or seconds), and its changes."""
 
 from __future__ import annotations
 
