@@ -3,8 +3,10 @@ WhiteNoise's hashed static files, `/healthz`, and the beat schedule as data."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from celery.schedules import crontab
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 from django.test import Client
 
-from menkan.web import health
+from menkan.web import health, serve
 from menkan.web.audits.models import BatchRun
 from menkan.web.audits.tasks import batch_audit_all_task
 from menkan.web.celery import app as celery_app
@@ -332,3 +335,59 @@ def test_the_nightly_batch_re_audits_every_student(world: World) -> None:
     run = BatchRun.objects.get(pk=run_pk)
     total = Student.objects.count()
     assert (run.institution, run.state, run.total, run.done) == (None, BatchRun.State.DONE, total, total)
+
+
+# --- menkan serve, the systemd units and the compose file ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_menkan_serve_on_loopback_is_a_local_trial_and_says_so(tmp_path: Path) -> None:
+    out = io.StringIO()
+    env = serve.environment(serve.ServeOptions(bind="127.0.0.1:8123"), {"MENKAN_VAR": str(tmp_path)}, out)
+    assert env["DJANGO_SETTINGS_MODULE"] == "menkan.web.settings_production"
+    assert (env["MENKAN_HTTPS"], env["MENKAN_ALLOWED_HOSTS"]) == ("0", "127.0.0.1,localhost")
+    key = Path(env["MENKAN_SECRET_KEY_FILE"])
+    assert key == tmp_path / "secret_key" and len(key.read_text()) >= 50 and key.stat().st_mode & 0o077 == 0
+    assert "a trial on this machine (127.0.0.1:8123): plain HTTP (MENKAN_HTTPS=0)" in out.getvalue()
+
+
+def test_menkan_serve_elsewhere_makes_nothing_up(tmp_path: Path) -> None:
+    out = io.StringIO()
+    env = serve.environment(serve.ServeOptions(bind="0.0.0.0:8000"), {"MENKAN_VAR": str(tmp_path)}, out)
+    assert not {"MENKAN_HTTPS", "MENKAN_ALLOWED_HOSTS", "MENKAN_SECRET_KEY_FILE"} & set(env)
+    assert out.getvalue() == "" and not (tmp_path / "secret_key").exists()
+
+
+def test_menkan_serve_refuses_without_database_and_broker(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = serve.serve(serve.ServeOptions(), {"MENKAN_VAR": str(tmp_path)}, out, err)
+    assert code == 2
+    assert err.getvalue().startswith(
+        "menkan serve: set DATABASE_URL and CELERY_BROKER_URL: the stack runs on PostgreSQL"
+    )
+
+
+def test_the_units_and_the_compose_file_run_the_services_as_menkan_serve_does() -> None:
+    started = serve.commands(serve.ServeOptions())
+    units = {path.name: path.read_text() for path in (ROOT / "deploy" / "systemd").glob("*.service")}
+    execs = {name: re.findall(r"^ExecStart=/opt/menkan/\.venv/bin/(.+)$", text, re.M) for name, text in units.items()}
+    assert execs["menkan-web.service"] == [" ".join(started["web"][2:5])]
+    assert execs["menkan-worker@.service"] == [" ".join(started["worker"][2:7]) + " -n menkan-%i@%H"]
+    assert execs["menkan-beat.service"] == [" ".join(started["beat"][2:])]
+    assert execs["menkan-prepare.service"][0] == "django-admin migrate --noinput"
+    assert "Requires=menkan-prepare.service" in units["menkan-web.service"]
+    assert all("EnvironmentFile=/etc/menkan/menkan.env" in text for text in units.values())
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    services = compose["services"]
+    assert services["web"]["command"] == started["web"][2:5]
+    assert services["worker"]["command"] == started["worker"][2:7]
+    assert services["beat"]["command"] == started["beat"][2:]
+    for name in ("prepare", "web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DJANGO_SETTINGS_MODULE"] == "menkan.web.settings_production"
+        assert {"MENKAN_SECRET_KEY", "MENKAN_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"} <= set(environment)
+        assert services[name]["volumes"] == ["menkan-var:/var/lib/menkan"]
+    assert services["web"]["depends_on"]["prepare"] == {"condition": "service_completed_successfully"}
+    example = (ROOT / "deploy" / "menkan.env.example").read_text()
+    assert "DJANGO_SETTINGS_MODULE=menkan.web.settings_production" in example
