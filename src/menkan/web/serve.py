@@ -20,6 +20,7 @@ from typing import IO, Any, TextIO
 PRODUCTION_SETTINGS = "menkan.web.settings_production"
 STOP_TIMEOUT = 30  # seconds each service gets to finish what it is doing after SIGTERM, before it is killed
 EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ def serve(options: ServeOptions, given: dict[str, str], out: TextIO, err: TextIO
         )
         return EXIT_CONFIG
     os.environ.update(env)  # this process prepares the database under the same settings as the services
+    out.write(f"menkan serve: settings {env['DJANGO_SETTINGS_MODULE']}\n")
     from django.core.exceptions import ImproperlyConfigured
 
     try:
@@ -242,5 +244,8 @@ def serve(options: ServeOptions, given: dict[str, str], out: TextIO, err: TextIO
     except ImproperlyConfigured as exc:
         err.write(f"menkan serve: {exc}\n")
         return EXIT_CONFIG
+    except KeyboardInterrupt:
+        err.write("menkan serve: interrupted before the services started\n")
+        return EXIT_INTERRUPTED
     out.flush()
     return run(commands(options), env, out)
