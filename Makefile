@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install system-deps demo test lint typecheck imports pytest bench policy-docs messages lock clean
+.PHONY: help install system-deps demo serve test lint typecheck imports pytest bench policy-docs messages lock clean
 
 help:
 	@echo "make demo   - audit the shipped demo cohort (installs everything on first run)"
+	@echo "make serve  - the production stack (gunicorn, Celery worker and beat) on PostgreSQL and Redis, with demo data"
 	@echo "make test   - ruff, mypy (strict on the engine), import-linter, pytest"
 	@echo "make bench  - audit throughput and latency benchmark"
 
@@ -37,6 +38,13 @@ system-deps:
 
 demo: $(STAMP) system-deps
 	$(BIN)/menkan demo
+
+# The production stack on this machine, in the foreground until Ctrl-C (docs/deploy.md): PostgreSQL and Redis must be
+# running; the database is created if missing, migrated, and given the demo data when it has no students.
+SERVE_DATABASE_URL ?= $(or $(DATABASE_URL),postgresql://postgres@127.0.0.1:5432/menkan)
+SERVE_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
+serve: $(STAMP) system-deps
+	DATABASE_URL=$(SERVE_DATABASE_URL) CELERY_BROKER_URL=$(SERVE_BROKER_URL) $(BIN)/menkan serve --demo --create-database
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts bench

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -423,6 +424,21 @@ def command_notices_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> 
     return notices_send(today, args.dry_run, args.institution, out, err)
 
 
+def command_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # The environment as given, before importing the portal (which sets DJANGO_SETTINGS_MODULE to its default).
+    environment = dict(os.environ)
+    from menkan.web.serve import ServeOptions, serve
+
+    options = ServeOptions(
+        bind=args.bind,
+        demo=args.demo,
+        web_workers=args.web_workers,
+        concurrency=args.concurrency,
+        create_database=args.create_database,
+    )
+    return serve(options, environment, out, err)
+
+
 def command_demo_print(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files = sorted(DEMO_DIR.glob("*.jsonl"))
     if not files:
@@ -534,6 +550,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--reset", action="store_true", help="start from an empty embedded database")
     demo_parser.add_argument("--address", default="127.0.0.1:8000")
     demo_parser.set_defaults(handler=command_demo)
+
+    serve_parser = commands.add_parser(
+        "serve",
+        help="the production stack in the foreground: gunicorn, a Celery worker and beat (PostgreSQL, Redis)",
+        description="Migrates, collects the static files, then runs gunicorn, a Celery worker and Celery beat until "
+        "Ctrl-C. Needs DATABASE_URL and CELERY_BROKER_URL; on a loopback address it is a local trial (plain HTTP, "
+        "a secret key kept in MENKAN_VAR), elsewhere the production settings' variables (docs/deploy.md).",
+    )
+    serve_parser.add_argument("--bind", default=os.environ.get("MENKAN_BIND", "127.0.0.1:8000"), help="HOST:PORT")
+    serve_parser.add_argument("--demo", action="store_true", help="load the demo data and accounts if no students")
+    serve_parser.add_argument("--web-workers", type=int, help="gunicorn worker processes (default: WEB_CONCURRENCY)")
+    serve_parser.add_argument("--concurrency", type=int, help="Celery pool processes (default: one per core)")
+    serve_parser.add_argument(
+        "--create-database", action="store_true", help="create the PostgreSQL database if it is not there"
+    )
+    serve_parser.set_defaults(handler=command_serve)
 
     batch_parser = commands.add_parser("batch-audit", help="re-audit the student body in the database")
     batch_parser.add_argument("--institution", help="only this institution's students")

@@ -1347,6 +1347,8 @@ def _cert_open_cases(ctx: Ctx) -> list[Case]:
 #: Every page: URL name -> (method, cases). Pages take the session only.
 PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "home": [("GET", _signed_in_case(302, _redirects_home))],
+    # For load balancers and monitors: open to everyone, and it shows no data (tests/web/test_deploy.py).
+    "healthz": [("GET", lambda ctx: [_PublicCase("-", {}, True, 200)])],
     "records:student-list": [("GET", _signed_in_case(200, _page_listing))],
     "records:student-list-export": [("GET", _signed_in_case(200, _xlsx_listing))],
     "records:student-home": [("GET", _student_cases(200))],

@@ -7,7 +7,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
+
+from menkan.web.schedule import beat_schedule
 
 from menkan.web.accounts.oidc_settings import BACKEND as CAMPUS_BACKEND
 from menkan.web.accounts.oidc_settings import oidc_settings
@@ -18,9 +19,12 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
-    """From the environment, or generated once and kept in var/ (never a fixed key in the code)."""
+    """From the environment (MENKAN_SECRET_KEY, or the file MENKAN_SECRET_KEY_FILE names), or generated once and
+    kept in var/ (never a fixed key in the code; production settings refuse to start without one given)."""
     if os.environ.get("MENKAN_SECRET_KEY"):
         return os.environ["MENKAN_SECRET_KEY"]
+    if os.environ.get("MENKAN_SECRET_KEY_FILE"):
+        return Path(os.environ["MENKAN_SECRET_KEY_FILE"]).read_text(encoding="utf-8").strip()
     path = VAR_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
@@ -149,6 +153,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+# /static/ answered by the URL conf from the static folders (menkan.web.static_serve); production settings use
+# WhiteNoise on the collected files instead.
+MENKAN_STATIC_FROM_FINDERS = True
 
 EMAIL_BACKEND = os.environ.get("MENKAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = "menkan@localhost"
@@ -164,10 +171,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # queue after this many seconds (Redis re-delivers unacknowledged messages then). A chunk takes about a second;
 # an audit task still running after this long would be delivered twice, which audits tolerate.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("MENKAN_CELERY_VISIBILITY_TIMEOUT", "300"))}
-# Celery beat (`celery -A menkan.web beat`): the notices due each day go out at 08:00 local time (docs/notices.md).
-CELERY_BEAT_SCHEDULE = {
-    "notices-send-due": {"task": "menkan.notices_send_due", "schedule": crontab(hour=8, minute=0)},
+# Celery beat (`celery -A menkan.web beat`): what runs by itself, as data — each entry's task and when (a crontab
+# line, local time, or seconds). MENKAN_SCHEDULE (JSON) changes an entry's time or switches it "off" (docs/deploy.md).
+# The notices due each day go out at 08:00 (docs/notices.md); every student is re-audited at night, so stored audits
+# follow the calendar (a new term changes the term they are audited as of) without anyone starting a batch.
+MENKAN_SCHEDULE = {
+    "notices-send-due": {"task": "menkan.notices_send_due", "when": "0 8 * * *"},
+    "batch-audit-nightly": {"task": "menkan.batch_audit_all", "when": "30 2 * * *"},
 }
+CELERY_BEAT_SCHEDULE = beat_schedule(MENKAN_SCHEDULE, os.environ.get("MENKAN_SCHEDULE", ""))
 
 MENKAN_BATCH_CHUNK = int(os.environ.get("MENKAN_BATCH_CHUNK", "500"))
 

@@ -1,10 +1,11 @@
-"""URL routes: pages, the JSON API (/api/v1, OpenAPI at /api/docs), admin, language switch, static files."""
+"""URL routes: pages, the JSON API (/api/v1, OpenAPI at /api/docs), admin, language switch, health, static files."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from menkan.web.api import api
+from menkan.web.health import healthz
 from menkan.web.records import views as record_views
 from menkan.web.static_serve import static_file
 
@@ -25,7 +26,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
-    # Static files through the URL conf, so the demo (`runserver --nostatic`) and the tests serve them the same way;
-    # a web server in front that serves STATIC_ROOT itself never lets these requests reach Django.
-    path(f"{settings.STATIC_URL.lstrip('/')}<path:path>", static_file, name="static"),
+    path("healthz", healthz, name="healthz"),
 ]
+if settings.MENKAN_STATIC_FROM_FINDERS:
+    # Static files through the URL conf, so the demo (`runserver --nostatic`) and the tests serve them the same way.
+    # Production settings serve the collected, hashed files with WhiteNoise instead (docs/deploy.md).
+    urlpatterns.append(path(f"{settings.STATIC_URL.lstrip('/')}<path:path>", static_file, name="static"))

@@ -35,6 +35,15 @@ def policy_impact_task(draft_pk: int) -> None:
     services.policy_draft_preview(draft_pk)
 
 
+@shared_task(name="menkan.batch_audit_all")
+def batch_audit_all_task() -> int:
+    """Re-audit every student whose audit inputs changed (Celery beat runs it nightly; a new term changes every
+    student's): the run's chunks go to the workers. Returns its id."""
+    run = services.batch_audit_start()
+    log.info("nightly batch %d: %d students queued", run.pk, run.total)
+    return run.pk
+
+
 @worker_init.connect
 def _warm_policies(**_: Any) -> None:
     """Load the current policies once in the worker's main process, before it forks its pool: every
