@@ -8,10 +8,9 @@ from pathlib import Path
 
 import dj_database_url
 
-from menkan.web.schedule import beat_schedule
-
 from menkan.web.accounts.oidc_settings import BACKEND as CAMPUS_BACKEND
 from menkan.web.accounts.oidc_settings import oidc_settings
+from menkan.web.schedule import beat_schedule
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MENKAN_VAR", Path.cwd() / "var")).resolve()
