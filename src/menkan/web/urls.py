@@ -28,3 +28,9 @@ urlpatterns = [
     # a web server in front that serves STATIC_ROOT itself never lets these requests reach Django.
     path(f"{settings.STATIC_URL.lstrip('/')}<path:path>", static_file, name="static"),
 ]
+
+# The portal's own error pages (menkan.web.error_pages), used whenever DEBUG is off.
+handler400 = "menkan.web.error_pages.bad_request"
+handler403 = "menkan.web.error_pages.permission_denied"
+handler404 = "menkan.web.error_pages.page_not_found"
+handler500 = "menkan.web.error_pages.server_error"
