@@ -1,4 +1,4 @@
-"""The portal's error pages (400, 403, 404, 500, CSRF failure): in its layout and the user's language, with where to go."""
+"""The portal's error pages (400, 403, 404, 500, CSRF failure) in its layout and language, saying where to go."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.utils.functional import Promise
 
 logger = logging.getLogger("menkan.web.errors")
 
@@ -78,12 +78,12 @@ def _back_url(request: HttpRequest) -> str:
     except DisallowedHost:  # the 400 of a bad Host header: no page of ours to go back to
         return ""
     if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={host}):
-        return referer
+        return str(referer)
     return ""
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return str(request.path).startswith("/api/")
 
 
 def _page(request: HttpRequest, kind: ErrorKind) -> HttpResponse:

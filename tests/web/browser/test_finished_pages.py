@@ -147,8 +147,12 @@ def test_the_watch_sees_an_inline_script_the_policy_refuses(live_server: Any, li
     page.wait_for_selector("#requirements")
     page.evaluate(
         "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
-        " document.body.appendChild(s); document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>'); }"
+        " document.body.appendChild(s);"
+        " document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>'); }"
     )
-    page.wait_for_timeout(300)
+    for _ in range(100):  # the violation events arrive as tasks after the insertion; wait until both are seen
+        if sum(directive in " ".join(watch.violations) for directive in ("script-src", "style-src")) == 2:
+            break
+        page.wait_for_timeout(20)
     assert page.evaluate("window.ran") is None  # refused
     assert any("script-src" in v for v in watch.violations) and any("style-src" in v for v in watch.violations)
