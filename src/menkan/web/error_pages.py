@@ -90,7 +90,12 @@ def _page(request: HttpRequest, kind: ErrorKind) -> HttpResponse:
     """The error page in the layout, with the person's navigation (4xx: the database is there)."""
     if _wants_json(request):
         return JsonResponse({"detail": str(kind.title)}, status=kind.status)
-    context = {"error": kind, "back_url": _back_url(request), "login_url": reverse("accounts:login")}
+    context = {
+        "error": kind,
+        "error_page": True,
+        "back_url": _back_url(request),
+        "login_url": reverse("accounts:login"),
+    }
     return HttpResponse(loader.render_to_string("errors/error.html", context, request), status=kind.status)
 
 
@@ -117,7 +122,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"detail": str(SERVER_ERROR.title)}, status=500)
     try:
-        body = loader.render_to_string("errors/error.html", {"error": SERVER_ERROR, "bare": True})
+        body = loader.render_to_string("errors/error.html", {"error": SERVER_ERROR, "error_page": True, "bare": True})
     except Exception:  # the page of last resort must not fail in turn
         logger.exception("the 500 page could not be rendered")
         body = FALLBACK_500
