@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "menkan.web.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +141,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie for its requests
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("MENKAN_HTTPS", "0") == "1"
 X_FRAME_OPTIONS = "DENY"
+# The portal's own page (in its layout and the user's language) when a form's CSRF check fails.
+CSRF_FAILURE_VIEW = "menkan.web.error_pages.csrf_failure"
 
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]

@@ -32,3 +32,9 @@ if settings.MENKAN_STATIC_FROM_FINDERS:
     # Static files through the URL conf, so the demo (`runserver --nostatic`) and the tests serve them the same way.
     # Production settings serve the collected, hashed files with WhiteNoise instead (docs/deploy.md).
     urlpatterns.append(path(f"{settings.STATIC_URL.lstrip('/')}<path:path>", static_file, name="static"))
+
+# The portal's own error pages (menkan.web.error_pages), used whenever DEBUG is off.
+handler400 = "menkan.web.error_pages.bad_request"
+handler403 = "menkan.web.error_pages.permission_denied"
+handler404 = "menkan.web.error_pages.page_not_found"
+handler500 = "menkan.web.error_pages.server_error"

@@ -51,10 +51,20 @@ def term_label(text: str) -> str:
     return f"{term.year}學年度{semester}"
 
 
+@register.simple_tag
+def alternative_not_needed(parent: dict[str, Any], child: dict[str, Any], parent_not_needed: bool = False) -> bool:
+    """Whether `child` is shown as "not needed" rather than failed: it is not met, and its any-of parent is met
+    (another alternative satisfied it) or the parent is itself an alternative that is not needed. Display only;
+    the audit result (`menkan.audit/1`) keeps the child's own status."""
+    if child.get("status") == "met":
+        return False
+    return bool(parent_not_needed) or (parent.get("kind") == "any" and parent.get("status") == "met")
+
+
 @register.filter
 def status_label(status: str) -> str:
-    zh = {"met": "通過", "not-met": "未通過", "in-progress": "進行中"}
-    en = {"met": "Met", "not-met": "Not met", "in-progress": "In progress"}
+    zh = {"met": "通過", "not-met": "未通過", "in-progress": "進行中", "not-needed": "無須修讀"}
+    en = {"met": "Met", "not-met": "Not met", "in-progress": "In progress", "not-needed": "Not needed"}
     return (en if _is_english() else zh).get(status, status)
 
 
