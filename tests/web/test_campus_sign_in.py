@@ -226,3 +226,16 @@ def test_settings_from_the_environment() -> None:
     )
     assert explicit["OIDC_OP_TOKEN_ENDPOINT"] == "https://sso.example.edu/token_endpoint"
     assert explicit["MENKAN_OIDC_DISCOVERY_URL"] == ""
+
+
+def test_the_sign_in_and_logout_forms_may_lead_to_the_provider_and_nowhere_else(
+    settings: Any, campus_provider: str, client: Any
+) -> None:
+    """Browsers hold a form's redirect to `form-action`: the provider's origin joins 'self' only when configured."""
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "form-action 'self';" in policy
+    campus_configure(settings, campus_provider)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(campus_provider))
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert f"form-action 'self' {origin};" in policy
+    assert policy.count(origin) == 1 and "script-src 'self';" in policy
