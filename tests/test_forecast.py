@@ -186,3 +186,62 @@ def test_without_a_study_period_the_terms_left_are_unknown() -> None:
     item = run(student, "114-1")
     assert item.terms_left is None and "no-study-period" in codes(item)
     assert item.as_dict()["terms_left"] is None
+
+
+# --- the command --------------------------------------------------------------------------------------------------
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    import io
+
+    from menkan.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _jsonl(path: Any, students: list[Student]) -> str:
+    import json
+
+    path.write_text("".join(json.dumps(_as_dict(s), ensure_ascii=False) + "\n" for s in students), encoding="utf-8")
+    return str(path)
+
+
+def test_forecast_command_json_csv_and_text(tmp_path: Any) -> None:
+    import csv
+    import json
+
+    cohort = [nycu_student(80, last="113-1"), _ncut_senior(16)]
+    file = _jsonl(tmp_path / "cohort.jsonl", cohort)
+    code, out, err = _cli("forecast", file, "--as-of", "113-1", "--format", "json", "--today", "2025-01-01")
+    assert code == 0 and err == ""
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [row["schema"] for row in rows] == ["menkan.forecast/1"] * 2
+    assert rows[0]["verdict"] == "cannot-finish" and rows[0]["terms_left"] == 1
+    assert rows[0]["credits_missing"] == 48 and rows[0]["capacity"] == 25
+
+    file = _jsonl(tmp_path / "senior.jsonl", [_ncut_senior(16)])
+    code, out, _ = _cli("forecast", file, "--as-of", "114-2", "--format", "csv", "--today", "2026-06-02")
+    (row,) = list(csv.DictReader(out.splitlines()))
+    assert code == 0 and row["verdict"] == "cannot-finish" and "self-learning.social" in row["missing"]
+    assert "115-06-01" in row["reasons_zh"] and "deadline 115-06-01 has passed" in row["reasons_en"]
+
+    code, out, _ = _cli("forecast", file, "--as-of", "114-2", "--today", "2026-05-01", "--lang", "en")
+    assert code == 0 and ": at-risk" in out and "1 students: 0 on-track, 1 at-risk, 0 cannot-finish" in out
+
+
+def test_forecast_command_refuses_bad_input_with_its_location(tmp_path: Any) -> None:
+    import json
+
+    good = _as_dict(nycu_student(80, last="113-1"))
+    bad = {**good, "student_id": "BAD", "courses": [{**good["courses"][0], "grade": "ZZ"}]}
+    file = tmp_path / "mixed.jsonl"
+    file.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    code, out, err = _cli("forecast", str(file), "--as-of", "113-1")
+    assert code == 2 and out == ""
+    assert f"{file}:2 $.courses[0].grade" in err
+    code, out, err = _cli("forecast", str(file), "--as-of", "113-1", "--keep-going", "--format", "json")
+    assert code == 2 and len(out.splitlines()) == 1
+    code, _, err = _cli("forecast", str(tmp_path / "none.jsonl"), "--as-of", "113-1")
+    assert code == 2 and "no such file" in err

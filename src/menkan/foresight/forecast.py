@@ -510,17 +510,6 @@ def forecast(
                     ),
                 )
             )
-        if in_extension:
-            reasons.append(
-                Reason(
-                    "in-extension",
-                    "at-risk",
-                    _text(
-                        f"已逾修業年限 {years} 年，於延長修業期間（至多 {extension_years} 年）",
-                        f"Past the {years}-year study period, in its extension (at most {extension_years} years)",
-                    ),
-                )
-            )
     where = (
         _text("延長修業期間", "in the extension of the study period")
         if in_extension
@@ -548,6 +537,17 @@ def forecast(
                 _text(
                     f"修課中 {fmt(pending)} 學分視為將取得",
                     f"{fmt(pending)} credits in progress counted as likely earned",
+                ),
+            )
+        )
+    if in_extension and any(item.short > 0 for item in shortfalls):
+        reasons.append(
+            Reason(
+                "in-extension",
+                "at-risk",
+                _text(
+                    f"已逾修業年限 {years} 年，於延長修業期間（至多 {extension_years} 年）",
+                    f"Past the {years}-year study period, in its extension (at most {extension_years} years)",
                 ),
             )
         )
