@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "menkan.web.microcredits",
     "menkan.web.fees",
     "menkan.web.certification",
+    "menkan.web.forecasts",
 ]
 
 MIDDLEWARE = [
