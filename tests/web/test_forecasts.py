@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from tests.web.conftest import PASSWORD, World, student_document
 
 from menkan.web.accounts.services import user_create, user_password_change
 from menkan.web.audits.services import students_audit
@@ -18,7 +19,6 @@ from menkan.web.forecasts.services import forecasts_compute
 from menkan.web.notices.models import NoticeLog, NoticeMessage
 from menkan.web.records.models import SchoolClass, Student
 from menkan.web.records.services import student_import_document
-from tests.web.conftest import PASSWORD, World, student_document
 
 pytestmark = pytest.mark.django_db
 
