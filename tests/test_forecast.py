@@ -245,3 +245,17 @@ def test_forecast_command_refuses_bad_input_with_its_location(tmp_path: Any) -> 
     assert code == 2 and len(out.splitlines()) == 1
     code, _, err = _cli("forecast", str(tmp_path / "none.jsonl"), "--as-of", "113-1")
     assert code == 2 and "no such file" in err
+
+
+def test_other_institutions_take_the_period_from_institution_yaml() -> None:
+    from menkan.engine import study_period_default
+
+    nkust = load_shipped("nkust").institution
+    assert nkust.study_load is not None and nkust.study_load.period is not None
+    assert "大學法 第28條" in (nkust.study_load.period.cites or "")
+    student = load_students(f"{DEMO}/nkust.jsonl")[1]  # K11200002, admitted 112-1
+    assert study_period_default(nkust, student, Term.parse("114-1")) == (4, 2)
+    item = run(student, "114-1")
+    assert item.period_years == 4 and [str(t) for t in item.window] == ["114-2", "115-1", "115-2"]
+    # three semesters at 25 and the one summer before the last semester (114-S) at 12
+    assert [str(t) for t in item.summers] == ["114-S"] and item.capacity == Decimal(25 * 3 + 12)
