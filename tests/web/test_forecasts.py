@@ -162,3 +162,18 @@ def test_the_navigation_links_the_page(world: World) -> None:
     page = world.client("registrar").get(reverse("records:student-list"))
     assert reverse("forecasts:index") in page.content.decode()
     assert reverse("forecasts:index") not in world.client("student").get("/").content.decode()
+
+
+def test_the_pages_read_the_snapshot_and_audit_nobody(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from menkan.engine import Runtime
+
+    _snapshot(world)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a forecast page audited a student")
+
+    monkeypatch.setattr(Runtime, "audit", refuse)
+    page = world.client("registrar").get(reverse("forecasts:institution", args=["ntut"]))
+    assert page.status_code == 200 and "B112340009" in page.content.decode()
+    row = StudentForecast.objects.get(student__student_id="B112340009")
+    assert row.verdict == "cannot-finish" and row.document["reasons"][0]["code"] in ("over-capacity", "no-terms-left")
