@@ -210,7 +210,7 @@ def demo(serve: bool, address: str, out: TextIO) -> int:
 
     run = batch_audit_start()
     out.write(f"demo: {Student.objects.count()} students audited ({run.done} ok, {run.failed} failed)\n")
-    from menkan.web.forecasts.services import forecasts_compute
+    from menkan.web.forecasts.api import forecasts_compute
     from menkan.web.records.api import Institution
 
     forecast = sum(forecasts_compute(institution) for institution in Institution.objects.all())
