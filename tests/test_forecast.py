@@ -259,3 +259,12 @@ def test_other_institutions_take_the_period_from_institution_yaml() -> None:
     assert item.period_years == 4 and [str(t) for t in item.window] == ["114-2", "115-1", "115-2"]
     # three semesters at 25 and the one summer before the last semester (114-S) at 12
     assert [str(t) for t in item.summers] == ["114-S"] and item.capacity == Decimal(25 * 3 + 12)
+
+
+def test_a_once_a_year_course_in_progress_counts_as_likely_passed() -> None:
+    data = _as_dict(load_students(f"{DEMO}/ntut.jsonl")[1])
+    taking = {"code": "1401032", "title": "微積分", "credits": 3, "term": "115-1", "category": "professional-required"}
+    data["courses"].append(taking)
+    item = run(student_from_dict(data), "115-1", catalog=_fall_only("1401032"))
+    assert item.once_a_year == () and item.verdict == "on-track"
+    assert "in-progress-counted" in codes(item)
