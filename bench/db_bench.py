@@ -2,17 +2,21 @@
 end to end (read the records, audit, store AuditResult + RequirementStatus) the way `menkan batch-audit`
 does it: in-process (Celery eager, one process) and through a Redis broker with N Celery worker processes.
 
-    python bench/db_bench.py --database both --students 20000 --workers 2
+    python bench/db_bench.py --database both --students 30000 --workers 2 [--pg-database menkan_bench]
 
 Each database is benchmarked in a child process of its own (Django reads DATABASE_URL at start-up):
 a fresh database (SQLite file in a temporary directory; PostgreSQL database `menkan_bench`, dropped and
 recreated), migrations, the shipped NTUT policy, the students bulk-loaded (timed, but not part of the
-figure), then one timed batch run per mode, each starting from empty result tables.
+figure), then one timed batch run per mode: `eager` and `celery` from empty result tables (every student
+audited), then `incremental`: 1 % of the students get a changed grade (a bulk update, as an import outside the
+portal would make) and a batch that audits only what changed runs over the stored results, in-process.
+Each run reports the peak resident memory of the processes that ran its chunks (VmHWM, from /proc).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -34,16 +38,18 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 PG_SERVER = os.environ.get("MENKAN_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-PG_DATABASE = "menkan_bench"
+PG_DATABASE = os.environ.get("MENKAN_BENCH_PG_DATABASE", "menkan_bench")  # --pg-database
 REDIS_URL = os.environ.get("MENKAN_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 QUEUE = f"menkan-bench-{os.getpid()}"  # (in the child) a queue of its own: nothing else takes its chunks
 RESULT = "RESULT "
+RSS_TARGET_MB = 400  # issue #15: each worker process under 400 MB resident on the 30,000-student run
 PHASES = ("read", "validate", "audit", "store")
 # a chunk's line as menkan logs it (the worker's log has each line twice: bare, and again through Celery's logging)
 # a chunk's timings as the batch service logs them (at DEBUG); anchored, because a worker's log has each line
 # twice: bare from menkan's handler, and again behind Celery's prefix
 _CHUNK_LINE = re.compile(
-    r"^batch (\d+) chunk: (\d+) students, (\d+) failed; " + r" ".join(rf"{p} (\S+) s" for p in PHASES)
+    r"^batch (\d+) chunk: (\d+) students, (\d+) failed(?:, (\d+) unchanged)?; "
+    + r" ".join(rf"{p} (\S+) s" for p in PHASES)
 )
 
 
@@ -51,20 +57,33 @@ _CHUNK_LINE = re.compile(
 
 
 def main() -> int:
+    global PG_DATABASE
     parser = argparse.ArgumentParser(description="Batch audits of a database student body (SQLite, PostgreSQL).")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--students", type=int, default=20000)
+    parser.add_argument("--students", type=int, default=30000)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes for the broker run")
-    parser.add_argument("--modes", default="eager,celery", help="eager (in-process), celery (Redis + workers)")
+    parser.add_argument(
+        "--modes",
+        default="eager,celery,incremental",
+        help="eager (in-process), celery (Redis + workers), incremental (1 %% changed, in-process, after a full run)",
+    )
+    parser.add_argument("--changed", type=float, default=0.01, help="share of students changed for incremental")
     parser.add_argument("--chunk", type=int, default=None, help="students per task (default: MENKAN_BATCH_CHUNK)")
     parser.add_argument("--seed", type=int, default=115)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON lines only")
+    parser.add_argument(
+        "--pg-database", default=PG_DATABASE, help="PostgreSQL database to create, use and drop (default: %(default)s)"
+    )
+    parser.add_argument("--profile", help="eager runs: write a cProfile of the timed run to this file (.prof)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cohort", help=argparse.SUPPRESS)
     args = parser.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if unknown := set(modes) - {"eager", "celery"}:
+    if unknown := set(modes) - {"eager", "celery", "incremental"}:
         parser.error(f"unknown mode(s): {', '.join(sorted(unknown))}")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.pg_database):
+        parser.error(f"--pg-database {args.pg_database!r}: lower-case letters, digits and _ only")
+    PG_DATABASE = args.pg_database
     if args.child:
         return child(args, modes)
 
@@ -95,11 +114,12 @@ def main() -> int:
     print()
     print(f"Database batch audit, {args.students:,} NTUT students, end to end (read records, audit, store results),")
     print(f"{os.cpu_count()} CPUs; the phases are summed over the processes that ran the chunks:")
-    print(f"  {'database':<11} {'mode':<24} {'students/s':>10} {'total s':>8}   " + "  ".join(PHASES))
+    print(f"  {'database':<11} {'mode':<34} {'students/s':>10} {'total s':>8}   " + "  ".join(PHASES) + "   peak RSS")
     for r in results:
         phases = "  ".join(f"{r['phases'][p]:>{len(p)}.1f}" for p in PHASES)
         figure = f"{r['students_per_second']:>10,.0f} {r['seconds']:>8.1f}"
-        print(f"  {r['database']:<11} {r['mode_label']:<24} {figure}   {phases}")
+        rss = f"{r['peak_rss_mb']:,.0f} MB" if r.get("peak_rss_mb") else "-"
+        print(f"  {r['database']:<11} {r['mode_label']:<34} {figure}   {phases}   {rss} (target < {RSS_TARGET_MB} MB)")
     for line in skipped:
         print(f"  {line}")
     return 0
@@ -140,9 +160,11 @@ def run_child(database: str, args: argparse.Namespace, modes: list[str], work: P
         env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DATABASE}"
     command = [sys.executable, __file__, "--child", "--database", database, "--students", str(args.students)]
     command += ["--workers", str(args.workers), "--modes", ",".join(modes), "--seed", str(args.seed)]
-    command += ["--cohort", str(work / "cohort.jsonl")]
+    command += ["--cohort", str(work / "cohort.jsonl"), "--changed", str(args.changed)]
     if args.chunk:
         command += ["--chunk", str(args.chunk)]
+    if args.profile:
+        command += ["--profile", f"{args.profile}.{database}"]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None
         for line in process.stdout:
@@ -201,6 +223,22 @@ def child(args: argparse.Namespace, modes: list[str]) -> int:
         result = run_mode(database, mode, args)
         print(RESULT + json.dumps(result), flush=True)
     return 0
+
+
+def change_some(share: float, seed: int) -> int:
+    """Change one course grade of `share` of the students, by a bulk update (no signal: the way grades imported
+    outside the portal arrive), so that an incremental batch has these to audit. Returns how many changed."""
+    from django.db import transaction
+
+    from menkan.web.records.models import CourseRecord, Student
+
+    pks = list(Student.objects.order_by("pk").values_list("pk", flat=True))
+    chosen = random.Random(seed).sample(pks, max(1, round(len(pks) * share)))
+    with transaction.atomic():
+        firsts = CourseRecord.objects.filter(student_id__in=chosen).order_by("student_id", "pk")
+        course_pks = {student: pk for student, pk in reversed(firsts.values_list("student_id", "pk"))}
+        CourseRecord.objects.filter(pk__in=list(course_pks.values())).update(grade="59")
+    return len(chosen)
 
 
 def say(text: str) -> None:
@@ -358,26 +396,36 @@ def _phases(lines: list[str], run_pk: int) -> tuple[dict[str, float], int]:
         if match and int(match.group(1)) == run_pk:
             chunks += 1
             for index, phase in enumerate(PHASES):
-                totals[phase] += float(match.group(4 + index))
+                totals[phase] += float(match.group(5 + index))
     return {p: round(totals[p], 3) for p in PHASES}, chunks
 
 
 def run_mode(database: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
-    """One timed batch run, as `menkan batch-audit` runs it, from empty result tables."""
+    """One timed batch run, as `menkan batch-audit` runs it: eager and celery from empty result tables (every
+    student audited, `--all`), incremental over the stored results after changing some students."""
     from django.conf import settings
 
     from menkan.web import celery_app
     from menkan.web.audits.models import AuditResult, BatchRun, RequirementStatus
     from menkan.web.portal import batch_audit
 
-    _clear_results()
+    changed = None
+    if mode == "incremental":
+        if not AuditResult.objects.exists():  # (run alone: audit everyone first, untimed)
+            batch_audit(None, _Quiet(), _Quiet(), chunk=args.chunk, full=True)
+        changed = change_some(args.changed, args.seed)
+        _analyze()
+    else:
+        _clear_results()
     workers: subprocess.Popen[bytes] | None = None
     log_path = Path(os.environ["MENKAN_VAR"]) / f"worker-{mode}.log"
     handler = _ChunkLog()
     logger = logging.getLogger("menkan.audits")
-    if mode == "eager":
+    if mode in ("eager", "incremental"):
         celery_app.conf.task_always_eager = True
         label = "eager, in-process (1)"
+        if mode == "incremental":
+            label = f"incremental, {changed:,} changed, in-process"
         logger.addHandler(handler)
         previous_level = logger.level
         logger.setLevel(logging.DEBUG)
@@ -390,15 +438,26 @@ def run_mode(database: str, mode: str, args: argparse.Namespace) -> dict[str, An
         out = _Tee()
         tree = os.getpid() if workers is None else workers.pid
         machine, own = _cpu_busy(), _process_tree_cpu(tree) + time.process_time()
+        profiler = None
+        if args.profile and mode == "eager":
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         started = time.perf_counter()
-        code = batch_audit(None, out, sys.stderr, chunk=args.chunk)
+        _peak_rss_reset()
+        code = batch_audit(None, out, sys.stderr, chunk=args.chunk, full=mode != "incremental")
+        peak_rss = _peak_rss_mb(workers.pid if workers is not None else os.getpid())
         seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         machine_busy = _cpu_busy() - machine
         own_busy = _process_tree_cpu(tree) + time.process_time() - own
     finally:
         if workers is not None:
             _stop_workers(workers)
-        if mode == "eager":
+        if mode != "celery":
             logger.removeHandler(handler)
             logger.setLevel(previous_level)
     cores = os.cpu_count() or 1
@@ -408,11 +467,13 @@ def run_mode(database: str, mode: str, args: argparse.Namespace) -> dict[str, An
         "Redis and anything else running"
     )
     run = BatchRun.objects.latest("pk")
-    lines = handler.lines if mode == "eager" else log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = handler.lines if mode != "celery" else log_path.read_text(encoding="utf-8", errors="replace").splitlines()
     phases, chunks = _phases(lines, run.pk)
     stored = AuditResult.objects.count()
     if code != 0 or run.done != args.students or stored != args.students or run.state != BatchRun.State.DONE:
         raise SystemExit(f"batch run incomplete: exit {code}, {run}, {stored} results stored")
+    if changed is not None and run.audited != changed:
+        raise SystemExit(f"the incremental run audited {run.audited} students, {changed} were changed")
     expected_chunks = -(-args.students // (args.chunk or settings.MENKAN_BATCH_CHUNK))
     if chunks and chunks != expected_chunks:  # (none at all: a version of menkan that does not log them)
         raise SystemExit(f"{chunks} chunk timings found for {expected_chunks} chunks")
@@ -420,7 +481,11 @@ def run_mode(database: str, mode: str, args: argparse.Namespace) -> dict[str, An
         "database": database,
         "mode": mode,
         "mode_label": label,
-        "workers": 1 if mode == "eager" else args.workers,
+        "workers": args.workers if mode == "celery" else 1,
+        "audited": run.audited,
+        "skipped": run.skipped,
+        "peak_rss_mb": peak_rss,
+        "rss_target_mb": RSS_TARGET_MB,
         "students": args.students,
         "seconds": round(seconds, 2),
         "students_per_second": round(args.students / seconds),
@@ -444,12 +509,9 @@ def _cpu_busy() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def _process_tree_cpu(root: int) -> float:
-    """CPU seconds used so far by the Celery worker `root` and its pool processes, from /proc (0 where there
-    is none). With root = this process: its children only (nothing, in-process; process_time() adds ours)."""
-    ticks = os.sysconf("SC_CLK_TCK")
+def _process_tree(root: int) -> set[int]:
+    """`root` and its descendants, from /proc (just `root` where there is none)."""
     parents: dict[int, int] = {}
-    used: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -457,18 +519,63 @@ def _process_tree_cpu(root: int) -> float:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
     tree = {root}
     changed = True
     while changed:
         children = {pid for pid, parent in parents.items() if parent in tree} - tree
         changed = bool(children)
         tree |= children
+    return tree
+
+
+def _process_tree_cpu(root: int) -> float:
+    """CPU seconds used so far by the Celery worker `root` and its pool processes, from /proc (0 where there
+    is none). With root = this process: its children only (nothing, in-process; process_time() adds ours)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    tree = _process_tree(root)
     if root == os.getpid():
         tree.discard(root)
-    return sum(used.get(pid, 0.0) for pid in tree)
+    used = 0.0
+    for pid in tree:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def _peak_rss_reset() -> None:
+    """Forget this process's peak resident size so far (loading the cohort is not part of the run): Linux
+    resets VmHWM when "5" is written to /proc/self/clear_refs."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_mb(root: int) -> float | None:
+    """The largest peak resident size (VmHWM) of `root` and its child processes, in MB (a Celery worker: its
+    main process and its pool processes, read before they stop); None where /proc has none."""
+    tree = _process_tree(root)
+    peaks = []
+    for pid in tree:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        if match:
+            peaks.append(int(match.group(1)) / 1024)
+    return round(max(peaks), 1) if peaks else None
+
+
+class _Quiet:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 class _Tee:
@@ -493,14 +600,14 @@ def _start_workers(concurrency: int, log_path: Path) -> subprocess.Popen[bytes]:
     command += ["-Q", QUEUE, "--loglevel=WARNING", "-n", name]
     log = log_path.open("wb")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine takes its time to set Django up and load the policies
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the Celery worker exited at start-up:\n{log_path.read_text(errors='replace')}")
         if celery_app.control.ping(destination=[name], timeout=0.5):
             return process
     process.kill()
-    raise SystemExit("the Celery worker did not answer within 60 s")
+    raise SystemExit("the Celery worker did not answer within 180 s")
 
 
 def _stop_workers(process: subprocess.Popen[bytes]) -> None:

@@ -171,12 +171,9 @@ def _institution_of(
     return institution_of
 
 
-def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if _no_input(args.file, err):
-        return EXIT_INPUT
-    as_of = _parse_term(args.as_of)
-    folder = Path(args.policies) if args.policies else None
-    cache: dict[str, Runtime] = {}
+def _audit_check(folder: Path | None, cache: dict[str, Runtime]) -> Check:
+    """What `audit` refuses in a record: no policies for its institution (shipped, or the --policies folder's
+    institution is another), grades off the scale, exceptions naming what the policies do not have."""
     institution_of = _institution_of(
         folder, lambda student: _runtime_for(student, folder, cache).policy_set.institution
     )
@@ -190,7 +187,16 @@ def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return found
         return exception_problems(student, _runtime_for(student, folder, cache).nodes)
 
-    students, problems = _validated(args.file, check)
+    return check
+
+
+def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if _no_input(args.file, err):
+        return EXIT_INPUT
+    as_of = _parse_term(args.as_of)
+    folder = Path(args.policies) if args.policies else None
+    cache: dict[str, Runtime] = {}
+    students, problems = _validated(args.file, _audit_check(folder, cache))
     if _refused(problems, args.keep_going, err):
         return EXIT_INPUT
     progress = Progress(len(students), err, args.progress or err.isatty())
@@ -388,8 +394,7 @@ def command_report_pass_rates(args: argparse.Namespace, out: TextIO, err: TextIO
     if policy_set.id != args.institution:
         err.write(f"menkan: --policies: the folder is {policy_set.id!r}'s, not {args.institution!r}'s\n")
         return EXIT_INPUT
-    if args.format == "xlsx" and not args.output and (not hasattr(out, "buffer") or out.isatty()):
-        err.write("menkan: --format xlsx writes a binary workbook: give --output FILE or redirect the output\n")
+    if _binary_refused(args, out, err):
         return EXIT_INPUT
     institution = policy_set.institution
 
@@ -403,9 +408,22 @@ def command_report_pass_rates(args: argparse.Namespace, out: TextIO, err: TextIO
     report, skipped = audit_pass_rates(students, policy_set, as_of)
     if skipped:
         err.write(f"menkan: skipped {skipped} students of other institutions than {args.institution}\n")
-    rendered = render(report, args.format, args.lang)
-    if args.output:
-        target = Path(args.output)
+    _write_rendered(render(report, args.format, args.lang), args.output, out)
+    return EXIT_INPUT if problems else 0
+
+
+def _binary_refused(args: argparse.Namespace, out: TextIO, err: TextIO) -> bool:
+    """--format xlsx to a terminal (or to a text-only stream) is refused: a workbook is written to a file."""
+    if args.format == "xlsx" and not args.output and (not hasattr(out, "buffer") or out.isatty()):
+        err.write("menkan: --format xlsx writes a binary workbook: give --output FILE or redirect the output\n")
+        return True
+    return False
+
+
+def _write_rendered(rendered: str | bytes, output: str | None, out: TextIO) -> None:
+    """A rendered report to --output FILE, else to standard output (a workbook as bytes)."""
+    if output:
+        target = Path(output)
         if isinstance(rendered, bytes):
             target.write_bytes(rendered)
         else:
@@ -416,6 +434,44 @@ def command_report_pass_rates(args: argparse.Namespace, out: TextIO, err: TextIO
         out.buffer.flush()  # type: ignore[attr-defined]
     else:
         out.write(rendered)
+
+
+def command_policy_impact(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Who a new policy folder would change: every student audited under the current policies (the shipped
+    ones of their institution, or --policies, as `audit` picks them) and under the new ones, compared."""
+    from menkan.foresight.impact import impact_report
+    from menkan.foresight.impact_render import render as render_impact
+
+    if _no_input(args.file, err):
+        return EXIT_INPUT
+    new_folder = Path(args.path)
+    if not (new_folder / INSTITUTION_FILE).exists():
+        err.write(f"menkan: {new_folder}: not a policy folder (no {INSTITUTION_FILE})\n")
+        return EXIT_INPUT
+    as_of = _parse_term(args.as_of)
+    if _binary_refused(args, out, err):
+        return EXIT_INPUT
+    new = compile(load_policy_dir(new_folder))  # a policy error: every problem located, exit 2 (main)
+    folder = Path(args.policies) if args.policies else None
+    cache: dict[str, Runtime] = {}
+    current_check = _audit_check(folder, cache)
+    new_check = _institution_check(lambda student: new.policy_set.institution)
+
+    def check(student: Student) -> list[InputProblem]:
+        return current_check(student) or new_check(student)
+
+    students, problems = _validated(args.file, check)
+    if _refused(problems, args.keep_going, err):
+        return EXIT_INPUT
+    progress = Progress(len(students), err, args.progress or err.isatty())
+    report = impact_report(
+        lambda student: _runtime_for(student, folder, cache),
+        new,
+        students,
+        as_of if as_of is not None else latest_term,
+        progress=lambda _: progress.step(),
+    )
+    _write_rendered(render_impact(report, args.format), args.output, out)
     return EXIT_INPUT if problems else 0
 
 
@@ -433,7 +489,7 @@ def command_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def command_batch_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from menkan.web import portal
 
-    return portal.batch_audit(args.institution, out, err, chunk=args.chunk)
+    return portal.batch_audit(args.institution, out, err, chunk=args.chunk, full=args.all)
 
 
 def command_notices_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -468,6 +524,14 @@ def command_demo_print(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return 0
 
 
+def _keep_going(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help=f"{verb} the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="menkan", description="Graduation-requirements audits (門檻).")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -481,11 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_parser.add_argument(
         "--progress", action="store_true", help="show progress on stderr even when not a terminal"
     )
-    audit_parser.add_argument(
-        "--keep-going",
-        action="store_true",
-        help="audit the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
-    )
+    _keep_going(audit_parser, "audit")
     audit_parser.set_defaults(handler=command_audit)
 
     fees_parser = commands.add_parser("fees", help="credit-fee statements of students for one term")
@@ -494,11 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
     fees_parser.add_argument("--format", choices=["text", "json"], default="text")
     fees_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
     fees_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
-    fees_parser.add_argument(
-        "--keep-going",
-        action="store_true",
-        help="bill the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
-    )
+    _keep_going(fees_parser, "bill")
     fees_parser.set_defaults(handler=command_fees)
 
     forecast_parser = commands.add_parser(
@@ -510,12 +566,10 @@ def build_parser() -> argparse.ArgumentParser:
     forecast_parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
     forecast_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both", help="text output")
     forecast_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
-    forecast_parser.add_argument(
-        "--keep-going", action="store_true", help="forecast the good records and list the bad ones (still exit 2)"
-    )
+    _keep_going(forecast_parser, "forecast")
     forecast_parser.set_defaults(handler=command_forecast)
 
-    policy_parser = commands.add_parser("policy", help="policy files: check them, print their schema")
+    policy_parser = commands.add_parser("policy", help="policy files: check, publish, preview their impact, schema")
     policy_commands = policy_parser.add_subparsers(dest="policy_command", required=True)
     check_parser = policy_commands.add_parser("check", help="validate policy folders (default: the shipped ones)")
     check_parser.add_argument("path", nargs="?", help="an institution folder, or a folder of them")
@@ -526,6 +580,25 @@ def build_parser() -> argparse.ArgumentParser:
     publish_parser.add_argument("path", help="an institution folder (institution.yaml + policy files)")
     publish_parser.add_argument("--note", default="", help="why this version (kept with it)")
     publish_parser.set_defaults(handler=command_policy_publish)
+    impact_parser = policy_commands.add_parser(
+        "impact",
+        help="who a new policy folder would change: every student audited under the current and the new policies",
+        description="Audits every student under the current policies (the shipped ones of their institution, or "
+        "--policies) and under NEW_POLICY_PATH, and lists each student whose overall status or any requirement's "
+        "status or earned amount changes (requirement id, old -> new), with counts by department and by status. "
+        "Nothing is stored.",
+    )
+    impact_parser.add_argument("path", metavar="NEW_POLICY_PATH", help="the new institution folder")
+    impact_parser.add_argument("file", help="JSONL with one student record per line (- : stdin)")
+    impact_parser.add_argument("--as-of", help="audit as of this term (e.g. 114-1); default: each student's latest")
+    impact_parser.add_argument("--format", choices=["text", "json", "csv", "xlsx"], default="text")
+    impact_parser.add_argument("--output", "-o", help="write to this file instead of standard output")
+    impact_parser.add_argument("--policies", help="the current policy folder instead of the shipped policies")
+    impact_parser.add_argument(
+        "--progress", action="store_true", help="show progress on stderr even when not a terminal"
+    )
+    _keep_going(impact_parser, "compare")
+    impact_parser.set_defaults(handler=command_policy_impact)
     schema_parser = policy_commands.add_parser("schema", help="print the JSON Schema of the policy language")
     schema_parser.add_argument("--institution", action="store_true", help="the schema of institution.yaml instead")
     schema_parser.set_defaults(handler=command_policy_schema)
@@ -545,11 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     rates_parser.add_argument("--lang", choices=["zh-TW", "en"], default="zh-TW", help="labels of text and xlsx")
     rates_parser.add_argument("--output", "-o", help="write to this file instead of standard output")
     rates_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
-    rates_parser.add_argument(
-        "--keep-going",
-        action="store_true",
-        help="report on the good records even if some are bad (the bad ones are listed on stderr; exit status 2)",
-    )
+    _keep_going(rates_parser, "report on")
     rates_parser.set_defaults(handler=command_report_pass_rates)
 
     demo_parser = commands.add_parser("demo", help="the portal on its embedded database with the demo cohort")
@@ -563,6 +632,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch_parser = commands.add_parser("batch-audit", help="re-audit the student body in the database")
     batch_parser.add_argument("--institution", help="only this institution's students")
     batch_parser.add_argument("--chunk", type=int, help="students per task (default: MENKAN_BATCH_CHUNK or 500)")
+    batch_parser.add_argument(
+        "--all",
+        action="store_true",
+        help="audit everyone again, also students whose records, exceptions, "
+        "policy and term are unchanged since their stored audit (who are otherwise skipped)",
+    )
     batch_parser.set_defaults(handler=command_batch_audit)
 
     notices_parser = commands.add_parser("notices", help="scheduled notices to seniors, mentors and department heads")

@@ -34,6 +34,7 @@ from menkan.web.records.services import student_import_document
 
 from .conftest import World, course
 from .conftest import student_document as make_document
+from .processes import process_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -416,7 +417,7 @@ def test_a_batch_completes_through_a_celery_worker_on_redis(world: World, tmp_pa
     env = dict(
         os.environ,
         DATABASE_URL=f"{database_url}/{settings['NAME']}",
-        CELERY_BROKER_URL=f"redis://{REDIS[0]}:{REDIS[1]}/15",
+        CELERY_BROKER_URL=os.environ.get("MENKAN_TEST_REDIS_URL", f"redis://{REDIS[0]}:{REDIS[1]}/15"),
         MENKAN_VAR=str(tmp_path),
         MENKAN_SECRET_KEY="test",
     )
@@ -438,7 +439,7 @@ def test_a_batch_completes_through_a_celery_worker_on_redis(world: World, tmp_pa
     try:
         try:
             command = subprocess.run(
-                [sys.executable, "-c", cli, queue, "batch-audit", "--chunk", "2"],
+                [sys.executable, "-c", cli, queue, "batch-audit", "--all", "--chunk", "2"],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -448,12 +449,7 @@ def test_a_batch_completes_through_a_celery_worker_on_redis(world: World, tmp_pa
             log.flush()
             pytest.fail("the batch did not complete in 120 s; worker log:\n" + (tmp_path / "worker.log").read_text())
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        process_stop(worker)
         log.close()
         with kombu.Connection(env["CELERY_BROKER_URL"]) as broker:  # Redis would keep the queue's bindings
             bound = kombu.Queue(queue, kombu.Exchange(queue, type="direct"), routing_key=queue)(broker.default_channel)

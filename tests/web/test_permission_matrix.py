@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from menkan.web.accounts.models import ApiToken
 from menkan.web.accounts.services import api_token_create
 from menkan.web.api import api
-from menkan.web.audits.models import BatchRun
+from menkan.web.audits.models import BatchRun, PolicyDraft, PolicyVersion
 from menkan.web.audits.services import batch_audit_create
 from menkan.web.records.models import Activity, Certificate, CourseRecord, Institution, Student
 from menkan.web.records.selectors import student_document
@@ -101,6 +101,7 @@ class Ctx:
     mode: str
     tokens: dict[str, ApiToken] = field(default_factory=dict)
     runs: dict[str, BatchRun] = field(default_factory=dict)
+    drafts: dict[str, PolicyDraft] = field(default_factory=dict)
 
     @property
     def anonymous(self) -> bool:
@@ -282,19 +283,64 @@ def _batch_page_start_cases(ctx: Ctx) -> list[Case]:
     ]
 
 
-def _batch_page_run_cases(ctx: Ctx) -> list[Case]:
-    """A run of the registrar's institution; another registrar is not told it exists (404), the rest are refused."""
+def _registrar_object_cases(
+    ctx: Ctx, what: str, objects: dict[str, Any], ok: int = 200, body: Callable[[Any], Any] | None = None, **extra: Any
+) -> list[Case]:
+    """An object of each institution (a batch run, a policy draft), addressed by pk: its registrar may use it;
+    another registrar is not told it exists (404), the rest are refused. `extra(code)` gives more Case fields."""
     registrars = {"registrar", "foreign-registrar"}
     return [
         Case(
-            f"{code} run",
-            {"pk": ctx.runs[code].pk},
+            f"{code} {what}",
+            {"pk": objects[code].pk},
             _may(ctx, REGISTRAR_OF[code]),
-            200,
+            ok,
+            body=body(objects[code]) if body else None,
             refused=404 if ctx.role in registrars else None,
+            **{name: make(code) for name, make in extra.items()},
         )
         for code in REGISTRAR_OF
     ]
+
+
+def _batch_page_run_cases(ctx: Ctx) -> list[Case]:
+    return _registrar_object_cases(ctx, "run", ctx.runs)
+
+
+def _no_policy_draft(code: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        kept = PolicyDraft.objects.filter(institution__code=code).exclude(pk=ctx.drafts[code].pk)
+        return f"a policy draft of {code} was kept anyway" if kept.exists() else None
+
+    return after
+
+
+def _policy_upload_cases(ctx: Ctx) -> list[Case]:
+    """An upload without files: the registrar of the institution is told what is missing (200), the rest refused."""
+    return [
+        Case(code, {}, _may(ctx, REGISTRAR_OF[code]), 200, body={"institution": code}, after=_no_policy_draft(code))
+        for code in REGISTRAR_OF
+    ]
+
+
+def _policy_draft_cases(ctx: Ctx) -> list[Case]:
+    return _registrar_object_cases(ctx, "draft", ctx.drafts)
+
+
+def _not_published(code: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        versions = PolicyVersion.objects.filter(institution__code=code).count()
+        state = PolicyDraft.objects.get(pk=ctx.drafts[code].pk).state
+        return f"the draft of {code} was published anyway" if versions != 1 or state == "published" else None
+
+    return after
+
+
+def _policy_publish_cases(ctx: Ctx) -> list[Case]:
+    def confirmation(draft: PolicyDraft) -> dict[str, str]:
+        return {"checksum": draft.checksum}
+
+    return _registrar_object_cases(ctx, "draft", ctx.drafts, 302, confirmation, after=_not_published)
 
 
 def _token_revoke_cases(ctx: Ctx) -> list[Case]:
@@ -1131,6 +1177,49 @@ def _mc_own_form_cases(body: dict[str, Any] | None) -> Callable[[Ctx], list[Case
     return cases
 
 
+# --- cases of the plans app's page: who sees the student sees the plan; the student, the class mentor and the
+# registrar change it (department staff see it only: 403); a student the role may not see is not found (404)
+PLAN_EDITORS = {
+    "own": {"student", "mentor", "registrar"},
+    "other": {"other-student", "registrar"},
+    "foreign": {"foreign-registrar"},
+}
+
+
+def _plan_body(ctx: Ctx, target: str) -> dict[str, str]:
+    from menkan.foresight.catalog import catalog_of
+
+    catalog = catalog_of(INSTITUTION_OF[target])
+    assert catalog is not None
+    taken = set(ctx.student(target).courses.values_list("code", flat=True))
+    code = next(code for code in sorted(catalog.courses) if code not in taken)
+    return {"count": "1", "term-0": "130-1", "courses-0": code, "action": "save"}
+
+
+def _no_plan(target: str) -> Callable[[Ctx], str | None]:
+    def after(ctx: Ctx) -> str | None:
+        from menkan.web.plans.models import StudyPlan
+
+        return "a plan was saved anyway" if StudyPlan.objects.filter(student=ctx.student(target)).exists() else None
+
+    return after
+
+
+def _plan_save_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(
+            t,
+            ctx.student_kwargs(t),
+            _may(ctx, PLAN_EDITORS[t]),
+            302,
+            body=_plan_body(ctx, t),
+            refused=_hidden_student_refusal(ctx, t),
+            after=_no_plan(t),
+        )
+        for t in STUDENTS
+    ]
+
+
 # --- cases of the fees app's pages and endpoints
 FEE_TERM = "112-1"  # the term of the world's courses
 
@@ -1339,6 +1428,10 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "audits:batch-index": [("GET", _batch_page_cases), ("POST", _batch_page_start_cases)],
     "audits:batch-detail": [("GET", _batch_page_run_cases)],
     "audits:batch-progress": [("GET", _batch_page_run_cases)],
+    "audits:policy-index": [("GET", _batch_page_cases), ("POST", _policy_upload_cases)],
+    "audits:policy-draft": [("GET", _policy_draft_cases)],
+    "audits:policy-draft-progress": [("GET", _policy_draft_cases)],
+    "audits:policy-draft-publish": [("POST", _policy_publish_cases)],
     "imports:import": [
         ("GET", lambda ctx: _page_import_cases(ctx)[:1]),
         ("POST", lambda ctx: _page_import_cases(ctx)[1:]),
@@ -1478,6 +1571,8 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "fees:add-drop": [("POST", _fee_add_drop_cases)],
     "fees:run": [("GET", _fee_run_cases())],
     "fees:run-export": [("GET", _fee_run_cases(_xlsx_opens))],
+    # --- plans pages
+    "plans:student": [("GET", _student_cases(200)), ("POST", _plan_save_cases)],
     # --- certification pages
     "certification:index": [("GET", lambda ctx: [Case("-", {}, _may(ctx, CERT_INDEX), 200)])],
     "certification:apply": [("POST", lambda ctx: [Case("-", {}, _may(ctx, {"student", "other-student"}), 302)])],
@@ -1540,6 +1635,16 @@ def _setup(world: World, role: str, mode: str) -> tuple[Ctx, Client]:
     ctx = Ctx(world, role, mode)
     for code in REGISTRAR_OF:
         ctx.runs[code], _ = batch_audit_create(institution=Institution.objects.get(code=code))
+        # a ready preview whose files are the current ones (publishing them would change nothing)
+        current = PolicyVersion.objects.get(institution__code=code, is_current=True)
+        ctx.drafts[code] = PolicyDraft.objects.create(
+            institution=current.institution,
+            files=current.files,
+            checksum=current.checksum,
+            base_version=current,
+            state=PolicyDraft.State.READY,
+            report={"totals": {"audited": 0, "changed": 0, "failed": 0}, "students": []},
+        )
     owner = world.users.get(role, world.users["student"])
     ctx.tokens["mine"], _ = api_token_create(owner, "spare")
     ctx.tokens["theirs"], _ = api_token_create(world.users["student" if role == "registrar" else "registrar"], "x")

@@ -131,8 +131,17 @@ def institution_named(code: str, err: TextIO) -> Any:
     return institution
 
 
-def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | None = None, poll: float = 0.2) -> int:
-    """Re-audit every student (or one institution's) through Celery tasks, with a progress bar on `err`.
+def batch_audit(
+    institution: str | None,
+    out: TextIO,
+    err: TextIO,
+    chunk: int | None = None,
+    poll: float = 0.2,
+    *,
+    full: bool = False,
+) -> int:
+    """Re-audit the students (or one institution's) whose input changed since their stored audit (`full`:
+    every one) through Celery tasks, with a progress bar on `err`.
 
     Without a broker the chunks run here, one after the other; with one (CELERY_BROKER_URL) they are
     queued for the workers and the bar follows the run's counters until every student is counted."""
@@ -148,7 +157,7 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
         if target is None:
             return 2
     started = time.monotonic()
-    run, chunks = batch_audit_create(institution=target, chunk=chunk)
+    run, chunks = batch_audit_create(institution=target, chunk=chunk, full=full)
     bar = ProgressBar(run.total, err)
     bar.show(0)
     batch_dispatch(run, chunks, progress=lambda current: bar.show(current.done, current.failed))
@@ -166,8 +175,9 @@ def batch_audit(institution: str | None, out: TextIO, err: TextIO, chunk: int | 
             err.write("\nmenkan: no progress for 30 s; is a Celery worker running? (celery -A menkan.web worker)\n")
     elapsed = time.monotonic() - started
     err.write("\n")
+    unchanged = f" ({run.skipped} unchanged since their last audit, not audited again)" if run.skipped else ""
     out.write(
-        f"batch {run.pk}: {run.done} audited, {run.failed} failed, {run.total} students "
+        f"batch {run.pk}: {run.audited} audited, {run.failed} failed, {run.total} students{unchanged} "
         f"in {elapsed:.1f} s ({run.total / max(elapsed, 1e-9):,.0f} students/s)\n"
     )
     for line in run.errors[:20]:

@@ -9,6 +9,9 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
+from menkan.web.accounts.oidc_settings import BACKEND as CAMPUS_BACKEND
+from menkan.web.accounts.oidc_settings import oidc_settings
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MENKAN_VAR", Path.cwd() / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -50,6 +53,7 @@ INSTALLED_APPS = [
     "menkan.web.fees",
     "menkan.web.certification",
     "menkan.web.forecasts",
+    "menkan.web.plans",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +124,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The lockout is a portal page in the user's language saying when to retry (computed from AXES_COOLOFF_TIME).
 AXES_LOCKOUT_CALLABLE = "menkan.web.accounts.views.locked_out"
+# The campus sign-in's callback is not throttled (it carries no password; see accounts.oidc.axes_exempt).
+AXES_WHITELIST_CALLABLE = "menkan.web.accounts.oidc.axes_exempt"
+
+# Campus sign-in (OpenID Connect), only when MENKAN_OIDC_CLIENT_ID and the provider are set (docs/sign-in.md);
+# local passwords keep working beside it.
+_CAMPUS = oidc_settings(os.environ)
+globals().update(_CAMPUS)
+if _CAMPUS["MENKAN_OIDC_ENABLED"]:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, CAMPUS_BACKEND]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie for its requests
@@ -148,6 +161,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Audit tasks are acknowledged once they have run (tasks.py): one whose worker machine vanished goes back to the
+# queue after this many seconds (Redis re-delivers unacknowledged messages then). A chunk takes about a second;
+# an audit task still running after this long would be delivered twice, which audits tolerate.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("MENKAN_CELERY_VISIBILITY_TIMEOUT", "300"))}
 # Celery beat (`celery -A menkan.web beat`): the notices due each day go out at 08:00 local time (docs/notices.md).
 CELERY_BEAT_SCHEDULE = {
     "notices-send-due": {"task": "menkan.notices_send_due", "schedule": crontab(hour=8, minute=0)},

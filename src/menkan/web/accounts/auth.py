@@ -7,7 +7,8 @@
 - Otherwise the session: a logged-in user, with Django's CSRF check on every unsafe method (POST, PUT, PATCH,
   DELETE). A request without a valid CSRF token is refused with 403 before the endpoint runs. The check is made
   here, always: marking an operation `csrf_exempt` does not switch it off.
-- Nobody → 401. A user who still has a one-time password is refused (403) until they change it on the pages.
+- Nobody → 401. A user who still has a one-time password is refused (403) until they change it on the pages, but
+  not in a session signed in with the campus account (which never uses that password).
 
 Endpoints read the caller from `request.auth` (also put on `request.user`, so the change history names them).
 """
@@ -23,6 +24,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from menkan.web.accounts.models import User
+from menkan.web.accounts.oidc import campus_session
 from menkan.web.accounts.services import api_token_authenticate
 
 
@@ -31,8 +33,8 @@ def auth_method(request: HttpRequest) -> str:
     return getattr(request, "menkan_auth", "session")
 
 
-def _usable(user: User) -> User:
-    if getattr(user, "must_change_password", False):
+def _usable(user: User, request: HttpRequest | None = None) -> User:
+    if getattr(user, "must_change_password", False) and not (request is not None and campus_session(request)):
         raise HttpError(403, "password change required: change your one-time password on the login page first")
     return user
 
@@ -66,7 +68,7 @@ class SessionAuth(APIKeyCookie):
             return None  # anonymous: 401, whatever the CSRF token says
         if check_csrf(request) is not None:  # passes for GET/HEAD/OPTIONS/TRACE
             raise HttpError(403, "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header")
-        return _usable(user)
+        return _usable(user, request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover - __call__ does it
         return None

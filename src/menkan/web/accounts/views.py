@@ -1,4 +1,5 @@
-"""Login (throttled by axes), logout, and the password change that a one-time password forces."""
+"""Login (throttled by axes; with the campus account where configured), logout, and the password change that a
+one-time password forces."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from menkan.web.accounts.oidc import campus_logout_url, campus_session, campus_sign_in_enabled
 from menkan.web.accounts.selectors import login_retry_at
 from menkan.web.accounts.services import user_password_change
 
@@ -26,6 +28,12 @@ from menkan.web.accounts.services import user_password_change
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["campus_sign_in"] = campus_sign_in_enabled()
+        context["campus_provider"] = getattr(settings, "MENKAN_OIDC_PROVIDER_NAME", "")
+        return context
 
 
 def locked_out(
@@ -46,15 +54,18 @@ def locked_out(
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Ends the session; a campus session also at the campus provider, which sends the browser back to login."""
+    provider_logout = campus_logout_url(request)  # read before logout() empties the session
     logout(request)
-    return redirect("accounts:login")
+    return redirect(provider_logout or "accounts:login")
 
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     """A new password. The current one is asked for (someone at an unattended session cannot take the account
-    over), except in the forced change of a one-time password, which was typed at the login just before."""
-    forced = getattr(request.user, "must_change_password", False)
+    over), except in the forced change of a one-time password, which was typed at the login just before. A campus
+    session is not forced (its password is the campus account's), and a local password it sets needs the current one."""
+    forced = getattr(request.user, "must_change_password", False) and not campus_session(request)
     form_class = SetPasswordForm if forced else PasswordChangeForm
     form = form_class(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -36,7 +36,8 @@ class AuditResultAdmin(admin.ModelAdmin):
 
 def _started_message(run: BatchRun, scope: str) -> str:
     if run.state == BatchRun.State.DONE:
-        return f"Batch {run.pk} ({scope}) done: {run.done} audited, {run.failed} failed of {run.total}."
+        unchanged = f", {run.skipped} unchanged" if run.skipped else ""
+        return f"Batch {run.pk} ({scope}) done: {run.audited} audited{unchanged}, {run.failed} failed of {run.total}."
     return f"Batch {run.pk} ({scope}) started for {run.total} students; its progress is shown under Batch runs."
 
 
@@ -53,7 +54,9 @@ class BatchRunAdmin(admin.ModelAdmin):
         "progress_bar",
         "total",
         "done",
+        "skipped",
         "failed",
+        "full",
         "errors",
         "started_by",
         "started_at",
@@ -101,7 +104,7 @@ class BatchRunAdmin(admin.ModelAdmin):
     def reaudit_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("audits.add_batchrun"):
             raise PermissionDenied
-        run = batch_audit_start(user=request.user)
+        run = batch_audit_start(user=request.user, full=True)  # the admin's buttons say "every student"
         self.message_user(request, _started_message(run, "every student"), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:audits_batchrun_changelist"))
 
@@ -113,7 +116,7 @@ class InstitutionAdmin(admin.ModelAdmin):
     @admin.action(description="Re-audit every student of the selected institutions", permissions=["reaudit"])
     def reaudit(self, request: HttpRequest, queryset: QuerySet[Institution]) -> None:
         for institution in queryset:
-            run = batch_audit_start(institution=institution, user=request.user)
+            run = batch_audit_start(institution=institution, user=request.user, full=True)
             self.message_user(request, _started_message(run, institution.code), messages.SUCCESS)
 
     def has_reaudit_permission(self, request: HttpRequest) -> bool:

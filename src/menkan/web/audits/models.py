@@ -1,9 +1,10 @@
-"""Policy versions (publishing keeps the old ones), audit results with summary rows, and batch runs."""
+"""Policy versions (publishing keeps the old ones), drafts awaiting confirmation, audit results, batch runs."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PolicyVersion(models.Model):
@@ -40,6 +41,9 @@ class AuditResult(models.Model):
     status = models.CharField(max_length=16)
     document = models.JSONField()
     computed_at = models.DateTimeField(auto_now=True)
+    # What the audit was computed from (services.audit_store.input_hash): a batch that finds the same hash
+    # again leaves the result as it is. Read by student, never looked up by value, so not indexed.
+    input_hash = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.student} {self.status}"
@@ -73,12 +77,19 @@ class BatchRun(models.Model):
     institution = models.ForeignKey("records.Institution", null=True, blank=True, on_delete=models.CASCADE)
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)  # students settled: audited, or found unchanged
+    skipped = models.PositiveIntegerField(default=0)  # of `done`: unchanged since their stored audit, not audited
     failed = models.PositiveIntegerField(default=0)
+    full = models.BooleanField(default=False, help_text="every student audited again, changed or not (--all)")
     errors = models.JSONField(default=list, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def audited(self) -> int:
+        """Students audited by this run (the others it settled were unchanged)."""
+        return self.done - self.skipped
 
     @property
     def progress(self) -> float:
@@ -86,3 +97,59 @@ class BatchRun(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.pk} {self.state} {self.done}/{self.total}"
+
+
+class PolicyDraft(models.Model):
+    """Policy files a registrar uploaded to publish, kept between the impact preview and the confirmation.
+
+    The files never change once kept (their checksum is what the confirmation names); `base_version` is the
+    version that was current when the preview was made, which must still be current when it is confirmed."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Previewing")
+        READY = "ready", _("Preview ready")
+        FAILED = "failed", _("Failed")
+        PUBLISHED = "published", _("Published")
+
+    institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="policy_drafts")
+    files = models.JSONField(help_text="relative path -> YAML text")
+    checksum = models.CharField(max_length=64)
+    note = models.CharField(max_length=256, blank=True)
+    base_version = models.ForeignKey(
+        PolicyVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    report = models.JSONField(null=True, blank=True, help_text="the impact preview (menkan.impact/1)")
+    error = models.TextField(blank=True)
+    published_version = models.ForeignKey(
+        PolicyVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if not self.total else min(1.0, self.done / self.total)
+
+    def __str__(self) -> str:
+        return f"{self.institution.code} draft {self.pk} {self.state}"
+
+
+class BatchChunk(models.Model):
+    """A chunk of a batch run that has been counted: a chunk delivered again (its worker was lost after it
+    committed, or the broker's visibility timeout ran out) finds its row and is not counted twice."""
+
+    run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="chunks")
+    first_student = models.BigIntegerField(help_text="the chunk's lowest student pk (a run's chunks are disjoint)")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "first_student"], name="unique_batch_chunk")]
+
+    def __str__(self) -> str:
+        return f"batch {self.run_id} chunk from {self.first_student}"

@@ -55,6 +55,11 @@ class BatchIn(Schema):
     institution: str | None = Field(
         None, description="institution code; may be left out by the registrar of a single institution"
     )
+    all: bool = Field(
+        False,
+        description="audit every student again; by default only those whose records, approved exceptions, "
+        "policy version or current term changed since their stored audit",
+    )
 
 
 class BatchRunOut(Schema):
@@ -62,8 +67,10 @@ class BatchRunOut(Schema):
     institution: str | None
     state: str
     total: int
-    done: int
+    done: int = Field(description="students settled: audited, or unchanged since their stored audit")
+    skipped: int = Field(description="of done: unchanged since their stored audit, not audited again")
     failed: int
+    all: bool = Field(description="every student audited, changed or not")
     progress: float = Field(description="0 to 1")
     errors: list[str]
     started_at: datetime
@@ -77,7 +84,9 @@ def _run_out(run: BatchRun) -> dict[str, Any]:
         "state": run.state,
         "total": run.total,
         "done": run.done,
+        "skipped": run.skipped,
         "failed": run.failed,
+        "all": run.full,
         "progress": run.progress,
         "errors": list(run.errors or []),
         "started_at": run.started_at,
@@ -171,14 +180,15 @@ def _batch_institution(user: Any, code: str | None) -> Institution | None:
     summary="Start a batch audit (registrar)",
 )
 def batch_start(request: HttpRequest, payload: BatchIn) -> Status[dict[str, Any]]:
-    """Re-audit every student of the institution, in chunks, in the background. Follow its progress with
-    GET /batch-audits/{id}. Only the registrar of the institution may."""
+    """Re-audit the students of the institution whose input changed since their stored audit (every student
+    with `all`), in chunks, in the background. Follow its progress with GET /batch-audits/{id}. Only the
+    registrar of the institution may."""
     user = user_of(request)
     institution = _batch_institution(user, payload.institution)
     allowed = user.is_superuser if institution is None else is_registrar(user, institution.pk)
     if not allowed:
         raise HttpError(403, f"only the registrar of {payload.institution} may run its batch audits")
-    run = batch_audit_start(institution=institution, user=user)
+    run = batch_audit_start(institution=institution, user=user, full=payload.all)
     return Status(202, _run_out(run))
 
 

@@ -1,4 +1,4 @@
-"""Reads of audits: the stored result to show (kept current), programs a student could try in a what-if, batch runs."""
+"""Reads of audits: the stored result to show (kept current), what-if programs, batch runs, policy drafts, versions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from menkan.engine import Term, Tiered, walk
 from menkan.web.accounts.api import User, registrar_institutions
-from menkan.web.audits.models import AuditResult, BatchRun, PolicyVersion
+from menkan.web.audits.models import AuditResult, BatchRun, PolicyDraft, PolicyVersion
 from menkan.web.records.api import Student, term_current
 
 
@@ -69,3 +69,25 @@ def batch_runs_visible_to(user: User) -> QuerySet[BatchRun]:
 def batch_run_get_for(user: User, pk: int) -> BatchRun:
     """One batch run, if `user` follows it; 404 otherwise (another institution's runs are not shown to exist)."""
     return get_object_or_404(batch_runs_visible_to(user), pk=pk)
+
+
+def policy_drafts_visible_to(user: User) -> QuerySet[PolicyDraft]:
+    """The policy drafts of the institutions `user` is the registrar of (a superuser: every one), latest first."""
+    drafts = PolicyDraft.objects.select_related("institution", "created_by", "base_version", "published_version")
+    if user.is_superuser:
+        return drafts
+    return drafts.filter(institution__in=registrar_institutions(user))
+
+
+def policy_draft_get_for(user: User, pk: int) -> PolicyDraft:
+    """One policy draft, if `user` is its institution's registrar; 404 otherwise (another's is not shown to exist)."""
+    return get_object_or_404(policy_drafts_visible_to(user), pk=pk)
+
+
+def policy_versions_of(institutions: Any) -> QuerySet[PolicyVersion]:
+    """The published versions of these institutions, latest first."""
+    return (
+        PolicyVersion.objects.filter(institution__in=institutions)
+        .select_related("institution", "published_by")
+        .order_by("institution__code", "-version")
+    )

@@ -14,14 +14,25 @@ from menkan.web.audits import services
 log = logging.getLogger("menkan.audits")
 
 
-@shared_task(name="menkan.audit_students")
+# Audits are idempotent (a student audited twice stores the same result; a batch chunk is counted once), so
+# their messages are acknowledged only once the task has run, and a task whose worker process died (killed,
+# out of memory, its machine gone) goes back to the queue for another worker instead of being lost.
+_REDELIVERED_IF_LOST = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@shared_task(name="menkan.audit_students", **_REDELIVERED_IF_LOST)
 def audit_students_task(pks: list[int]) -> None:
     services.students_audit_pks(pks)
 
 
-@shared_task(name="menkan.batch_chunk")
-def batch_chunk_task(run_pk: int, pks: list[int]) -> None:
-    services.batch_chunk(run_pk, pks)
+@shared_task(name="menkan.batch_chunk", **_REDELIVERED_IF_LOST)
+def batch_chunk_task(run_pk: int, pks: list[int], full: bool = False) -> None:
+    services.batch_chunk(run_pk, pks, full)
+
+
+@shared_task(name="menkan.policy_impact")
+def policy_impact_task(draft_pk: int) -> None:
+    services.policy_draft_preview(draft_pk)
 
 
 @worker_init.connect

@@ -14,6 +14,7 @@ from menkan.web.records.hooks import (
     audit_source_set,
     policy_source_set,
     runtime_source_set,
+    student_link_add,
     student_records_changed,
     term_starts_source_add,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "student_documents",
     "student_get_for",
     "student_import_document",
+    "student_link_add",
     "student_of",
     "student_programs_save",
     "student_records_changed",

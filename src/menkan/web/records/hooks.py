@@ -18,11 +18,14 @@ PolicySource = Callable[[Institution], PolicySet | None]
 RuntimeSource = Callable[[Institution], Runtime | None]
 TermStartsSource = Callable[[Institution], dict[Term, dt.date]]
 AuditSource = Callable[[Student], dict[str, Any] | None]
+# (student, person asking) -> the link's (address, label, element id), or None where the app has none for them.
+StudentLink = Callable[[Student, Any], tuple[str, str, str] | None]
 
 _policy_source: list[PolicySource] = []
 _runtime_source: list[RuntimeSource] = []
 _term_starts_sources: list[TermStartsSource] = []
 _audit_source: list[AuditSource] = []
+_student_links: list[StudentLink] = []
 
 
 def policy_source_set(source: PolicySource) -> None:
@@ -68,3 +71,15 @@ def audit_source_set(source: AuditSource) -> None:
 def audit_document_fresh(student: Student) -> dict[str, Any] | None:
     """The student's audit document for their home page (None before one can be made, or nobody audits)."""
     return _audit_source[0](student) if _audit_source else None
+
+
+def student_link_add(link: StudentLink) -> None:
+    """Add a link to the student's page from an app above records (plans: the student's study plan); the links
+    are shown in the order the apps are installed."""
+    if link not in _student_links:
+        _student_links.append(link)
+
+
+def student_links(student: Student, user: Any) -> list[tuple[str, str, str]]:
+    """The links the apps above records give the student's page for `user`: (address, label, element id)."""
+    return [found for link in _student_links if (found := link(student, user)) is not None]

@@ -22,6 +22,7 @@ KINDS: dict[str, tuple[frozenset[str], str | Promise]] = {
     "zip": (frozenset({".zip"}), "ZIP"),
     "text": (frozenset({".txt", ".md"}), gettext_lazy("plain text")),
     "csv": (frozenset({".csv"}), "CSV"),
+    "yaml": (frozenset({".yaml", ".yml"}), "YAML"),
 }
 # The member that makes a ZIP an Office Open XML document of each kind.
 _OOXML_MEMBERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
@@ -30,7 +31,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MARKUP_STARTS = (b"<",)
 _SNIFF_BYTES = 4096
 # Kinds whose content is another kind's (a CSV file is text).
-_CONTENT_OF = {"csv": "text"}
+_CONTENT_OF = {"csv": "text", "yaml": "text"}
 
 
 class UploadRefused(ValueError):

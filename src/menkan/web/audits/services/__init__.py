@@ -1,4 +1,4 @@
-"""Writes of audits, one module a subject: policy versions, the audit store, batch runs, what-if audits.
+"""Writes of audits, one module a subject: policy versions and drafts, the audit store, batch runs, what-if audits.
 
 The names are re-exported here, so `menkan.web.audits.services` reads as it did before the split.
 """
@@ -24,6 +24,15 @@ from menkan.web.audits.services.batch import (
     batch_dispatch,
     batch_finish,
 )
+from menkan.web.audits.services.policy_drafts import (
+    DraftRefused,
+    PolicyFilesRefused,
+    policy_draft_create,
+    policy_draft_preview,
+    policy_draft_publish,
+    policy_files_compile,
+    policy_files_read,
+)
 from menkan.web.audits.services.policy_versions import (
     files_of_folder,
     policy_current,
@@ -40,7 +49,9 @@ __all__ = [
     "MAX_ERRORS",
     "PHASES",
     "AuditedChunk",
+    "DraftRefused",
     "PlannedCourseError",
+    "PolicyFilesRefused",
     "audit_as_of",
     "audit_refresh_if_stale",
     "audit_schedule",
@@ -53,6 +64,11 @@ __all__ = [
     "files_of_folder",
     "planned_courses_parse",
     "policy_current",
+    "policy_draft_create",
+    "policy_draft_preview",
+    "policy_draft_publish",
+    "policy_files_compile",
+    "policy_files_read",
     "policy_publish",
     "policy_publish_shipped",
     "policy_set_current_of",

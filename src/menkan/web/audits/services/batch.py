@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from menkan.web.audits.models import BatchRun
-from menkan.web.audits.services.audit_store import PHASES, AuditedChunk, students_audit_prepare, students_audit_store
+from menkan.web.audits.models import BatchChunk, BatchRun
+from menkan.web.audits.services.audit_store import (
+    PHASES,
+    AuditedChunk,
+    stored_input_hashes,
+    students_audit_prepare,
+    students_audit_store,
+)
 from menkan.web.dispatch import task_delay
 from menkan.web.records.api import Institution, Student
 
@@ -22,9 +30,12 @@ log = logging.getLogger("menkan.audits")
 
 
 def batch_audit_create(
-    *, institution: Institution | None = None, user: Any = None, chunk: int | None = None
+    *, institution: Institution | None = None, user: Any = None, chunk: int | None = None, full: bool = False
 ) -> tuple[BatchRun, list[list[int]]]:
-    """A new batch run over the whole student body (or one institution's), and its chunks of students."""
+    """A new batch run over the whole student body (or one institution's), and its chunks of students.
+
+    The run audits the students whose input changed since their stored audit (`audit_store.input_hash`:
+    records, approved exceptions, policy version, current term); with `full`, everyone (`--all`)."""
     students = Student.objects.order_by("pk")
     if institution is not None:
         students = students.filter(institution=institution)
@@ -32,6 +43,7 @@ def batch_audit_create(
     run = BatchRun.objects.create(
         institution=institution,
         total=len(pks),
+        full=full,
         state=BatchRun.State.RUNNING,
         started_by=user if user is not None and getattr(user, "is_authenticated", False) else None,
     )
@@ -43,13 +55,14 @@ def batch_audit_create(
 
 
 def batch_audit_start(
-    *, institution: Institution | None = None, user: Any = None, chunk: int | None = None
+    *, institution: Institution | None = None, user: Any = None, chunk: int | None = None, full: bool = False
 ) -> BatchRun:
-    """Re-audit the whole student body (or one institution's) in chunks, through Celery tasks.
+    """Re-audit the whole student body (or one institution's) in chunks, through Celery tasks: the students
+    whose input changed since their stored audit, or (`full`) every one.
 
     Without a broker the tasks run here, one after the other, and the run is finished on return; with one,
     workers pick the chunks up and the run's counters show their progress."""
-    run, chunks = batch_audit_create(institution=institution, user=user, chunk=chunk)
+    run, chunks = batch_audit_create(institution=institution, user=user, chunk=chunk, full=full)
     batch_dispatch(run, chunks)
     run.refresh_from_db()
     return run
@@ -61,7 +74,7 @@ def batch_dispatch(
     """Send a run's chunks to Celery (run eagerly, in turn, without a broker); `progress` sees the run
     after each chunk is sent."""
     for pks in chunks:
-        task_delay("menkan.batch_chunk", run.pk, list(pks))
+        task_delay("menkan.batch_chunk", run.pk, list(pks), run.full)
         if progress is not None:
             run.refresh_from_db()
             progress(run)
@@ -71,7 +84,7 @@ MAX_ERRORS = 200
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for one chunk. Auditing a chunk allocates millions of objects,
     nearly all freed by reference counting as they go; the collector's passes over those still alive (and
     over the long-lived objects they get promoted among) took a third of a chunk's time. The few cycles a
@@ -86,45 +99,77 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def batch_chunk(run_pk: int, pks: Sequence[int]) -> None:
+def batch_chunk(run_pk: int, pks: Sequence[int], full: bool = False) -> None:
     """Audit one chunk of a batch run, store the results and count the chunk, in one short transaction.
 
-    Counters move by F() updates, so chunks finishing at once on several workers all count; the run is
-    marked done by whichever chunk brings done + failed to the total, exactly once. A student whose record
-    is invalid is counted as failed with its reason; a chunk that cannot be stored at all is counted as
-    failed as a whole (the run still finishes, and says why)."""
+    Unless the run is `full`, students whose input hashes as their stored audit's are counted as unchanged and
+    left alone. Counters move by F() updates, so chunks finishing at once on several workers all count; the
+    run is marked done by whichever chunk brings done + failed to the total, exactly once. A chunk is counted
+    once however often it is delivered (a `BatchChunk` row, written in the same transaction: a worker lost
+    after its commit, the chunk delivered again, finds it and stops). A student whose record is invalid is
+    counted as failed with its reason; a chunk that cannot be stored at all is counted as failed as a whole
+    (the run still finishes, and says why)."""
+    if not pks:
+        return
+    first = min(pks)
     try:
-        with _collector_paused():
-            chunk = students_audit_prepare(pks)
+        with collector_paused():
+            chunk = students_audit_prepare(pks, unchanged=None if full else stored_input_hashes(pks))
+            _test_pause(run_pk, first)
             with transaction.atomic():
+                if not _chunk_claim(run_pk, first):
+                    log.info("batch %s: the chunk from student %s was counted before, not again", run_pk, first)
+                    return
                 students_audit_store(chunk)
                 _batch_count(run_pk, chunk, missing=len(pks) - chunk.found)
     except Exception as exc:
         log.exception("batch %s: chunk of %d students failed", run_pk, len(pks))
         with transaction.atomic():
-            _batch_count(run_pk, AuditedChunk(), missing=0, failed_chunk=(len(pks), f"{type(exc).__name__}: {exc}"))
+            if _chunk_claim(run_pk, first):
+                failed = (len(pks), f"{type(exc).__name__}: {exc}")
+                _batch_count(run_pk, AuditedChunk(), missing=0, failed_chunk=failed)
         return
     log.debug(
-        "batch %s chunk: %d students, %d failed; %s",
+        "batch %s chunk: %d students, %d failed, %d unchanged; %s",
         run_pk,
         chunk.found,
         len(chunk.failures),
+        len(chunk.unchanged),
         " ".join(f"{phase} {chunk.seconds[phase]:.4f} s" for phase in PHASES),
     )
+
+
+def _chunk_claim(run_pk: int, first_student: int) -> bool:
+    """Mark the chunk counted (inside the caller's transaction); False if it already was."""
+    try:
+        with transaction.atomic():
+            BatchChunk.objects.create(run_id=run_pk, first_student=first_student)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _test_pause(run_pk: int, first_student: int) -> None:
+    """Tests only: with MENKAN_BATCH_TEST_PAUSE=seconds, a chunk waits between its audit and its store, and
+    says so in the log with its process id, so that a test can kill the worker process in the middle of it."""
+    pause = float(os.environ.get("MENKAN_BATCH_TEST_PAUSE") or 0)
+    if pause > 0:
+        log.warning("batch %s: chunk from student %s paused in process %d", run_pk, first_student, os.getpid())
+        time.sleep(pause)
 
 
 def _batch_count(
     run_pk: int, chunk: AuditedChunk, *, missing: int, failed_chunk: tuple[int, str] | None = None
 ) -> None:
     """Count a chunk into its run (inside the caller's transaction) and finish the run if it was the last."""
-    done, failed = len(chunk.audited), len(chunk.failures)
+    done, failed, unchanged = len(chunk.audited) + len(chunk.unchanged), len(chunk.failures), len(chunk.unchanged)
     errors = [f"{student_id}: {reason}" for _, student_id, reason in chunk.failures]
     if failed_chunk is not None:
         failed += failed_chunk[0]
         errors.append(f"{failed_chunk[0]} students not audited: {failed_chunk[1]}")
     # students deleted since the run was created are no longer part of it
     BatchRun.objects.filter(pk=run_pk).update(
-        done=F("done") + done, failed=F("failed") + failed, total=F("total") - missing
+        done=F("done") + done, skipped=F("skipped") + unchanged, failed=F("failed") + failed, total=F("total") - missing
     )
     if errors:
         run = BatchRun.objects.select_for_update().only("errors").get(pk=run_pk)

@@ -48,7 +48,8 @@ _RUNTIMES: dict[tuple[int, str], Runtime] = {}  # by (pk, checksum): a pk reused
 _RUNTIMES_BY_CHECKSUM: dict[str, Runtime] = {}
 
 
-def _compiled(checksum: str, folder: Callable[[], Path]) -> Runtime:
+def compiled(checksum: str, folder: Callable[[], Path]) -> Runtime:
+    """The policies of the files with this checksum, compiled (loaded from `folder()` the first time only)."""
     runtime = _RUNTIMES_BY_CHECKSUM.get(checksum)
     if runtime is None:
         runtime = _RUNTIMES_BY_CHECKSUM[checksum] = compile(load_policy_dir(folder()))
@@ -61,7 +62,7 @@ def runtime_of(version: PolicyVersion) -> Runtime:
     key = (version.pk, version.checksum)
     cached = _RUNTIMES.get(key)
     if cached is None or cached.policy_set.institution.id != version.institution.code:
-        cached = _RUNTIMES[key] = _compiled(version.checksum, lambda: _folder_of(version))
+        cached = _RUNTIMES[key] = compiled(version.checksum, lambda: _folder_of(version))
     return cached
 
 
@@ -81,7 +82,8 @@ def files_of_folder(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.yaml"))}
 
 
-def _checksum(files: dict[str, str]) -> str:
+def checksum_of(files: dict[str, str]) -> str:
+    """The identity of a policy folder's files (relative path -> text): equal files, equal checksum."""
     return hashlib.sha256(json.dumps(files, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -92,14 +94,14 @@ def policy_publish(files: dict[str, str], *, user: Any = None, note: str = "", r
     Raises InputError (with every problem located) and changes nothing if the files do not validate.
     Publishing the same files again changes nothing. Students are re-audited after the commit.
     """
-    staging = _policy_root() / ".staging" / _checksum(files)
+    staging = _policy_root() / ".staging" / checksum_of(files)
     if not staging.exists():
         for relative, text in files.items():
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-    checksum = _checksum(files)
-    institution = institution_sync(_compiled(checksum, lambda: staging).policy_set)
+    checksum = checksum_of(files)
+    institution = institution_sync(compiled(checksum, lambda: staging).policy_set)
     current = PolicyVersion.objects.select_for_update().filter(institution=institution, is_current=True).first()
     if current is not None and current.checksum == checksum:
         return current

@@ -64,3 +64,19 @@ def reason_label(reason: str) -> str:
 
     zh, en = REASONS.get(reason, (reason, reason))
     return en if _is_english() else zh
+
+
+@register.simple_tag(takes_context=True)
+def student_links(context: Any, student: Any) -> str:
+    """ " · Link" for each link the apps above records give the student's page (records.hooks.student_link_add)."""
+    from django.utils.html import format_html_join
+
+    from menkan.web.records.hooks import student_links as links_of
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if student is None or user is None:
+        return ""
+    return format_html_join(
+        "", ' · <a href="{}" id="{}">{}</a>', ((url, id_, label) for url, label, id_ in links_of(student, user))
+    )
