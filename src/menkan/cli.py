@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -211,6 +212,87 @@ def command_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(render(result, lang=args.lang) + "\n")
         first = False
         progress.step()
+    return EXIT_INPUT if problems else 0
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"menkan: {option}: {text!r} is not a day (YYYY-MM-DD)") from None
+
+
+FORECAST_COLUMNS = (
+    "student_id",
+    "institution",
+    "department",
+    "class_code",
+    "as_of",
+    "verdict",
+    "terms_left",
+    "credits_missing",
+    "capacity",
+    "reasons_zh",
+    "reasons_en",
+    "missing",
+)
+
+
+def command_forecast(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Each student's verdict (on-track, at-risk, cannot-finish) with its reasons, from their audit."""
+    import csv
+
+    from menkan.foresight.forecast import ForecastCounts, forecast, render_forecast
+
+    if _no_input(args.file, err):
+        return EXIT_INPUT
+    as_of = _parse_term(args.as_of)
+    assert as_of is not None
+    today = _parse_day(args.today, "--today") or date.today()
+    folder = Path(args.policies) if args.policies else None
+    cache: dict[str, Runtime] = {}
+    institution_of = _institution_of(
+        folder, lambda student: _runtime_for(student, folder, cache).policy_set.institution
+    )
+    students, problems = _validated(args.file, _institution_check(institution_of))
+    if _refused(problems, args.keep_going, err):
+        return EXIT_INPUT
+    counts = ForecastCounts()
+    writer = csv.writer(out) if args.format == "csv" else None
+    if writer is not None:
+        writer.writerow(FORECAST_COLUMNS)
+    for number, student in enumerate(students):
+        runtime = _runtime_for(student, folder, cache)
+        audit = runtime.audit(student, as_of=as_of).as_dict()
+        item = forecast(runtime.policy_set.institution, student, audit, as_of=as_of, today=today)
+        counts.add(item)
+        if args.format == "json":
+            out.write(json.dumps(item.as_dict(), ensure_ascii=False) + "\n")
+        elif writer is not None:
+            row = item.as_dict()
+            writer.writerow(
+                [
+                    item.student_id,
+                    item.institution,
+                    item.department,
+                    item.class_code or "",
+                    row["as_of"],
+                    item.verdict,
+                    "" if item.terms_left is None else item.terms_left,
+                    row["credits_missing"],
+                    "" if item.capacity is None else row["capacity"],
+                    "; ".join(reason.text["zh-TW"] for reason in item.reasons),
+                    "; ".join(reason.text["en"] for reason in item.reasons),
+                    " ".join(short.id for short in item.shortfalls if short.short > 0),
+                ]
+            )
+        else:
+            out.write(("\n" if number else "") + render_forecast(item, lang=args.lang) + "\n")
+    if args.format == "text" and students:
+        tally = ", ".join(f"{n} {verdict}" for verdict, n in counts.total.items())
+        out.write(f"\n{len(students)} students: {tally}\n")
     return EXIT_INPUT if problems else 0
 
 
@@ -490,6 +572,18 @@ def build_parser() -> argparse.ArgumentParser:
     fees_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
     _keep_going(fees_parser, "bill")
     fees_parser.set_defaults(handler=command_fees)
+
+    forecast_parser = commands.add_parser(
+        "forecast", help="who can still finish in the study period: on-track, at-risk, cannot-finish, with reasons"
+    )
+    forecast_parser.add_argument("file", help="one student JSON, or JSONL with one student per line (- : stdin)")
+    forecast_parser.add_argument("--as-of", required=True, help="the term of the forecast (e.g. 114-1)")
+    forecast_parser.add_argument("--today", help="the day deadlines are judged on (YYYY-MM-DD; default: today)")
+    forecast_parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    forecast_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both", help="text output")
+    forecast_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    _keep_going(forecast_parser, "forecast")
+    forecast_parser.set_defaults(handler=command_forecast)
 
     policy_parser = commands.add_parser("policy", help="policy files: check, publish, preview their impact, schema")
     policy_commands = policy_parser.add_subparsers(dest="policy_command", required=True)

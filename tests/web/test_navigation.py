@@ -108,8 +108,9 @@ def test_an_ntut_student_sees_micro_programs_and_not_the_other_institutions_apps
 
 
 def test_which_apps_an_institution_has_comes_from_its_data(world: World) -> None:
-    assert apps_of_institution(world.institution) == {"programs"}
-    assert apps_of_institution(world.foreign.institution) == {"fees"}  # NYCU: fees of an extended study period
+    # forecasts: every institution with published policies (the early warning reads their audits)
+    assert apps_of_institution(world.institution) == {"programs", "forecasts"}
+    assert apps_of_institution(world.foreign.institution) == {"fees", "forecasts"}  # NYCU: fees of an extension
 
 
 @pytest.fixture

@@ -772,6 +772,71 @@ def _notice_class_cases(ctx: Ctx) -> list[Case]:
     ]
 
 
+# --- cases of the forecasts pages: the registrar their institution's, a mentor their class's; nobody else.
+FORECAST_CLASS_SEES = {"own": {"mentor", "registrar"}, "other": {"registrar"}, "foreign": {"foreign-registrar"}}
+FORECAST_USERS = {"mentor", "registrar", "foreign-registrar"}
+
+
+def _forecast_index_cases(ctx: Ctx) -> list[Case]:
+    return [Case("-", {}, _may(ctx, FORECAST_USERS), 200 if ctx.role == "mentor" else 302)]
+
+
+def _forecast_institution_cases(ok: int) -> Callable[[Ctx], list[Case]]:
+    return lambda ctx: [
+        Case(code, {"institution": code}, _may(ctx, REGISTRAR_OF[code]), ok, body={}) for code in REGISTRAR_OF
+    ]
+
+
+def _forecast_class_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(
+            t,
+            {"institution": ctx.student(t).institution.code, "code": ctx.student(t).school_class.code},  # type: ignore[union-attr]
+            _may(ctx, FORECAST_CLASS_SEES[t]),
+            200,
+        )
+        for t in STUDENTS
+    ]
+
+
+# A notice to chosen students: whoever sees the students' records as staff (not the student themself).
+MESSAGE_SENDERS = {t: SEES[t] - {"student", "other-student"} for t in STUDENTS}
+
+
+def _message_compose_cases(ctx: Ctx) -> list[Case]:
+    return [
+        Case(
+            t,
+            {},
+            _may(ctx, MESSAGE_SENDERS[t]),
+            200,
+            body={"institution": INSTITUTION_OF[t], "students": [ctx.student(t).student_id]},
+        )
+        for t in STUDENTS
+    ]
+
+
+def _message_cases(ctx: Ctx) -> list[Case]:
+    from menkan.web.notices.models import NoticeLog, NoticeMessage
+
+    world = ctx.world
+    message, created = NoticeMessage.objects.get_or_create(
+        token="matrix",
+        defaults={"institution": world.institution, "subject": "s", "body": "b", "sender": world.users["registrar"]},
+    )
+    if created:
+        NoticeLog.objects.create(
+            institution=world.institution,
+            message=message,
+            notice_key=message.key,
+            recipient="student:own",
+            audience="student",
+            student=world.own,
+            status="sent",
+        )
+    return [Case("own", {"pk": message.pk}, _may(ctx, {"registrar", "student"}), 200)]
+
+
 # --- cases of the reports app's pages and endpoints
 # Pass-rate reports: a registrar runs their own institution's (the form opens for any registrar); nobody else.
 # The terms make the world's students seniors (ntut: admitted 112-1, nycu: 110-1), so the records download
@@ -1421,6 +1486,13 @@ PAGES: dict[str, list[tuple[str, Callable[[Ctx], list[Case]]]]] = {
     "notices:class-index": [("GET", _signed_in_case(200, _notice_class_index_shows_own))],
     "notices:class-list": [("GET", _notice_class_cases)],
     "notices:class-list-pdf": [("GET", _notice_class_cases)],
+    "notices:message-compose": [("POST", _message_compose_cases)],
+    "notices:message": [("GET", _message_cases)],
+    # --- forecasts pages
+    "forecasts:index": [("GET", _forecast_index_cases)],
+    "forecasts:institution": [("GET", _forecast_institution_cases(200))],
+    "forecasts:refresh": [("POST", _forecast_institution_cases(302))],
+    "forecasts:class": [("GET", _forecast_class_cases)],
     # --- reports pages
     "reports:pass-rates": [("GET", _report_page_cases)],
     "reports:pass-rates-csv": [("GET", _report_download_cases(check=False))],

@@ -155,3 +155,17 @@ def term_credit_max(institution: Institution, student: Student, term: Term) -> D
         if override.summer_max is not None:
             summer_max = override.summer_max
     return summer_max if term.is_summer else semester_max
+
+
+def study_period_default(institution: Institution, student: Student, term: Term) -> tuple[int, int] | None:
+    """The regular study period and its most extension, in years, under the institution's `study_load.period`
+    (None: not stated; a policy's `study-period` requirement, where there is one, is the source instead)."""
+    load = institution.study_load
+    if load is None or load.period is None:
+        return None
+    years, extension = load.period.years, load.period.extension_years
+    for override in load.period.overrides:
+        if applies(override.when, student, term):
+            years = override.years if override.years is not None else years
+            extension = override.extension_years if override.extension_years is not None else extension
+    return years, extension

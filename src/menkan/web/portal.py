@@ -220,6 +220,13 @@ def demo(serve: bool, address: str, out: TextIO) -> int:
 
     run = batch_audit_start()
     out.write(f"demo: {Student.objects.count()} students audited ({run.done} ok, {run.failed} failed)\n")
+    # By task name (the workflow apps import this module: it may not import them); no broker: it runs now.
+    from menkan.web.dispatch import task_delay
+    from menkan.web.records.api import Institution
+
+    for institution in Institution.objects.all():
+        task_delay("menkan.forecasts_compute", institution.pk)
+    out.write("demo: forecasts made from the stored audits (early warning, /forecasts/)\n")
     if created:
         demo_accounts_write(created, out)
     else:

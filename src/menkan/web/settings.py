@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "menkan.web.microcredits",
     "menkan.web.fees",
     "menkan.web.certification",
+    "menkan.web.forecasts",
     "menkan.web.plans",
 ]
 

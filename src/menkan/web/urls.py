@@ -22,6 +22,7 @@ urlpatterns = [
     path("microcredits/", include("menkan.web.microcredits.urls")),
     path("fees/", include("menkan.web.fees.urls")),
     path("certification/", include("menkan.web.certification.urls")),
+    path("forecasts/", include("menkan.web.forecasts.urls")),
     path("plans/", include("menkan.web.plans.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

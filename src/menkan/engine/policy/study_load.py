@@ -16,6 +16,25 @@ class LoadOverride(Model):
     unlimited: bool = Field(default=False, description="these students have no maximum (e.g. graduate students)")
 
 
+class PeriodOverride(Model):
+    """Another study period for the students `when` matches (later overrides win; an absent field keeps the value)."""
+
+    when: Applicability
+    years: int | None = Field(default=None, ge=1)
+    extension_years: int | None = Field(default=None, ge=0)
+
+
+class StudyPeriodDefault(Model):
+    """The regular study period (修業年限) and the most it may be extended, for forecasts of an institution whose
+    policies have no `study-period` requirement (a policy's `study-period` rule, where there is one, is the
+    source instead). Semesters on leave do not count (menkan.engine.study)."""
+
+    years: int = Field(ge=1, description="the regular study period in academic years")
+    extension_years: int = Field(default=0, ge=0, description="the most it may be extended by, in academic years")
+    cites: str | None = None
+    overrides: list[PeriodOverride] = Field(default_factory=list)
+
+
 class StudyLoad(Model):
     """The course-selection maxima a forecast and a study plan check against.
 
@@ -28,6 +47,9 @@ class StudyLoad(Model):
     )
     cites: str | None = None
     overrides: list[LoadOverride] = Field(default_factory=list)
+    period: StudyPeriodDefault | None = Field(
+        default=None, description="the regular study period, where no policy states it as a `study-period` rule"
+    )
 
 
-__all__ = ["LoadOverride", "StudyLoad"]
+__all__ = ["LoadOverride", "PeriodOverride", "StudyLoad", "StudyPeriodDefault"]

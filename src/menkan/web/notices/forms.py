@@ -92,3 +92,11 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
         if not data.get("weeks") and not data.get("monthly_day"):
             self.add_error("weeks", _("Give weeks, a monthly day, or both."))
         return data
+
+
+class MessageForm(forms.Form):
+    """A notice to chosen students: its subject and text, and whether their mentors get it too."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=10000)
+    to_mentors = forms.BooleanField(label=_("Also to their mentors"), required=False)

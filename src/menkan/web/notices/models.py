@@ -39,6 +39,31 @@ class NoticeSchedule(models.Model):
         return f"{self.institution.code} {self.term}"
 
 
+class NoticeMessage(models.Model):
+    """A notice written by a person (a registrar, a mentor) to students they chose, e.g. another page's at-risk
+    list: sent once to each student (and, if asked, their mentors) through the log like the scheduled notices."""
+
+    institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="notice_messages")
+    subject = models.CharField(_("Subject"), max_length=200)
+    body = models.TextField(_("Message"))
+    to_mentors = models.BooleanField(_("Also to their mentors"), default=False)
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The compose page's one-time token: a second submission of the same form finds this message, sends nothing new.
+    token = models.CharField(max_length=64, unique=True)
+    students = models.ManyToManyField("records.Student", related_name="notice_messages")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.institution.code} #{self.pk} {self.subject}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.institution.code}:message:{self.pk}"
+
+
 class NoticeLog(models.Model):
     """One notice to one person: claimed (inserted) before it is sent, so the unique constraint on (notice key,
     recipient) makes a second run, even a concurrent one, find it taken and send nothing."""
@@ -56,6 +81,7 @@ class NoticeLog(models.Model):
 
     institution = models.ForeignKey("records.Institution", on_delete=models.CASCADE, related_name="notice_logs")
     schedule = models.ForeignKey(NoticeSchedule, null=True, blank=True, on_delete=models.SET_NULL)
+    message = models.ForeignKey(NoticeMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="logs")
     notice_key = models.CharField(max_length=64)  # institution:term:round, e.g. <code>:114-1:week-8
     recipient = models.CharField(max_length=160)  # e.g. student:<student id>, mentor:<username>
     audience = models.CharField(max_length=24, choices=Audience.choices)

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from menkan.engine import Term
 from menkan.web.accounts.api import Role, RoleAssignment, User, registrar_institutions
 from menkan.web.audits.api import AuditResult, policy_current, policy_set_of, students_audit
-from menkan.web.notices.models import NoticeLog, NoticeSchedule
+from menkan.web.notices.models import NoticeLog, NoticeMessage, NoticeSchedule
 from menkan.web.records.api import Institution, SchoolClass, Student, student_study_year, students_visible_to
 
 # --- the institution's settings -----------------------------------------------------------------------------------
@@ -281,6 +281,7 @@ class Recipient:
     status: SeniorStatus | None = None  # a student's own
     classes: list[tuple[SchoolClass, list[SeniorStatus]]] = field(default_factory=list)  # a mentor's
     departments: list[tuple[Any, list[SeniorStatus]]] = field(default_factory=list)  # a department head's
+    students: list[Student] = field(default_factory=list)  # a mentor's students a chosen-students notice is about
 
 
 def class_mentors(classes: Iterable[SchoolClass]) -> dict[int, list[User]]:
@@ -445,3 +446,60 @@ def class_seniors(school_class: SchoolClass, user: User) -> tuple[str | None, li
 
 def schedules_for_term(institution: Institution, term: str | None) -> NoticeSchedule | None:
     return NoticeSchedule.objects.filter(institution=institution, term=term).first() if term else None
+
+
+# --- notices to chosen students ------------------------------------------------------------------------------------
+
+
+def may_send_messages(user: User) -> bool:
+    """Whether `user` may write to students: they see some student's records other than their own (a registrar,
+    a mentor, department staff)."""
+    return user.is_authenticated and students_visible_to(user).exclude(user=user).exists()
+
+
+def message_reachable(user: User, institution: Institution, student_ids: list[str]) -> tuple[list[Student], list[str]]:
+    """The chosen students `user` may write to, and the ids refused (not a student of the institution, or not
+    one whose records `user` sees as staff)."""
+    wanted = list(dict.fromkeys(student_ids))
+    scope = students_visible_to(user).exclude(user=user) if user.is_authenticated else Student.objects.none()
+    found = {
+        student.student_id: student
+        for student in scope.filter(institution=institution, student_id__in=wanted).select_related(
+            "user", "notice_contact", "school_class"
+        )
+    }
+    return [found[i] for i in wanted if i in found], [i for i in wanted if i not in found]
+
+
+def message_recipients(message: NoticeMessage) -> list[Recipient]:
+    """The message's students and, if it says so, their classes' mentors (each with their students in the list)."""
+    students = list(message.students.select_related("user", "notice_contact", "school_class").order_by("student_id"))
+    recipients = [
+        Recipient(NoticeLog.Audience.STUDENT, f"student:{s.student_id}", student_email(s), s.name, student=s)
+        for s in students
+    ]
+    if not message.to_mentors:
+        return recipients
+    by_class: dict[int, list[Student]] = defaultdict(list)
+    for student in students:
+        if student.school_class_id is not None:
+            by_class[student.school_class_id].append(student)
+    mentors: dict[int, Recipient] = {}
+    for class_pk, users in sorted(class_mentors(SchoolClass.objects.filter(pk__in=by_class)).items()):
+        for user in users:
+            mentor = mentors.get(user.pk) or Recipient(
+                NoticeLog.Audience.MENTOR, f"mentor:{user.username}", user.email, _name(user), user=user
+            )
+            mentor.students.extend(by_class[class_pk])
+            mentors[user.pk] = mentor
+    return recipients + sorted(mentors.values(), key=lambda r: r.key)
+
+
+def message_get_for(user: User, pk: int) -> NoticeMessage:
+    """A message `user` may read: its sender, the institution's registrar, or one of its recipients (404/403)."""
+    message = get_object_or_404(NoticeMessage.objects.select_related("institution", "sender"), pk=pk)
+    if message.sender_id == user.pk or registrar_institutions(user).filter(pk=message.institution_id).exists():
+        return message
+    if message.logs.filter(Q(user=user) | Q(student__user=user)).exists():
+        return message
+    raise PermissionDenied("not your notice")

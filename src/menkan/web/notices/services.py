@@ -16,13 +16,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from menkan.reports import Tally
-from menkan.web.notices.models import NoticeLog, NoticeSchedule, StudentContact
+from menkan.web.notices.models import NoticeLog, NoticeMessage, NoticeSchedule, StudentContact
 from menkan.web.notices.selectors import (
     Notice,
     NoticeSpec,
     Recipient,
     SeniorStatus,
     deadline_for,
+    message_reachable,
+    message_recipients,
     notice_due,
     notice_recipients,
     notice_spec,
@@ -194,12 +196,16 @@ _RETRIED = (NoticeLog.Status.FAILED, NoticeLog.Status.SKIPPED)
 
 
 def _claim(notice: Notice, recipient: Recipient) -> NoticeLog | None:
-    """Take the (notice, recipient) row before sending: inserted in its own transaction, so a second run, even a
-    concurrent one, hits the unique constraint and sends nothing. A row left failed or skipped (no address) by
+    """Take the (notice, recipient) row before sending (see `_claim_key`)."""
+    return _claim_key(notice.key, recipient, {"institution": notice.schedule.institution, "schedule": notice.schedule})
+
+
+def _claim_key(key: str, recipient: Recipient, where: dict[str, Any]) -> NoticeLog | None:
+    """Take the (notice key, recipient) row before sending: inserted in its own transaction, so a second run, even
+    a concurrent one, hits the unique constraint and sends nothing. A row left failed or skipped (no address) by
     an earlier run is taken again, by one run only (the conditional update). None: someone else has it."""
     values = {
-        "institution": notice.schedule.institution,
-        "schedule": notice.schedule,
+        **where,
         "audience": recipient.audience,
         "student": recipient.student,
         "user": recipient.user,
@@ -207,16 +213,36 @@ def _claim(notice: Notice, recipient: Recipient) -> NoticeLog | None:
     }
     try:
         with transaction.atomic():
-            return NoticeLog.objects.create(notice_key=notice.key, recipient=recipient.key, **values)
+            return NoticeLog.objects.create(notice_key=key, recipient=recipient.key, **values)
     except IntegrityError:
         pass
     with transaction.atomic():
-        taken = NoticeLog.objects.filter(notice_key=notice.key, recipient=recipient.key, status__in=_RETRIED).update(
+        taken = NoticeLog.objects.filter(notice_key=key, recipient=recipient.key, status__in=_RETRIED).update(
             status=NoticeLog.Status.SENDING, attempts=F("attempts") + 1, error="", email=recipient.email
         )
     if not taken:
         return None
-    return NoticeLog.objects.get(notice_key=notice.key, recipient=recipient.key)
+    return NoticeLog.objects.get(notice_key=key, recipient=recipient.key)
+
+
+def _send_claimed(entry: NoticeLog, recipient: Recipient, make: Any) -> str:
+    """Send a claimed row's mail (`make()` builds it); the row records the outcome (sent, skipped, failed)."""
+    if not recipient.email:
+        entry.status, entry.error = NoticeLog.Status.SKIPPED, "no e-mail address"
+        entry.save(update_fields=["status", "error"])
+        return "skipped"
+    try:
+        message = make()
+        entry.subject = message.subject[:256]
+        message.send()
+    except Exception as exc:  # an unreachable mail server or a bad address: logged, retried by the next run
+        log.warning("notice %s to %s failed: %s", entry.notice_key, recipient.key, exc)
+        entry.status, entry.error = NoticeLog.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        entry.save(update_fields=["status", "error", "subject"])
+        return "failed"
+    entry.status, entry.sent_at = NoticeLog.Status.SENT, timezone.now()
+    entry.save(update_fields=["status", "sent_at", "subject"])
+    return "sent"
 
 
 def notice_deliver(
@@ -232,22 +258,7 @@ def notice_deliver(
     entry = _claim(notice, recipient)
     if entry is None:
         return "already"
-    if not recipient.email:
-        entry.status, entry.error = NoticeLog.Status.SKIPPED, "no e-mail address"
-        entry.save(update_fields=["status", "error"])
-        return "skipped"
-    try:
-        message = notice_message(notice, recipient, spec, connection)
-        entry.subject = message.subject[:256]
-        message.send()
-    except Exception as exc:  # an unreachable mail server or a bad address: logged, retried by the next run
-        log.warning("notice %s to %s failed: %s", notice.key, recipient.key, exc)
-        entry.status, entry.error = NoticeLog.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
-        entry.save(update_fields=["status", "error", "subject"])
-        return "failed"
-    entry.status, entry.sent_at = NoticeLog.Status.SENT, timezone.now()
-    entry.save(update_fields=["status", "sent_at", "subject"])
-    return "sent"
+    return _send_claimed(entry, recipient, lambda: notice_message(notice, recipient, spec, connection))
 
 
 def notices_send_due(
@@ -274,3 +285,67 @@ def notices_send_due(
                 notice, recipient, notice_deliver(notice, recipient, spec, connection=connection, dry_run=dry_run)
             )
     return report
+
+
+# --- notices to chosen students ------------------------------------------------------------------------------------
+
+
+class MessageRefused(PermissionError):
+    """The sender may not reach some of the chosen students (their ids are listed)."""
+
+    def __init__(self, refused: list[str]) -> None:
+        super().__init__("not yours to reach: " + ", ".join(refused))
+        self.refused = refused
+
+
+def message_send(
+    sender: Any,
+    institution: Institution,
+    student_ids: list[str],
+    *,
+    subject: str,
+    body: str,
+    to_mentors: bool,
+    token: str,
+) -> tuple[NoticeMessage, dict[str, int]]:
+    """Send a notice to chosen students of the institution (and, if asked, their classes' mentors), once: the
+    message is kept under the compose page's token (a resubmitted form finds it), and each recipient's log row is
+    claimed before sending, as for the scheduled notices. Every student must be one the sender may reach
+    (`selectors.message_reachable`), or nothing is sent (MessageRefused)."""
+    students, refused = message_reachable(sender, institution, student_ids)
+    if refused:
+        raise MessageRefused(refused)
+    with transaction.atomic():
+        message, created = NoticeMessage.objects.get_or_create(
+            token=token,
+            defaults={
+                "institution": institution,
+                "subject": subject,
+                "body": body,
+                "to_mentors": to_mentors,
+                "sender": sender,
+            },
+        )
+        if created:
+            message.students.set(students)
+    counts: dict[str, int] = {}
+    connection = get_connection()
+    for recipient in message_recipients(message):
+        where = {"institution": institution, "message": message, "subject": message.subject[:256]}
+        entry = _claim_key(message.key, recipient, where)
+        outcome = "already" if entry is None else _send_claimed(entry, recipient, _mail(message, recipient, connection))
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return message, counts
+
+
+def _mail(message: NoticeMessage, recipient: Recipient, connection: Any) -> Any:
+    def make() -> EmailMessage:
+        body = message.body
+        if recipient.audience == NoticeLog.Audience.MENTOR:
+            names = "\n".join(f"- {s.student_id} {s.name}" for s in recipient.students)
+            body = f"{body}\n\n{names}\n"
+        return EmailMessage(
+            message.subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email], connection=connection
+        )
+
+    return make

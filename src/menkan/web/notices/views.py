@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import get_random_string
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from menkan.web.accounts.api import registrar_institutions
 from menkan.web.notices import selectors, services
-from menkan.web.notices.forms import ScheduleForm
+from menkan.web.notices.forms import MessageForm, ScheduleForm
 from menkan.web.notices.models import NoticeLog
 from menkan.web.notices.tasks import notices_send_due_task
 from menkan.web.records.api import Institution, calendar
@@ -127,3 +128,57 @@ def class_list_pdf(request: HttpRequest, institution: str, code: str) -> HttpRes
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="class-list-{school_class.pk}.pdf"'
     return response
+
+
+@login_required
+@require_POST
+def message_compose(request: HttpRequest) -> HttpResponse:
+    """A notice to the students another page chose (its form posts `institution` and `students` here): the form
+    and the recipients first, then, with `send`, the notice goes out once."""
+    if not selectors.may_send_messages(request.user):
+        raise PermissionDenied("nobody to write to")
+    institution = get_object_or_404(Institution, code=request.POST.get("institution", ""))
+    ids = [value.strip() for value in request.POST.getlist("students") if value.strip()]
+    students, refused = selectors.message_reachable(request.user, institution, ids)
+    if refused:
+        raise PermissionDenied("not yours to reach: " + ", ".join(refused[:20]))
+    sending = "send" in request.POST
+    form = MessageForm(request.POST if sending else None)
+    token = request.POST.get("token") or get_random_string(32)
+    if sending and not students:
+        messages.error(request, _("No students were chosen."))
+    elif sending and form.is_valid():
+        message, counts = services.message_send(
+            request.user,
+            institution,
+            [s.student_id for s in students],
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            to_mentors=form.cleaned_data["to_mentors"],
+            token=token,
+        )
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        messages.success(request, _("Notice sent: %(summary)s.") % {"summary": summary})
+        return redirect("notices:message", pk=message.pk)
+    mentors = selectors.class_mentors({s.school_class for s in students if s.school_class is not None})
+    names = sorted({user.get_full_name() or user.username for users in mentors.values() for user in users})
+    return render(
+        request,
+        "notices/message_compose.html",
+        {
+            "form": form,
+            "institution": institution,
+            "students": students,
+            "mentors": names,
+            "token": token,
+            "next": request.POST.get("next", ""),
+        },
+    )
+
+
+@login_required
+def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    message = selectors.message_get_for(request.user, pk)
+    staff = message.sender_id == request.user.pk or registrar_institutions(request.user).exists()
+    logs = message.logs.select_related("student").order_by("recipient") if staff else None
+    return render(request, "notices/message.html", {"message": message, "logs": logs})
