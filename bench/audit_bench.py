@@ -11,12 +11,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cohort import load_catalog, load_standards, make_student
 
-from menkan.engine import Term, compile, load_policy_dir, student_from_dict
+from menkan.engine import PolicySet, Term, compile, load_policy_dir, student_from_dict
 from menkan.engine.policy.loader import SHIPPED_POLICIES
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +28,19 @@ def policy_folder(target: Path) -> Path:
     shutil.copytree(SHIPPED_POLICIES / "ntut", target, dirs_exist_ok=True)
     shutil.copy(HERE / "policies" / "gen-ed-dimensions.yaml", target / "bench-gen-ed-dimensions.yaml")
     return target
+
+
+def bench_cohort(count: int, *, seed: int = 115, overlap_share: float = 0.25) -> tuple[PolicySet, list[dict[str, Any]]]:
+    """The policies and the first `count` raw student records of the benchmark cohort (the same for a seed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        policies = load_policy_dir(policy_folder(Path(tmp) / "ntut"))
+    rng = random.Random(seed)
+    standards, catalog = load_standards(), load_catalog()
+    raw = [
+        make_student(i, policies, standards, catalog, rng, overlap=rng.random() < overlap_share, admission_year=112)
+        for i in range(count)
+    ]
+    return policies, raw
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -42,16 +56,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        policies = load_policy_dir(policy_folder(Path(tmp) / "ntut"))
-    rng = random.Random(args.seed)
-    standards, catalog = load_standards(), load_catalog()
-    raw = [
-        make_student(
-            i, policies, standards, catalog, rng, overlap=rng.random() < args.overlap_share, admission_year=112
-        )
-        for i in range(args.students)
-    ]
+    policies, raw = bench_cohort(args.students, seed=args.seed, overlap_share=args.overlap_share)
     started = time.perf_counter()
     students = [student_from_dict(data) for data in raw]
     load_seconds = time.perf_counter() - started
