@@ -20,7 +20,17 @@ def number(value: Decimal | int | None) -> int | float | None:
         return None
     if isinstance(value, int):
         return value
-    return int(value) if value == value.to_integral_value() else float(value)
+    found = _NUMBERS.get(value)
+    if found is None:
+        # Equal Decimals give the same number whatever their exponent (3 and 3.0: 3), so values are remembered.
+        if len(_NUMBERS) >= _NUMBERS_KEPT:
+            _NUMBERS.clear()
+        found = _NUMBERS[value] = int(value) if value == value.to_integral_value() else float(value)
+    return found
+
+
+_NUMBERS: dict[Decimal, int | float] = {}
+_NUMBERS_KEPT = 4096
 
 
 @lru_cache(maxsize=4096, typed=True)
