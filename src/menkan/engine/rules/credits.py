@@ -35,7 +35,8 @@ def to_decimal(value: float) -> Decimal:
         if len(_DECIMALS) >= _DECIMALS_KEPT:
             _DECIMALS.clear()
         exact = Decimal(repr(round(value, 4))).quantize(_PLACES)
-        exact = _DECIMALS[value] = exact.to_integral_value() if exact == exact.to_integral_value() else exact.normalize()
+        exact = exact.to_integral_value() if exact == exact.to_integral_value() else exact.normalize()
+        _DECIMALS[value] = exact
     return exact
 
 
