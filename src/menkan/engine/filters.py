@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from menkan.engine.policy.models import Applicability, Filter
 from menkan.engine.records import CourseRecord, Student
@@ -138,7 +139,7 @@ class Columns:
             if name == "summer":
                 values = [course.term.is_summer for course in self.courses]
             else:
-                values = [getattr(course, name) for course in self.courses]
+                values = list(map(attrgetter(name), self.courses))
             self._cache[name] = values
         return values
 

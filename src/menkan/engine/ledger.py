@@ -57,12 +57,19 @@ _SPACES = re.compile(r"\s+")
 
 # Credits take few distinct values; a cached conversion is cheaper than Decimal -> float every time.
 credit_weight = lru_cache(maxsize=4096)(float)
+# The same conversion for the ledger's loop, as a plain dict (a lookup is cheaper than the cached call).
+_WEIGHTS: dict[Decimal, float] = {}
+_WEIGHTS_KEPT = 4096
+_PASSED, _PENDING_OUTCOME = Outcome.PASSED, Outcome.PENDING
 
 
 @lru_cache(maxsize=65536)
 def normalize_title(title: str) -> str:
     """Titles compare after width folding (（一） == (一)) and with spaces removed."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", title)).lower()
+
+
+_NODES_KEPT = 65536
 
 
 class SlotLookup(NamedTuple):
@@ -79,6 +86,7 @@ class CourseIdentity:
         self.same_title = identity.same_title
         self._canonical: dict[str, str] = {}
         self._memo: dict[tuple[int, str], tuple[object, object]] = {}
+        self._nodes: dict[str, str] = {}  # code -> "c:" + canonical code (see `keys`)
         for group in identity.equivalents:
             head = min(group)
             for code in group:
@@ -94,8 +102,10 @@ class CourseIdentity:
         The same (or an equivalent) code is the same course; with `same_title`, so is the same title, and
         the relation chains (code X as 微積分, then X renamed 微積分(一), then code Y as 微積分(一): one course).
         """
-        canonical = self._canonical
-        code_nodes = ["c:" + canonical.get(course.code, course.code) for course in courses]
+        nodes = self._nodes
+        if len(nodes) > _NODES_KEPT:
+            nodes.clear()
+        code_nodes = [nodes.get(course.code) or self._node(course.code) for course in courses]
         if not self.same_title:
             return code_nodes
         # Union-find over code nodes only: a title joins every code it appears with to the first such
@@ -121,6 +131,11 @@ class CourseIdentity:
         if not parent:
             return code_nodes
         return [find(node) for node in code_nodes]
+
+    def _node(self, code: str) -> str:
+        """The union-find node of a code (its canonical code), remembered: codes repeat across students."""
+        node = self._nodes[code] = "c:" + self._canonical.get(code, code)
+        return node
 
     def canonical(self, code: str) -> str:
         return self._canonical.get(code, code)
@@ -312,6 +327,10 @@ def build_ledger(
     entries: list[Entry] = []
     later: list[CourseRecord] = []
     problems: list[InputProblem] = []
+    weights = _WEIGHTS
+    if len(weights) > _WEIGHTS_KEPT:
+        weights.clear()
+    passed, pending = _PASSED, _PENDING_OUTCOME  # an enum member looked up on its class is slow (3.11)
     # Entries are built with tuple.__new__: the same NamedTuple, without the generated __new__'s call cost.
     new_entry = tuple.__new__
     for index in order:
@@ -326,10 +345,19 @@ def build_ledger(
             continue
         key = identity_keys[index]
         outcome = reading.outcome
-        is_repeatable = repeatable is not None and bool(repeatable(course))
-        repeated = key in passed_keys and not is_repeatable and outcome in (Outcome.PASSED, Outcome.PENDING)
-        if outcome is Outcome.PASSED and not is_repeatable:
-            passed_keys.add(key)
+        # A repeat: a pass or a course in progress after a pass of the same course (unless repeatable).
+        if outcome is passed:
+            if repeatable is not None and repeatable(course):
+                repeated = False
+            else:
+                repeated = key in passed_keys
+                passed_keys.add(key)
+        else:
+            repeated = outcome is pending and key in passed_keys and not (repeatable is not None and repeatable(course))
+        credits = course.credits
+        weight = weights.get(credits)
+        if weight is None:
+            weight = weights[credits] = float(credits)
         entries.append(
             new_entry(
                 Entry,
@@ -343,11 +371,11 @@ def build_ledger(
                     reading.score,
                     reading.points,
                     rank in leave_ranks,
-                    outcome is Outcome.PASSED and not repeated,
-                    outcome is Outcome.PENDING and not repeated,
+                    outcome is passed and not repeated,
+                    outcome is pending and not repeated,
                     "repeated" if repeated else _REASONS.get(outcome),
                     f"{course.code}@{course.term.text}",
-                    credit_weight(course.credits),
+                    weight,
                 ),
             )
         )

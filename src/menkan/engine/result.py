@@ -20,7 +20,17 @@ def number(value: Decimal | int | None) -> int | float | None:
         return None
     if isinstance(value, int):
         return value
-    return int(value) if value == value.to_integral_value() else float(value)
+    found = _NUMBERS.get(value)
+    if found is None:
+        # Equal Decimals give the same number whatever their exponent (3 and 3.0: 3), so values are remembered.
+        if len(_NUMBERS) >= _NUMBERS_KEPT:
+            _NUMBERS.clear()
+        found = _NUMBERS[value] = int(value) if value == value.to_integral_value() else float(value)
+    return found
+
+
+_NUMBERS: dict[Decimal, int | float] = {}
+_NUMBERS_KEPT = 4096
 
 
 @lru_cache(maxsize=4096, typed=True)
@@ -46,14 +56,24 @@ class Applied(NamedTuple):
     pending: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind, "ref": self.ref, "amount": number(self.amount)}
-        if self.title is not None:
-            data["title"] = self.title
-        if self.term is not None:
-            data["term"] = str(self.term)
-        if self.pending:
+        return _applied_dicts([self])[0]
+
+
+def _applied_dicts(items: list[Applied]) -> list[dict[str, Any]]:
+    """`Applied.as_dict` of each item: one loop (a result lists a hundred of them), numbers looked up directly."""
+    numbers = _NUMBERS
+    found = []
+    for kind, ref, amount, title, term, pending in items:
+        value = numbers.get(amount)
+        data: dict[str, Any] = {"kind": kind, "ref": ref, "amount": number(amount) if value is None else value}
+        if title is not None:
+            data["title"] = title
+        if term is not None:
+            data["term"] = term.text  # what str(term) gives, without the call
+        if pending:
             data["pending"] = True
-        return data
+        found.append(data)
+    return found
 
 
 class NotApplied(NamedTuple):
@@ -121,7 +141,7 @@ class RequirementResult:
             "required": number(self.required),
             "earned": number(self.earned),
             "display": self.display,
-            "applied": [item.as_dict() for item in self.applied],
+            "applied": _applied_dicts(self.applied),
             "not_applied": [item.as_dict() for item in self.not_applied],
             "missing": self.missing,
             "cites": self.cites,

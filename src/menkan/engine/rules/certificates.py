@@ -12,11 +12,14 @@ from menkan.engine.result import Applied, NotApplied, RequirementResult, Status
 
 def evaluate(ctx: Context, node: Certificates, full_id: str) -> RequirementResult:
     node = ctx.resolve(node)
-    listed = set(node.codes_by_department.get(ctx.student.department, node.codes))
+    department = ctx.student.department
+    # The list for the department, and sorted for `details`: the profile's, derived once (it holds the department).
+    listed, in_order = ctx.shared.memo(node, "listed", lambda: _listed(node, department), full_id)
     applied: list[Applied] = []
     not_applied: list[NotApplied] = []
     seen: set[str] = set()
-    for certificate in sorted(ctx.student.certificates, key=lambda c: (c.term, c.code)):
+    certificates = ctx.student.certificates
+    for certificate in sorted(certificates, key=lambda c: (c.term, c.code)) if certificates else ():
         if certificate.term > ctx.as_of:
             continue
         if certificate.code not in listed:
@@ -44,5 +47,10 @@ def evaluate(ctx: Context, node: Certificates, full_id: str) -> RequirementResul
         not_applied=not_applied,
         missing=short(required - earned, "certificates") if status != "met" else text("", ""),
         advisory=node.advisory,
-        details={"list": sorted(listed)} if status != "met" else {},
+        details={"list": list(in_order)} if status != "met" else {},
     )
+
+
+def _listed(node: Certificates, department: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    listed = frozenset(node.codes_by_department.get(department, node.codes))
+    return listed, tuple(sorted(listed))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 from menkan.engine.allocation import Bucket, Item, Settlement, allocate
 from menkan.engine.context import Context
@@ -24,11 +23,21 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 
 
-@lru_cache(maxsize=4096)
+# The solver's floats take few values: their exact amounts, remembered (a dict lookup where it is hot).
+_DECIMALS: dict[float, Decimal] = {}
+_DECIMALS_KEPT = 4096
+
+
 def to_decimal(value: float) -> Decimal:
     """Back from the solver's floats to exact amounts (credits are multiples of 0.5 or so; 4 places is plenty)."""
-    exact = Decimal(repr(round(value, 4))).quantize(_PLACES)
-    return exact.to_integral_value() if exact == exact.to_integral_value() else exact.normalize()
+    exact = _DECIMALS.get(value)
+    if exact is None:
+        if len(_DECIMALS) >= _DECIMALS_KEPT:
+            _DECIMALS.clear()
+        exact = Decimal(repr(round(value, 4))).quantize(_PLACES)
+        exact = exact.to_integral_value() if exact == exact.to_integral_value() else exact.normalize()
+        _DECIMALS[value] = exact
+    return exact
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +311,7 @@ def _explain(
     applied: list[Applied] = []
     not_applied: list[NotApplied] = []
     pending_amount = _ZERO
+    decimals = _DECIMALS
     for j in selected:
         entry = entries[j]
         course = entry.course
@@ -316,7 +326,7 @@ def _explain(
             continue
         assigned = assignment[k]
         if assigned == b:
-            amount = to_decimal(counted[k])
+            amount = decimals.get(counted[k]) or to_decimal(counted[k])
             if amount:  # counted amounts are never negative
                 applied.append(_new(Applied, ("course", entry.ref, amount, course.title, course.term, False)))
             if k in cuts:
