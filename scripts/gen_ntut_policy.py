@@ -771,6 +771,20 @@ def institution_file(
             d.code: [Flow(code=code, title=title) for code, title in sorted(d.professional.items())]
             for d in departments
         },
+        # Course-selection maxima and the regular study period (forecasts and study plans). The shipped regulation
+        # texts state neither for NTUT: the common 25-credit semester / 12-credit summer maxima of the 選課辦法, and the
+        # University Act's bachelor period (大學法 第28條: four years, extendable by up to two), for the registrar to
+        # confirm. Semesters on leave do not count (menkan.engine.study).
+        "study_load": {
+            "semester_max": 25,
+            "summer_max": 12,
+            "cites": "NTUT 學生選課辦法 (not in the shipped texts; to confirm)",
+            "period": {
+                "years": 4,
+                "extension_years": 2,
+                "cites": "大學法 第28條 (NTUT 學則 not in the shipped texts; to confirm)",
+            },
+        },
         # Micro-program certificates are applied for in weeks 13-18 of a semester (學期第13週-第18週) and reviewed
         # in four steps (證書審核: 微學程聯絡人 → 微學程負責人 → 學生所屬系/班承辦人 → 學生所屬系/班主管).
         "workflows": {

@@ -104,13 +104,20 @@ def test_courses_of_a_student(world: World) -> None:
 
 
 def test_someone_elses_student_is_answered_as_an_unknown_one_404_as_json(world: World) -> None:
-    client = session_client(world, "student")
+    """Staff are told a student they may not see is unknown (404); a student, who may see nobody else, is refused
+    (403) whatever the id: neither answer says which ids exist."""
+    client = session_client(world, "mentor")
     missing = client.get("/api/v1/students/ntut/B000000000")
     assert missing.status_code == 404
     assert missing["Content-Type"].startswith("application/json")
     refused = client.get(student_url(world.other))
     assert (refused.status_code, refused.json()) == (missing.status_code, missing.json()) == (404, NO_SUCH_STUDENT)
     assert client.get("/api/v1/students/nowhere/B112340001").status_code == 404
+    student = session_client(world, "student")
+    missing, refused = student.get("/api/v1/students/ntut/B000000000"), student.get(student_url(world.other))
+    assert missing["Content-Type"].startswith("application/json")
+    assert (refused.status_code, refused.json()) == (missing.status_code, missing.json())
+    assert refused.status_code == 403
 
 
 def test_unauthenticated_is_401_as_json(world: World) -> None:

@@ -38,7 +38,12 @@ REDIS = ("127.0.0.1", 6379)
 def production_env(var: Path, **changes: str | None) -> dict[str, str]:
     """What a site's service would have: the production settings and the variables they require (no broker: this
     process's tests need none)."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("MENKAN_", "CELERY_"))}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        # the suite's own settings, and the async switch the browser tests set in this process, are not a site's
+        if not name.startswith(("MENKAN_", "CELERY_")) and name != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="menkan.web.settings_production",
         MENKAN_VAR=str(var),

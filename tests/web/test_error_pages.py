@@ -72,8 +72,18 @@ def test_the_404_in_english_for_an_english_reader(world: World) -> None:
     assert "Go to your home page" in body and "找不到" not in body
 
 
-def test_another_students_page_is_the_404_saying_it_may_not_be_theirs(world: World) -> None:
+def test_another_students_page_is_the_portals_403_the_same_as_for_an_unknown_id(world: World) -> None:
     response = client(world, "student").get(f"/students/ntut/{world.other.student_id}/")
+    body = response.content.decode()
+    assert response.status_code == 403
+    in_layout(body)
+    assert "您無權開啟這個頁面" in body
+    unknown = client(world, "student").get("/students/ntut/B000000000/")
+    assert (unknown.status_code, unknown.content.decode()) == (403, body)  # nobody learns which ids exist
+
+
+def test_a_student_the_staff_may_not_see_is_the_404_saying_it_may_not_be_theirs(world: World) -> None:
+    response = client(world, "mentor").get(f"/students/ntut/{world.other.student_id}/")
     body = response.content.decode()
     assert response.status_code == 404
     in_layout(body)

@@ -248,7 +248,7 @@ def test_the_term_selector_lists_the_terms_the_student_has_enrolments_in(fees_wo
 def test_a_student_sees_their_own_fee_page_and_not_another_students(fees_world: FeeWorld) -> None:
     client = fees_world.client("student")
     assert client.get(fee_url(fees_world.students["crossing"])).status_code == 200
-    assert client.get(fee_url(fees_world.students["below"])).status_code == 404  # as for an unknown id
+    assert client.get(fee_url(fees_world.students["below"])).status_code == 403  # a student may see nobody else
     assert fees_world.client("nycu-registrar").get(fee_url(fees_world.students["below"])).status_code == 404
     assert fees_world.client("mentor").get(fee_url(fees_world.students["below"])).status_code == 404
     assert Client().get(fee_url(fees_world.students["below"])).status_code == 302  # to the login page

@@ -57,6 +57,7 @@ SEES = {
     "foreign": {"foreign-registrar"},
 }
 STUDENTS = tuple(SEES)
+STUDENT_ROLES = {"student", "other-student"}
 INSTITUTION_OF = {"own": "ntut", "other": "ntut", "foreign": "nycu"}
 REGISTRAR_OF = {"ntut": {"registrar"}, "nycu": {"foreign-registrar"}}
 # Imports, per kind: the registrar everything of their institution; unit staff only the items their unit owns, and
@@ -208,8 +209,11 @@ def _signed_in(ctx: Ctx) -> bool:
 
 def _hidden_student_refusal(ctx: Ctx, target: str) -> int | None:
     """A student the role may not see is answered as one that does not exist (404, see
-    test_a_hidden_student_is_answered_as_a_missing_one); one it sees but may not act for is refused (403)."""
-    return None if ctx.role in SEES[target] else 404
+    test_a_hidden_student_is_answered_as_a_missing_one), except to a student, who may see nobody else and is
+    refused (403) whatever the id; one the role sees but may not act for is refused (403)."""
+    if ctx.role in SEES[target]:
+        return None
+    return 403 if ctx.role in STUDENT_ROLES else 404
 
 
 def _student_cases(ok: int, body: Callable[[Ctx, str], Any] | None = None) -> Callable[[Ctx], list[Case]]:
@@ -1160,7 +1164,13 @@ def _mc_student_cases(ctx: Ctx) -> list[Case]:
     nkust = _mc_objects(ctx)["student"]
     return [
         *_student_cases(200)(ctx),
-        Case("nkust", {"institution": "nkust", "student_id": nkust.student_id}, False, 200, refused=404),
+        Case(
+            "nkust",
+            {"institution": "nkust", "student_id": nkust.student_id},
+            False,
+            200,
+            refused=403 if ctx.role in STUDENT_ROLES else 404,
+        ),
     ]
 
 
@@ -1781,6 +1791,7 @@ def test_a_hidden_student_is_answered_as_a_missing_one(world: World, role: str, 
     client.force_login(world.users[role])
     student = {"own": world.own, "other": world.other}[hidden]
     assert role not in SEES[hidden]
+    expected = 403 if role in STUDENT_ROLES else 404  # a student may see nobody else: refused whatever the id
     failures = []
     for kind, method, name in _student_addressed_routes():
         code = student.institution.code
@@ -1788,6 +1799,6 @@ def test_a_hidden_student_is_answered_as_a_missing_one(world: World, role: str, 
         missing = _probe(client, kind, method, _student_url(kind, name, code, MISSING_ID))
         if seen != missing:
             failures.append(f"{method} {name}: hidden {seen[:2]} {seen[2][:120]!r} ≠ missing {missing[:2]}")
-        elif seen[0] not in (404, 405) and not (kind == "api" and method == "PUT"):
-            failures.append(f"{method} {name}: {seen[0]} for hidden and missing alike, expected 404")
+        elif seen[0] not in (expected, 405) and not (kind == "api" and method == "PUT"):
+            failures.append(f"{method} {name}: {seen[0]} for hidden and missing alike, expected {expected}")
     assert not failures, "\n".join(failures)

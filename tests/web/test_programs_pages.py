@@ -64,7 +64,7 @@ def test_the_progress_page_offers_registration_to_the_student_only(programs: Wor
     assert "engine-time" in page
     staff_page = programs.client("department-officer").get(url).content.decode()
     assert 'data-program="AVM"' in staff_page and 'name="program" value="AVM"' not in staff_page
-    assert programs.client("other-student").get(url).status_code == 404  # as for an unknown id
+    assert programs.client("other-student").get(url).status_code == 403  # a student may see nobody else
 
 
 def test_the_demo_leaves_an_avm_application_at_the_contacts_step_and_runs_twice(programs: World) -> None:

@@ -41,8 +41,9 @@ def test_anonymous_visitor_is_sent_to_login(world: World) -> None:
 )
 def test_each_role_sees_only_the_students_it_may(world: World, role: str, sees_own: bool, sees_other: bool) -> None:
     client = world.client(role)
-    assert client.get(home_url(world.own)).status_code == (200 if sees_own else 404)  # as for an unknown id
-    assert client.get(home_url(world.other)).status_code == (200 if sees_other else 404)
+    refused = 403 if role in ("student", "other-student") else 404  # a student may see nobody else; staff: as unknown
+    assert client.get(home_url(world.own)).status_code == (200 if sees_own else refused)
+    assert client.get(home_url(world.other)).status_code == (200 if sees_other else refused)
     listing = client.get("/students/").content.decode()
     assert (world.own.student_id in listing) is sees_own
     assert (world.other.student_id in listing) is sees_other

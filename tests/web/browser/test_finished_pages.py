@@ -60,15 +60,25 @@ def test_a_student_sees_the_portals_error_pages_in_chinese(live_server: Any, liv
     assert page.locator("#error-actions a", has_text="回到首頁").count() == 1
     assert_clean(page, watch, "error-403-zh")
 
-    # Another student's page is answered as not found (nobody learns which ids exist), saying so in the same layout.
+    # A classmate's page: the portal's 403 page in Chinese, the same for an id no student has (a student may see
+    # nobody else, so the refusal tells nothing about which ids exist).
     response = watch.visit(f"{live_server.url}/students/ntut/{live_world.other.student_id}/")
-    assert response.status == 404
-    assert page.inner_text("#error-page h1") == "找不到這個頁面"
-    assert "沒有權限查看" in page.inner_text("#error-page")
-    assert "Not Found" not in page.content()
-    assert_clean(page, watch, "error-404-zh")
+    assert response.status == 403
+    assert page.inner_text("#error-page h1") == "您無權開啟這個頁面"
+    assert "Forbidden" not in page.content()
+    classmate = page.inner_text("#error-page")
+    assert_clean(page, watch, "error-403-classmate-zh")
+    response = watch.visit(f"{live_server.url}/students/ntut/B000000000/")
+    assert response.status == 403 and page.inner_text("#error-page") == classmate
     page.click("#error-actions a")  # 回到首頁: back to their own requirements
     page.wait_for_selector("#requirements")
+
+    # A page that does not exist: the portal's 404 page in the same layout.
+    response = watch.visit(f"{live_server.url}/no-such-page/")
+    assert response.status == 404
+    assert page.inner_text("#error-page h1") == "找不到這個頁面"
+    assert "Not Found" not in page.content()
+    assert_clean(page, watch, "error-404-zh")
 
 
 def test_the_cross_domain_condition_shows_its_alternative_and_the_rest_not_needed(

@@ -57,9 +57,18 @@ class StudentNotFound(Http404):
         super().__init__("no such student")
 
 
+class StudentsOwnOnly(PermissionDenied):
+    """A student addressed another student's page: refused (403) whether or not that student exists, since a
+    student may only ever see their own, so the answer tells nothing about which ids exist."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext("Students see their own records only."))
+
+
 def student_get_for(user: User, institution: str, student_id: str) -> Student:
-    """One student, if `user` may see them; StudentNotFound (404) both when there is no such student and when
-    there is one `user` may not see. Every page and endpoint addressed by a student id looks the student up here."""
+    """One student, if `user` may see them. Otherwise StudentsOwnOnly (403) when `user` is a student (they may
+    see no one else), and StudentNotFound (404) for the staff, both when there is no such student and when there
+    is one `user` may not see. Every page and endpoint addressed by a student id looks the student up here."""
     student = (
         students_visible_to(user)
         .select_related("institution", "department", "school_class")
@@ -67,6 +76,8 @@ def student_get_for(user: User, institution: str, student_id: str) -> Student:
         .first()
     )
     if student is None:
+        if student_of(user) is not None:
+            raise StudentsOwnOnly
         raise StudentNotFound
     return student
 

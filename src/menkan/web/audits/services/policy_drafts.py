@@ -32,7 +32,9 @@ from menkan.web.records.api import Student as StoredStudent
 
 log = logging.getLogger("menkan.audits")
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the policy files of one institution, all together (NTUT's are 0.4 MB)
+MAX_UPLOAD_BYTES = (
+    20 * 1024 * 1024
+)  # the policy files of one institution, all together (the largest shipped folder is 0.4 MB)
 POLICY_SUFFIXES = (".yaml", ".yml")
 CHUNK = 500  # students read from the database at a time
 PROGRESS_EVERY = 200  # students between two progress writes
@@ -67,7 +69,7 @@ def _zip_members(name: str, upload: IO[bytes]) -> dict[str, str]:
                 raise PolicyFilesRefused(
                     [_("%(name)s: %(path)s is outside the folder.") % {"name": name, "path": path}]
                 )
-        # the folder a registrar zips is usually inside the archive (ntut/institution.yaml): its files count from it
+        # the folder a registrar zips is usually inside the archive (<code>/institution.yaml): its files count from it
         roots = {path.parent for path in paths.values() if path.name == INSTITUTION_FILE}
         root = min(roots, key=lambda p: len(p.parts)) if roots else PurePosixPath(".")
         found = {}
