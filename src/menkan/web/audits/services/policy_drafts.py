@@ -32,9 +32,7 @@ from menkan.web.records.api import Student as StoredStudent
 
 log = logging.getLogger("menkan.audits")
 
-MAX_UPLOAD_BYTES = (
-    20 * 1024 * 1024
-)  # the policy files of one institution, all together (the largest shipped folder is 0.4 MB)
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # one institution's policy files, all together (shipped: 0.4 MB at most)
 POLICY_SUFFIXES = (".yaml", ".yml")
 CHUNK = 500  # students read from the database at a time
 PROGRESS_EVERY = 200  # students between two progress writes
