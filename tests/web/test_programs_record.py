@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from menkan.web.audits.models import AuditResult
 from menkan.web.programs import services
@@ -162,7 +162,7 @@ def test_an_exception_recorded_by_the_program_contact_lets_the_student_register_
     entry = own.standing["programs"][0]
     assert entry["exception"]["reason"] == "轉系生，系主任同意"
     assert entry["exception"]["approved_by"] == "program-contact"
-    assert entry["exception"]["approved_on"] == granted.granted_at.date().isoformat()
+    assert entry["exception"]["approved_on"] == timezone.localdate(granted.granted_at).isoformat()
     granted.refresh_from_db()
     assert granted.used_term == "114-1"
     registration = audit_registration(own, "114-1")

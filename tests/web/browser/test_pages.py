@@ -60,4 +60,4 @@ def test_student_cannot_open_another_students_page(live_server: Any, live_world:
     log_in(page, live_server.url, "student", PASSWORD)
     page.wait_for_selector("#requirements")
     response = page.goto(f"{live_server.url}/students/ntut/{live_world.other.student_id}/")
-    assert response is not None and response.status == 404  # answered as an id that does not exist
+    assert response is not None and response.status == 403  # a student may see nobody else (the same for any id)
