@@ -28,40 +28,50 @@ def _keep_going(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
+def _student_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="one student JSON, or JSONL with one student per line (- : stdin)")
+
+
+def _policies_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+
+
+def _progress_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--progress", action="store_true", help="show progress on stderr even when not a terminal")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="menkan", description="Graduation-requirements audits (門檻).")
     commands = parser.add_subparsers(dest="command", required=True)
 
     audit_parser = commands.add_parser("audit", help="audit students from a JSON or JSONL file")
-    audit_parser.add_argument("file", help="one student JSON, or JSONL with one student per line (- : stdin)")
+    _student_file(audit_parser)
     audit_parser.add_argument("--as-of", help="audit as of this term (e.g. 114-1); default: the latest in the records")
     audit_parser.add_argument("--format", choices=["text", "json"], default="text")
     audit_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
-    audit_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
-    audit_parser.add_argument(
-        "--progress", action="store_true", help="show progress on stderr even when not a terminal"
-    )
+    _policies_option(audit_parser)
+    _progress_option(audit_parser)
     _keep_going(audit_parser, "audit")
     audit_parser.set_defaults(handler=command_audit)
 
     fees_parser = commands.add_parser("fees", help="credit-fee statements of students for one term")
-    fees_parser.add_argument("file", help="one student JSON, or JSONL with one student per line (- : stdin)")
+    _student_file(fees_parser)
     fees_parser.add_argument("--term", required=True, help="the term billed (e.g. 114-1)")
     fees_parser.add_argument("--format", choices=["text", "json"], default="text")
     fees_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both")
-    fees_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    _policies_option(fees_parser)
     _keep_going(fees_parser, "bill")
     fees_parser.set_defaults(handler=command_fees)
 
     forecast_parser = commands.add_parser(
         "forecast", help="who can still finish in the study period: on-track, at-risk, cannot-finish, with reasons"
     )
-    forecast_parser.add_argument("file", help="one student JSON, or JSONL with one student per line (- : stdin)")
+    _student_file(forecast_parser)
     forecast_parser.add_argument("--as-of", required=True, help="the term of the forecast (e.g. 114-1)")
     forecast_parser.add_argument("--today", help="the day deadlines are judged on (YYYY-MM-DD; default: today)")
     forecast_parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
     forecast_parser.add_argument("--lang", choices=["zh-TW", "en", "both"], default="both", help="text output")
-    forecast_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    _policies_option(forecast_parser)
     _keep_going(forecast_parser, "forecast")
     forecast_parser.set_defaults(handler=command_forecast)
 
@@ -90,9 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     impact_parser.add_argument("--format", choices=["text", "json", "csv", "xlsx"], default="text")
     impact_parser.add_argument("--output", "-o", help="write to this file instead of standard output")
     impact_parser.add_argument("--policies", help="the current policy folder instead of the shipped policies")
-    impact_parser.add_argument(
-        "--progress", action="store_true", help="show progress on stderr even when not a terminal"
-    )
+    _progress_option(impact_parser)
     _keep_going(impact_parser, "compare")
     impact_parser.set_defaults(handler=command_policy_impact)
     schema_parser = policy_commands.add_parser("schema", help="print the JSON Schema of the policy language")
@@ -113,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     rates_parser.add_argument("--format", choices=["text", "json", "csv", "xlsx"], default="text")
     rates_parser.add_argument("--lang", choices=["zh-TW", "en"], default="zh-TW", help="labels of text and xlsx")
     rates_parser.add_argument("--output", "-o", help="write to this file instead of standard output")
-    rates_parser.add_argument("--policies", help="a policy folder to use instead of the shipped policies")
+    _policies_option(rates_parser)
     _keep_going(rates_parser, "report on")
     rates_parser.set_defaults(handler=command_report_pass_rates)
 
