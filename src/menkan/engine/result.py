@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -198,6 +199,14 @@ class AuditResult:
             if found is not None:
                 return found
         return None
+
+    def walk(self) -> Iterator[tuple[RequirementResult, int]]:
+        """Every node of the result tree with its depth (0 for a policy's top requirement), parents first."""
+        stack = [(requirement, 0) for requirement in reversed(self.requirements)]
+        while stack:
+            node, depth = stack.pop()
+            yield node, depth
+            stack.extend((child, depth + 1) for child in reversed(node.children))
 
     def as_dict(self) -> dict[str, Any]:
         data = {

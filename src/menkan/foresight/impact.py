@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from menkan.engine import AuditResult, InputError, RequirementResult, Runtime, Student, Term, fmt
+from menkan.engine import AuditResult, InputError, Runtime, Student, Term, fmt
 
 IMPACT_SCHEMA = "menkan.impact/1"
 ABSENT = "absent"  # the status of a requirement (or an audit) on the side that does not have it
@@ -104,13 +104,7 @@ class Failure:
 
 def _outcomes(result: AuditResult) -> dict[str, Outcome]:
     """Every node of the result tree by its full id (ids are unique within an audit)."""
-    found: dict[str, Outcome] = {}
-    stack: list[RequirementResult] = list(reversed(result.requirements))
-    while stack:
-        node = stack.pop()
-        found[node.id] = Outcome(node.status, node.unit, node.earned, node.required)
-        stack.extend(reversed(node.children))
-    return found
+    return {node.id: Outcome(node.status, node.unit, node.earned, node.required) for node, _ in result.walk()}
 
 
 def _differs(old: Outcome, new: Outcome) -> bool:

@@ -269,7 +269,7 @@ class PlanReview:
         met after that term."""
         if self.baseline is None:
             return
-        for requirement, depth in _walk(self.baseline.requirements):
+        for requirement, depth in self.baseline.walk():
             cells: list[tuple[str, bool]] = []
             for outcome in self.terms:
                 node = outcome.result.find(requirement.id)
@@ -277,15 +277,9 @@ class PlanReview:
             yield requirement, depth, cells
 
 
-def _walk(nodes: Sequence[RequirementResult], depth: int = 0) -> Iterator[tuple[RequirementResult, int]]:
-    for node in nodes:
-        yield node, depth
-        yield from _walk(node.children, depth + 1)
-
-
 def would_be_met(result: AuditResult) -> frozenset[str]:
     """The requirement ids met, or met once the courses in progress pass."""
-    return frozenset(node.id for node, _ in _walk(result.requirements) if node.status in WOULD_BE_MET)
+    return frozenset(node.id for node, _ in result.walk() if node.status in WOULD_BE_MET)
 
 
 def plan_review(runtime: Runtime, student: Student, plan: Plan, catalog: Catalog | None, current: Term) -> PlanReview:
@@ -463,7 +457,7 @@ def _audit(
         maximum = term_credit_max(institution, student, term)
         result = runtime.audit(_with_planned(student, taken), as_of=term)
         now = would_be_met(result)
-        newly = [node.id for node, _ in _walk(result.requirements) if node.id in now and node.id not in met]
+        newly = [node.id for node, _ in result.walk() if node.id in now and node.id not in met]
         outcome = TermOutcome(term, mine, credits, maximum, result, now, newly)
         if outcome.over:
             load = institution.study_load
@@ -483,7 +477,7 @@ def _audit(
         review.terms.append(outcome)
         met = now
     if review.terms:
-        counted = {item.ref for node, _ in _walk(review.terms[-1].result.requirements) for item in node.applied}
+        counted = {item.ref for node, _ in review.terms[-1].result.walk() for item in node.applied}
         for (index, position), record in records:
             if f"{record.course.code}@{record.term}" not in counted:
                 where = ("terms", index, "courses", position)
