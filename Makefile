@@ -84,6 +84,8 @@ bench: $(STAMP)
 	@# end to end in the database (read, audit, store) on SQLite and PostgreSQL, in one process, through Redis
 	@# with two Celery workers, and incrementally (1 % changed); PostgreSQL and Redis parts need those servers.
 	$(BIN)/python bench/targets.py --students 30000 --workers 2 $(if $(BENCH_PG_DATABASE),--pg-database $(BENCH_PG_DATABASE))
+	@# The policy impact preview of the portal over 20,000 stored students (issue #14), on SQLite.
+	$(BIN)/python bench/impact_bench.py --database sqlite --students 20000
 
 policy-docs: $(STAMP)
 	$(BIN)/python scripts/policy_docs.py > docs/policies.md
