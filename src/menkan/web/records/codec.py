@@ -360,12 +360,14 @@ def _driver_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class EngineInput:
-    """One student of a batch, ready for validation: who they are and their engine document."""
+    """One student of a batch, ready for validation: who they are, their engine document and its revision (read
+    with the student's row, before their records: a record changed meanwhile bumps it past this value)."""
 
     pk: int
     student_id: str
     institution_id: int
     document: dict[str, Any]
+    revision: int = 0
 
     def record(self) -> EngineStudent:
         """The validated engine record (InputError, located, if the stored record is not valid)."""
@@ -379,7 +381,9 @@ def engine_inputs(pks: Iterable[int]) -> list[EngineInput]:
     if not ids:
         return []
     terms, numbers = _TERMS, _NUMBERS
-    students = _raw_rows(Student.objects.order_by("pk").values_list("pk", "institution_id", *STUDENT_COLUMNS), ids)
+    # the students first: their revision is as old as the records read after it, or older (never newer)
+    student_columns = ("pk", "institution_id", "revision", *STUDENT_COLUMNS)
+    students = _raw_rows(Student.objects.order_by("pk").values_list(*student_columns), ids)
     courses_query = CourseRecord.objects.annotate(
         credits_float=Cast("credits", FloatField()), tags_text=Cast("tags", TextField())
     )
@@ -432,7 +436,7 @@ def engine_inputs(pks: Iterable[int]) -> list[EngineInput]:
         ]
     exceptions = approved_exceptions(ids)
     inputs = []
-    for pk, institution_id, student_id, institution, department, *rest in students:
+    for pk, institution_id, revision, student_id, institution, department, *rest in students:
         division, degree, admission_term, admitted_into_year, name, class_code, flags, standing = rest
         document = student_head(
             student_id,
@@ -452,7 +456,7 @@ def engine_inputs(pks: Iterable[int]) -> list[EngineInput]:
         document["certificates"] = certificates.get(pk, [])
         if pk in exceptions:
             document["exceptions"] = exceptions[pk]
-        inputs.append(EngineInput(pk, student_id, institution_id, document))
+        inputs.append(EngineInput(pk, student_id, institution_id, document, revision))
     return inputs
 
 

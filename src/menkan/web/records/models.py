@@ -81,7 +81,13 @@ class Student(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="student"
     )
-    history = HistoricalRecords()
+    # Kept by the database, never by the portal: triggers (migration 0003) add one whenever anything of the
+    # student's engine document changes (this row's fields, course, activity and certificate rows, approved
+    # exceptions and their decider's name, the department's, class's or institution's code), however it was
+    # written: ORM, QuerySet.update(), bulk_create, raw SQL. A value saved from a stale instance is ignored.
+    # Batch audits compare it (with the policy and term) to the key stored with the audit: `audit_store.input_hash`.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["revision"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["institution", "student_id"], name="unique_student")]
