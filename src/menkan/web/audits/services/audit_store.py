@@ -7,15 +7,17 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.postgresql.psycopg_any import is_psycopg3
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from menkan import __version__
@@ -76,27 +78,53 @@ def compact_json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-# What an audit depends on, hashed: the student's engine document as read from the database (the record, and
-# the approved exceptions with their decisions: a revoked one leaves the document), the policy version (pk and
-# the checksum of its files), the institution's current term (the audit is made "as of" a term bounded by it,
-# and a page re-audits a result made in another term), and menkan's version (a new engine may audit otherwise).
-# The document is hashed by its repr: built by the same code from the same rows it is the same text, and it
-# costs a tenth of JSON with a fallback for the Term objects it holds.
-_INPUT_HASH_SCHEMA = "menkan.audit-input/1"
+# What an audit depends on, as a key kept with the stored result: the student's revision (`Student.revision`,
+# which database triggers bump whenever anything of the student's engine document changes: the record, the
+# approved exceptions with their decisions, the codes and names it shows; see records migration 0003), the policy
+# version (pk and the checksum of its files), the institution's current term (the audit is made "as of" a term
+# bounded by it, and a page re-audits a result made in another term), the site's time zone (an exception's
+# `approved_on` is its day there) and menkan's version (a new engine may audit otherwise). A batch finds the
+# unchanged students from their revisions and stored keys alone, in one query, without reading their records.
+_INPUT_HASH_SCHEMA = "menkan.audit-input/2"
 
 
-def input_hash(version: PolicyVersion, current_term: Term, document: Mapping[str, Any]) -> str:
+def _key_prefix(version: PolicyVersion, current_term: Term) -> Any:
+    """The part of the key shared by an institution's students (a hash to copy and finish with a revision)."""
+    shared = f"{_INPUT_HASH_SCHEMA}|{__version__}|{version.pk}|{version.checksum}|{current_term}|{settings.TIME_ZONE}|"
+    return hashlib.sha256(shared.encode())
+
+
+def _key(prefix: Any, revision: int) -> str:
+    digest = prefix.copy()
+    digest.update(str(revision).encode())
+    return str(digest.hexdigest())
+
+
+def input_hash(version: PolicyVersion, current_term: Term, revision: int) -> str:
     """The content hash of an audit's input (see above), kept with the stored result."""
-    digest = hashlib.sha256(
-        f"{_INPUT_HASH_SCHEMA}|{__version__}|{version.pk}|{version.checksum}|{current_term}|".encode()
-    )
-    digest.update(repr(document).encode())
-    return digest.hexdigest()
+    return _key(_key_prefix(version, current_term), revision)
 
 
-def stored_input_hashes(pks: Sequence[int]) -> dict[int, str]:
-    """The input hash of each of these students' stored audits (students without one are left out)."""
-    return dict(AuditResult.objects.filter(student_id__in=list(pks)).values_list("student_id", "input_hash"))
+def _key_prefixes(institution_ids: Iterable[int]) -> dict[int, Any]:
+    """The shared part of the key for each of these institutions that has a current policy."""
+    versions = _current_versions(institution_ids)
+    return {pk: _key_prefix(version, term_current(version.institution)) for pk, version in versions.items()}
+
+
+def students_changed(students: QuerySet[Student]) -> tuple[list[int], list[int]]:
+    """These students (in key order) as (to audit, unchanged): unchanged are those whose stored audit has the key
+    their revision, policy and term give now. One query of (pk, institution, revision, stored key); no records read."""
+    rows = students.order_by("pk").values_list("pk", "institution_id", "revision", "audit__input_hash")
+    found = list(rows)
+    prefixes = _key_prefixes({institution_id for _, institution_id, _, _ in found})
+    todo, unchanged = [], []
+    for pk, institution_id, revision, stored in found:
+        prefix = prefixes.get(institution_id)
+        if stored and prefix is not None and stored == _key(prefix, revision):
+            unchanged.append(pk)
+        else:
+            todo.append(pk)
+    return todo, unchanged
 
 
 def _summary_rows(student_pk: int, result: EngineResult) -> list[tuple[Any, ...]]:
@@ -116,19 +144,21 @@ def _summary_rows(student_pk: int, result: EngineResult) -> list[tuple[Any, ...]
     return rows
 
 
-def students_audit_prepare(pks: Sequence[int], *, unchanged: Mapping[int, str] | None = None) -> AuditedChunk:
+def students_audit_prepare(pks: Sequence[int], *, skip_unchanged: bool = False) -> AuditedChunk:
     """Read these students' records (five queries), validate and audit each against the current policies of
     their institution. A student whose record is invalid or cannot be audited becomes a failure with its
     reason; the others are unaffected. Nothing is written.
 
-    With `unchanged` (student pk → the input hash of their stored audit), a student whose input hashes the
-    same is left as they are (`chunk.unchanged`): neither validated, audited nor stored again."""
+    With `skip_unchanged`, a student whose stored audit has the key of their input now (`students_changed`) is
+    left as they are (`chunk.unchanged`): their records are neither read, validated, audited nor stored again."""
     chunk = AuditedChunk()
     clock = time.perf_counter
     began = clock()
+    if skip_unchanged:
+        pks, chunk.unchanged = students_changed(Student.objects.filter(pk__in=list(pks)))
     inputs = engine_inputs(pks)
     versions = _current_versions(item.institution_id for item in inputs)
-    chunk.found = len(inputs)
+    chunk.found = len(inputs) + len(chunk.unchanged)
     current_terms: dict[int, Term] = {}
     todo = []
     for item in inputs:
@@ -138,10 +168,7 @@ def students_audit_prepare(pks: Sequence[int], *, unchanged: Mapping[int, str] |
             term = current_terms.get(item.institution_id)
             if term is None:
                 term = current_terms[item.institution_id] = term_current(version.institution)
-            digest = input_hash(version, term, item.document)
-            if unchanged is not None and unchanged.get(item.pk) == digest:
-                chunk.unchanged.append(item.pk)
-                continue
+            digest = input_hash(version, term, item.revision)
         todo.append((item, version, digest))
     read = clock()
     records = []

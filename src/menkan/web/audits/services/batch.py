@@ -19,9 +19,9 @@ from menkan.web.audits.models import BatchChunk, BatchRun
 from menkan.web.audits.services.audit_store import (
     PHASES,
     AuditedChunk,
-    stored_input_hashes,
     students_audit_prepare,
     students_audit_store,
+    students_changed,
 )
 from menkan.web.dispatch import task_delay
 from menkan.web.records.api import Institution, Student
@@ -35,14 +35,21 @@ def batch_audit_create(
     """A new batch run over the whole student body (or one institution's), and its chunks of students.
 
     The run audits the students whose input changed since their stored audit (`audit_store.input_hash`:
-    records, approved exceptions, policy version, current term); with `full`, everyone (`--all`)."""
+    the student's revision, policy version, current term); with `full`, everyone (`--all`). The unchanged are
+    found here, from one query of revisions and stored keys, and counted settled (`done`, `skipped`) at once:
+    the chunks carry only the students to audit."""
     students = Student.objects.order_by("pk")
     if institution is not None:
         students = students.filter(institution=institution)
-    pks = list(students.values_list("pk", flat=True))
+    if full:
+        pks, unchanged = list(students.values_list("pk", flat=True)), []
+    else:
+        pks, unchanged = students_changed(students)
     run = BatchRun.objects.create(
         institution=institution,
-        total=len(pks),
+        total=len(pks) + len(unchanged),
+        done=len(unchanged),
+        skipped=len(unchanged),
         full=full,
         state=BatchRun.State.RUNNING,
         started_by=user if user is not None and getattr(user, "is_authenticated", False) else None,
@@ -102,19 +109,20 @@ def collector_paused() -> Iterator[None]:
 def batch_chunk(run_pk: int, pks: Sequence[int], full: bool = False) -> None:
     """Audit one chunk of a batch run, store the results and count the chunk, in one short transaction.
 
-    Unless the run is `full`, students whose input hashes as their stored audit's are counted as unchanged and
-    left alone. Counters move by F() updates, so chunks finishing at once on several workers all count; the
-    run is marked done by whichever chunk brings done + failed to the total, exactly once. A chunk is counted
-    once however often it is delivered (a `BatchChunk` row, written in the same transaction: a worker lost
-    after its commit, the chunk delivered again, finds it and stops). A student whose record is invalid is
-    counted as failed with its reason; a chunk that cannot be stored at all is counted as failed as a whole
-    (the run still finishes, and says why)."""
+    Unless the run is `full`, students whose stored audit has the key of their input now are counted as
+    unchanged and left alone (found unchanged when the run was created, they are in no chunk; checked again
+    here, which costs one query, for those audited since, on a page). Counters move by F() updates, so chunks
+    finishing at once on several workers all count; the run is marked done by whichever chunk brings done +
+    failed to the total, exactly once. A chunk is counted once however often it is delivered (a `BatchChunk`
+    row, written in the same transaction: a worker lost after its commit, the chunk delivered again, finds it
+    and stops). A student whose record is invalid is counted as failed with its reason; a chunk that cannot be
+    stored at all is counted as failed as a whole (the run still finishes, and says why)."""
     if not pks:
         return
     first = min(pks)
     try:
         with collector_paused():
-            chunk = students_audit_prepare(pks, unchanged=None if full else stored_input_hashes(pks))
+            chunk = students_audit_prepare(pks, skip_unchanged=not full)
             _test_pause(run_pk, first)
             with transaction.atomic():
                 if not _chunk_claim(run_pk, first):
