@@ -1,10 +1,9 @@
-"""Incremental batch audits: a content hash kept with each stored result, students whose input is unchanged
-skipped and counted so, `--all`, chunks counted once however often delivered, and the stored documents equal
-to what `menkan audit` prints for the same students."""
+"""Incremental batch audits: a content hash kept with each stored result (the student's revision, the policy,
+the term), students whose input is unchanged skipped and counted so, `--all`, chunks counted once however often
+delivered, and the stored documents equal to what `menkan audit` prints for the same students."""
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import sys
@@ -154,14 +153,14 @@ def test_the_hash_covers_what_the_audit_reads() -> None:
     class Version:
         pk, checksum = 1, "abc"
 
-    document = {"student_id": "B1", "courses": [{"code": "X", "credits": Decimal("3"), "term": Term(112, "1")}]}
-    digest = audit_store.input_hash(Version(), Term(114, "1"), document)  # type: ignore[arg-type]
-    assert digest == audit_store.input_hash(Version(), Term(114, "1"), copy.deepcopy(document))  # type: ignore[arg-type]
-    changed = {**document, "courses": [{**document["courses"][0], "credits": Decimal("2")}]}  # type: ignore[dict-item]
-    assert audit_store.input_hash(Version(), Term(114, "1"), changed) != digest  # type: ignore[arg-type]
-    assert audit_store.input_hash(Version(), Term(114, "2"), document) != digest  # type: ignore[arg-type]
+    digest = audit_store.input_hash(Version(), Term(114, "1"), 7)  # type: ignore[arg-type]
+    assert len(digest) == 64 and digest == audit_store.input_hash(Version(), Term(114, "1"), 7)  # type: ignore[arg-type]
+    assert audit_store.input_hash(Version(), Term(114, "1"), 8) != digest  # type: ignore[arg-type]  # the revision
+    assert audit_store.input_hash(Version(), Term(114, "2"), 7) != digest  # type: ignore[arg-type]
     other = type("Other", (), {"pk": 2, "checksum": "abc"})
-    assert audit_store.input_hash(other(), Term(114, "1"), document) != digest  # type: ignore[arg-type]
+    assert audit_store.input_hash(other(), Term(114, "1"), 7) != digest  # type: ignore[arg-type]
+    changed = type("Changed", (), {"pk": 1, "checksum": "abd"})
+    assert audit_store.input_hash(changed(), Term(114, "1"), 7) != digest  # type: ignore[arg-type]
 
 
 # --- a chunk delivered twice (its worker lost after the commit) ------------------------------------------------
