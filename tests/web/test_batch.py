@@ -275,7 +275,8 @@ def test_chunks_counted_concurrently_lose_no_update_and_finish_once(world: World
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the in-memory SQLite test database cannot take concurrent writers")
     _students(6, world)
-    run, chunks = batch_audit_create(chunk=1)
+    # everyone (the imports committed, so their audits are stored and a run would find them unchanged)
+    run, chunks = batch_audit_create(chunk=1, full=True)
     finished: list[bool] = []
     real_finish = batch.batch_finish
 
@@ -289,7 +290,7 @@ def test_chunks_counted_concurrently_lose_no_update_and_finish_once(world: World
     def work(pks: list[int]) -> None:
         try:
             barrier.wait(timeout=30)
-            batch_chunk(run.pk, pks)
+            batch_chunk(run.pk, pks, True)
         finally:
             connections.close_all()
 
