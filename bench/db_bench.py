@@ -227,7 +227,8 @@ def child(args: argparse.Namespace, modes: list[str]) -> int:
 
 def change_some(share: float, seed: int) -> int:
     """Change one course grade of `share` of the students, by a bulk update (no signal: the way grades imported
-    outside the portal arrive), so that an incremental batch has these to audit. Returns how many changed."""
+    outside the portal arrive; the database's triggers bump those students' revisions, as they would for an
+    import's SQL), so that an incremental batch has these to audit. Returns how many changed."""
     from django.db import transaction
 
     from menkan.web.records.models import CourseRecord, Student
@@ -474,7 +475,8 @@ def run_mode(database: str, mode: str, args: argparse.Namespace) -> dict[str, An
         raise SystemExit(f"batch run incomplete: exit {code}, {run}, {stored} results stored")
     if changed is not None and run.audited != changed:
         raise SystemExit(f"the incremental run audited {run.audited} students, {changed} were changed")
-    expected_chunks = -(-args.students // (args.chunk or settings.MENKAN_BATCH_CHUNK))
+    # an incremental run's chunks carry only the students to audit (the unchanged are counted when it is created)
+    expected_chunks = -(-(changed or args.students) // (args.chunk or settings.MENKAN_BATCH_CHUNK))
     if chunks and chunks != expected_chunks:  # (none at all: a version of menkan that does not log them)
         raise SystemExit(f"{chunks} chunk timings found for {expected_chunks} chunks")
     return {
