@@ -413,6 +413,7 @@ def run_mode(database: str, mode: str, args: argparse.Namespace) -> dict[str, An
     changed = None
     if mode == "incremental":
         if not AuditResult.objects.exists():  # (run alone: audit everyone first, untimed)
+            celery_app.conf.task_always_eager = True  # in-process: the broker has no worker for the bench's queue
             batch_audit(None, _Quiet(), _Quiet(), chunk=args.chunk, full=True)
         changed = change_some(args.changed, args.seed)
         _analyze()
