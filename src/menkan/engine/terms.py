@@ -33,7 +33,9 @@ class Term:
         return self.rank
 
     @classmethod
-    def parse(cls, text: str) -> Term:
+    def parse(cls, text: object) -> Term:
+        # `object`, not `str`: anything that is not a term string is a ValueError (compiled, a `str` parameter
+        # would raise TypeError first), which the record and policy validators report as the field's problem.
         match = _TERM.match(text.strip()) if isinstance(text, str) else None
         if match is None:
             raise ValueError(f"not a term: {text!r} (expected ROC year and semester, e.g. 114-1, 114-2, 114-S)")
