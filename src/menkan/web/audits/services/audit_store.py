@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from django.db import connection, transaction
 from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.utils import timezone
@@ -22,6 +21,7 @@ from menkan import __version__
 from menkan.engine import AuditResult as EngineResult
 from menkan.engine import InputError, RequirementResult, Term, latest_term
 from menkan.engine import Student as EngineStudent
+from menkan.web.audits.fields import compact_json
 from menkan.web.audits.models import AuditResult, PolicyVersion, RequirementStatus
 from menkan.web.audits.services.policy_versions import runtime_of
 from menkan.web.dispatch import task_delay
@@ -60,20 +60,6 @@ class AuditedChunk:
 def _current_versions(institution_ids: Iterable[int]) -> dict[int, PolicyVersion]:
     versions = PolicyVersion.objects.filter(institution_id__in=set(institution_ids), is_current=True)
     return {version.institution_id: version for version in versions.select_related("institution")}
-
-
-def compact_json(value: Any) -> str:
-    """JSON as stored for audit documents: compact UTF-8 (a JSONField's own encoding escapes every Chinese
-    character as \\uXXXX and adds blanks, which makes the text half as large again).
-
-    orjson writes the same text as `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` for what an
-    audit holds (strings, shortest-repr floats, ints, lists, dicts with string keys; tested byte for byte on
-    the demo and bench cohorts) in a fifth of the time: serialising was the largest cost of storing an audit.
-    What orjson refuses (a dict with non-string keys) goes through the standard library instead."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 # What an audit depends on, hashed: the student's engine document as read from the database (the record, and
@@ -195,10 +181,9 @@ def _columns(model: Any, names: Sequence[str]) -> list[str]:
 def _results_upsert_sql() -> str:
     table = connection.ops.quote_name(AuditResult._meta.db_table)
     columns = _columns(AuditResult, _RESULT_FIELDS)
-    document = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES (%s, %s, %s, %s, {document}, %s, %s) "
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
         f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"
     )
 
