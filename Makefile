@@ -66,12 +66,18 @@ oidc-provider:
 		npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
 	else echo "warning: npm is missing: the campus sign-in tests will be skipped (apt-get install nodejs npm)"; fi
 
+# pytest runs the test files in TEST_JOBS processes at once (pytest-xdist; `auto`: one per core), each file whole in
+# one process (its module fixtures, e.g. the OpenID provider, start once); TEST_JOBS=0 runs them in this process.
+TEST_JOBS ?= auto
+PYTEST := $(BIN)/pytest -n $(TEST_JOBS) --dist loadfile
+
 pytest: $(STAMP) system-deps oidc-provider
-	$(BIN)/pytest
-	@# PostgreSQL is what production runs: the database tests run again against it when it is reachable.
+	$(PYTEST)
+	@# PostgreSQL is what production runs: the database tests run again against it when it is reachable. The
+	@# browser tests are left out there: they check pages, whose database work the other tests already run.
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "PostgreSQL reachable at $(PG_URL): running the database tests against it"; \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/web; \
+		DATABASE_URL=$(PG_URL) $(PYTEST) tests/web -m "not browser"; \
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): SKIPPING the PostgreSQL run of the database tests"; \
 	fi

@@ -23,6 +23,18 @@ def test_term_parse_reads_year_and_semester():
     assert Term.parse("114-2").is_summer is False
 
 
+def test_term_texts_parse_the_same_when_seen_again_and_written_loosely():
+    # Canonical texts are parsed once and shared (issue #15); loose ones are parsed each time, to the same term.
+    for text in (" 113-2", "113-2 ", "113-2", "113-2", "\t113-2\n"):
+        term = Term.parse(text)
+        assert (term, str(term), term.year, term.semester, term.rank) == (Term(113, "2"), "113-2", 113, "2", 454)
+    assert str(Term.parse("013-1")) == "13-1"  # not the canonical text: parsed, not kept
+    assert Term.parse("113-2") is Term.parse("113-2")
+    for bad in ("113-3", "1134-1", "", 1132, None, ["113-2"]):
+        with pytest.raises(ValueError, match="not a term"):
+            Term.parse(bad)
+
+
 def test_term_ordering_puts_summer_after_the_spring_semester():
     terms = [Term.parse(text) for text in ("115-1", "114-S", "114-1", "113-2", "114-2")]
     assert [str(term) for term in sorted(terms)] == ["113-2", "114-1", "114-2", "114-S", "115-1"]

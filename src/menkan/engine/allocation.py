@@ -114,7 +114,7 @@ def settle(
                     cut.setdefault(i, []).append((limit_number, counted[i] - take))
                 counted[i] = take
                 used += take
-        amount = sum([counted[i] for i in members])
+        amount = sum([counted[i] for i in members], 0.0)
         if bucket.cap is not None and amount > bucket.cap + EPSILON:
             excess = amount - bucket.cap
             for i in reversed(members):
@@ -134,7 +134,7 @@ def settle(
     met = [False] * len(buckets)
     for index in overflow_order(buckets):
         bucket = buckets[index]
-        incoming = sum([amount for _, amount in inflow[index]]) if inflow[index] else 0.0
+        incoming = sum([amount for _, amount in inflow[index]], 0.0) if inflow[index] else 0.0
         value = own[index] + incoming
         if bucket.cap is not None:
             value = min(value, max(bucket.cap, own[index]))
@@ -153,7 +153,7 @@ def settle(
     aggregate_totals: list[float] = []
     aggregate_met: list[bool] = []
     for aggregate in aggregates:
-        value = sum(weight for (i, b), weight in aggregate.weights.items() if assignment[i] == b)
+        value = sum((weight for (i, b), weight in aggregate.weights.items() if assignment[i] == b), 0.0)
         aggregate_totals.append(value)
         aggregate_met.append(value >= aggregate.required - EPSILON)
     return Settlement(
@@ -302,7 +302,7 @@ def upper_bound(items: Sequence[Item], buckets: Sequence[Bucket], aggregates: Se
         best: dict[int, float] = {}
         for (i, _), weight in aggregate.weights.items():
             best[i] = max(best.get(i, 0.0), weight)
-        bound += sum(best.values()) >= aggregate.required - EPSILON
+        bound += sum(best.values(), 0.0) >= aggregate.required - EPSILON
     return bound
 
 
@@ -353,10 +353,10 @@ def _solve_milp(
     import highspy
 
     inf = highspy.kHighsInf
-    total_weight = sum(item.weight for item in items) + 1.0
+    total_weight = sum((item.weight for item in items), 0.0) + 1.0
     big = (
-        sum(bucket.required for bucket in buckets)
-        + sum(aggregate.required for aggregate in aggregates)
+        sum((bucket.required for bucket in buckets), 0.0)
+        + sum((aggregate.required for aggregate in aggregates), 0.0)
         + total_weight
         + 1.0
     )
@@ -389,7 +389,7 @@ def _solve_milp(
         for limited, maximum in bucket.limits:
             excess = model.var(0, inf)
             excesses.append(excess)
-            fixed_limited = sum(items[i].weight for i in limited if fixed[i] == b)
+            fixed_limited = sum((items[i].weight for i in limited if fixed[i] == b), 0.0)
             terms = {x[(i, b)]: items[i].weight for i in limited if (i, b) in x}
             terms[excess] = -1.0
             model.row(-inf, maximum - fixed_limited, terms)
@@ -411,7 +411,7 @@ def _solve_milp(
             model.row(-inf, 0, {column: 1.0, met[b]: -limit})
     for aggregate in aggregates:
         # value = fixed part + chosen contested pairs; met only when value reaches the minimum
-        fixed_value = sum(w for (i, b), w in aggregate.weights.items() if fixed[i] == b)
+        fixed_value = sum((w for (i, b), w in aggregate.weights.items() if fixed[i] == b), 0.0)
         met_flag = model.var(0, 1, big, integer=True)
         progress_column = model.var(0, aggregate.required, 1.0)
         chosen = {x[(i, b)]: w for (i, b), w in aggregate.weights.items() if (i, b) in x}

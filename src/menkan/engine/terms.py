@@ -8,6 +8,11 @@ from typing import Any
 
 _TERM = re.compile(r"^(\d{2,3})-([12S])$")
 _SEMESTER_ORDER = {"1": 1, "2": 2, "S": 3}
+# Every term written in its canonical form ("112-1"), parsed once: a record names a handful of terms sixty times
+# over, and parsing each (regex, dataclass init) was most of validating a record (issue #15). Terms are immutable,
+# so sharing one instance is safe; only canonical texts are kept, which bounds the dict (3 semesters of at most
+# 900 three-digit and 90 two-digit years), whatever texts the inputs bring.
+_CANONICAL: dict[str, Term] = {}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -33,11 +38,20 @@ class Term:
         return self.rank
 
     @classmethod
-    def parse(cls, text: str) -> Term:
+    def parse(cls, text: object) -> Term:
+        # `object`, not `str`: anything that is not a term string is a ValueError (compiled, a `str` parameter
+        # would raise TypeError first), which the record and policy validators report as the field's problem.
+        if type(text) is str and cls is Term:
+            known = _CANONICAL.get(text)
+            if known is not None:
+                return known
         match = _TERM.match(text.strip()) if isinstance(text, str) else None
         if match is None:
             raise ValueError(f"not a term: {text!r} (expected ROC year and semester, e.g. 114-1, 114-2, 114-S)")
-        return cls(int(match.group(1)), match.group(2))
+        term = cls(int(match.group(1)), match.group(2))
+        if cls is Term and term.text == text:
+            _CANONICAL[text] = term
+        return term
 
     @property
     def key(self) -> tuple[int, int]:
@@ -81,6 +95,11 @@ class Term:
         from pydantic_core import core_schema
 
         def validate(value: Any) -> Term:
+            # The common case first: a term text already seen (a dict lookup instead of the checks below).
+            if type(value) is str:
+                known = _CANONICAL.get(value)
+                if known is not None:
+                    return known
             if isinstance(value, Term):
                 return value
             if not isinstance(value, str):

@@ -303,15 +303,20 @@ def _graduate(ctx: _Context, index: int, schedule: GraduateCreditFees, courses: 
     }
 
 
+class _Fields:
+    """Fields for `str.format_map` that leave a name they have not as written (`{name}`)."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> str:
+        return self._values.get(key, "{" + key + "}")
+
+
 def _worded(schedule: FeeSchedule, code: str, default: Localized, **fields: tuple[str, str]) -> Localized:
     """The explanation `code` as the schedule words it (`explanations`), else `default`, with `fields` (zh-TW, en)
     filled in; a field the wording does not use is ignored, one it names but the code has not is left as written."""
     text = schedule.explanations.get(code, default)
-
-    class _Fields(dict[str, str]):
-        def __missing__(self, key: str) -> str:
-            return "{" + key + "}"
-
     zh = _Fields({name: value[0] for name, value in fields.items()})
     en = _Fields({name: value[1] for name, value in fields.items()})
     return bilingual(text.zh_tw.format_map(zh), text.en.format_map(en))

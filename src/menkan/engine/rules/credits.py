@@ -231,7 +231,7 @@ def evaluate_leaves(ctx: Context, shape: Shape, total_min: Decimal | None = None
     items, buckets = _problem(shape, entries, countable, candidates)
     settlement = allocate(items, buckets)
     potential: Settlement | None = None
-    total_short = total_min is not None and sum(settlement.retained) < float(total_min)
+    total_short = total_min is not None and sum(settlement.retained, 0.0) < float(total_min)
     if pending and (total_short or not all(settlement.met)):
         p_items, p_buckets = _problem(shape, entries, countable + pending, candidates)
         potential = allocate(p_items, p_buckets)

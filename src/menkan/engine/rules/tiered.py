@@ -211,7 +211,11 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             tested[key] = recognised[key] if key in recognised else is_outside(ctx, rules[r], entries[i])
         return tested[key]
 
-    def solve(include_pending: bool) -> tuple[list[int], list[int | None], list[float], list[bool]]:
+    # `passes` is handed to `solve`, not called from its closure: compiled with mypyc, a nested function that calls
+    # another makes a reference cycle (their shared environment holds both), and an audit is to leave none.
+    def solve(
+        include_pending: bool, passes: Callable[[int, int], bool]
+    ) -> tuple[list[int], list[int | None], list[float], list[bool]]:
         chosen = [i for i in listed if entries[i].countable or include_pending]
         items = [Item(1.0, candidates[i]) for i in chosen]
         buckets = [Bucket(required=0.0 if tier.in_person else float(tier_min[t])) for t, tier in enumerate(tiers)]
@@ -234,9 +238,9 @@ def evaluate(ctx: Context, node: Tiered, full_id: str) -> RequirementResult:
             flags[t] = flags[len(tiers) + 1 + len(rules) + n]
         return chosen, settlement.assignment, settlement.aggregate_totals, flags
 
-    chosen, assignment, totals, met_flags = solve(include_pending=False)
+    chosen, assignment, totals, met_flags = solve(False, passes)
     has_pending = any(entries[i].pending for i in listed)
-    potential_flags = solve(include_pending=True)[3] if has_pending and not all(met_flags) else met_flags
+    potential_flags = solve(True, passes)[3] if has_pending and not all(met_flags) else met_flags
     for index in waived:
         met_flags[index] = potential_flags[index] = True
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from menkan.web.audits.fields import DocumentField
+
 
 class PolicyVersion(models.Model):
     """One published version of an institution's policy folder; exactly one is current."""
@@ -39,7 +41,7 @@ class AuditResult(models.Model):
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="results")
     as_of = models.CharField(max_length=8)
     status = models.CharField(max_length=16)
-    document = models.JSONField()
+    document = DocumentField()  # compact JSON text, a dict in Python (fields.DocumentField says why)
     computed_at = models.DateTimeField(auto_now=True)
     # What the audit was computed from (services.audit_store.input_hash): a batch that finds the same hash
     # again leaves the result as it is. Read by student, never looked up by value, so not indexed.
