@@ -367,7 +367,7 @@ class EngineInput:
     student_id: str
     institution_id: int
     document: dict[str, Any]
-    revision: int = 0
+    revision: int
 
     def record(self) -> EngineStudent:
         """The validated engine record (InputError, located, if the stored record is not valid)."""

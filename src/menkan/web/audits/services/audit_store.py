@@ -146,15 +146,17 @@ def students_audit_prepare(pks: Sequence[int], *, skip_unchanged: bool = False) 
     versions = _current_versions(item.institution_id for item in inputs)
     chunk.found = len(inputs) + len(chunk.unchanged)
     current_terms: dict[int, Term] = {}
+    prefixes: dict[int, Any] = {}  # the key's shared part, hashed once an institution (see _key_prefix)
     todo = []
     for item in inputs:
         version = versions.get(item.institution_id)
         digest = ""
         if version is not None:
-            term = current_terms.get(item.institution_id)
-            if term is None:
+            prefix = prefixes.get(item.institution_id)
+            if prefix is None:
                 term = current_terms[item.institution_id] = term_current(version.institution)
-            digest = input_hash(version, term, item.revision)
+                prefix = prefixes[item.institution_id] = _key_prefix(version, term)
+            digest = _key(prefix, item.revision)
         todo.append((item, version, digest))
     read = clock()
     records = []
