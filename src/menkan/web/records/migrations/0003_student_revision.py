@@ -189,7 +189,10 @@ _SQL = {"sqlite": (_sqlite_sql, _sqlite_reverse), "postgresql": (_postgresql_sql
 def _run(apps: Any, schema_editor: Any, index: int) -> None:
     vendor = schema_editor.connection.vendor
     if vendor not in _SQL:  # pragma: no cover - menkan runs on SQLite and PostgreSQL
-        raise NotImplementedError(f"Student.revision has no triggers for {vendor}")
+        raise RuntimeError(
+            f"menkan runs on SQLite and PostgreSQL, not {vendor}: Student.revision needs database triggers, "
+            "which this migration writes for those two only"
+        )
     for statement in _SQL[vendor][index](_user_table(apps)):
         schema_editor.execute(statement, params=None)
 
