@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from menkan.web.plans.models import StudyPlan, StudyPlanTerm
 from test_plans import STEEL
 
 from .conftest import World
+from .races import run_at_once
 from .test_plans_pages import TWO_TERMS, civil, form, url  # noqa: F401  (civil: the fixture)
 
 POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -27,22 +27,16 @@ ONE_TERM = form(("116-1", [f"{STEEL} professional-required"]))
 def test_two_first_saves_at_once_keep_one_whole_plan(civil: World) -> None:  # noqa: F811
     assert not StudyPlan.objects.filter(student=civil.own).exists()
     clients = {"student": (civil.client("student"), TWO_TERMS), "registrar": (civil.client("registrar"), ONE_TERM)}
-    barrier = threading.Barrier(len(clients))
     statuses: dict[str, int] = {}
 
-    def save(role: str) -> None:
-        client, data = clients[role]
-        try:
-            barrier.wait(timeout=30)
+    def saving(role: str) -> Callable[[], None]:
+        def action() -> None:
+            client, data = clients[role]
             statuses[role] = client.post(url(civil.own), data).status_code
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=save, args=(role,)) for role in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+        return action
+
+    run_at_once([saving(role) for role in clients])
     assert statuses == {"student": 302, "registrar": 302}
     plan = StudyPlan.objects.get(student=civil.own)
     terms = list(StudyPlanTerm.objects.filter(plan=plan).order_by("position").values_list("term", flat=True))
